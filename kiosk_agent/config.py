@@ -1,0 +1,249 @@
+"""Load and validate the agent's TOML configuration.
+
+A typo must never silently disable a check, so unknown keys, wrong types and malformed
+addresses are errors that name the file, the key and what is wrong.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import sys
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+class ConfigError(Exception):
+    """A configuration problem, worded as ``FILE: KEY: what is wrong``."""
+
+    def __init__(self, path: str | os.PathLike[str], key: str, problem: str) -> None:
+        self.path = str(path)
+        self.key = key
+        self.problem = problem
+        super().__init__(f"{self.path}: {key}: {problem}" if key else f"{self.path}: {problem}")
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """An IP address and TCP port to probe."""
+
+    address: IPAddress
+    port: int
+
+    def __str__(self) -> str:
+        host = f"[{self.address}]" if self.address.version == 6 else str(self.address)
+        return f"{host}:{self.port}"
+
+
+@dataclass(frozen=True)
+class CheckUrl:
+    """A connectivity-check URL and the exact answer real internet gives."""
+
+    url: str
+    status: int = 204
+    body: str = ""
+
+
+@dataclass
+class Config:
+    """The validated configuration; every list may be empty (its checks are skipped)."""
+
+    path: str = "<defaults>"
+    timeout: float = 2.5
+    check_urls: list[CheckUrl] = field(default_factory=list)
+    resolve: list[str] = field(default_factory=list)
+    https: list[str] = field(default_factory=list)
+    ca_file: str = ""
+    internal_cidrs: list[IPNetwork] = field(default_factory=list)
+    targets: list[Endpoint] = field(default_factory=list)
+    internal_names: list[str] = field(default_factory=list)
+    canaries: list[Endpoint] = field(default_factory=list)
+    management_hosts: list[IPAddress] = field(default_factory=list)
+    min_free_disk_mb: int = 2048
+    disk_path: str = ""
+    max_uptime_days: float = 0.0
+    max_clock_skew_s: float = 120.0
+    processes: list[str] = field(default_factory=list)
+
+    def is_internal(self, address: str | IPAddress) -> bool:
+        """True when ``address`` lies in one of the municipal ranges."""
+        try:
+            ip = ipaddress.ip_address(str(address).split("%", 1)[0])
+        except ValueError:
+            return False
+        mapped = getattr(ip, "ipv4_mapped", None)
+        ip = mapped or ip
+        return any(ip in net for net in self.internal_cidrs)
+
+
+def default_config_path() -> Path:
+    """Where the scheduled task looks for its configuration on this OS."""
+    if sys.platform == "win32":
+        return Path(os.environ.get("ProgramData", r"C:\ProgramData")) / "KioskAgent" / "config.toml"
+    return Path("/etc/kiosk-agent/config.toml")
+
+
+def load_config(path: str | os.PathLike[str]) -> Config:
+    """Read and validate ``path``; raise :class:`ConfigError` on any problem."""
+    try:
+        raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(path, "", "file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(path, "", f"cannot read file: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(path, "", f"not valid TOML: {exc}") from None
+    return parse_config(raw, str(path))
+
+
+def parse_config(raw: dict[str, Any], path: str = "<config>") -> Config:
+    """Validate an already-parsed TOML document."""
+    v = _Validator(path)
+    cfg = Config(path=path)
+    sections = {"internet": dict, "isolation": dict, "health": dict}
+    v.no_unknown(raw, "", {"timeout", *sections})
+    if "timeout" in raw:
+        cfg.timeout = v.number(raw["timeout"], "timeout", low=0.1, high=30)
+    for name in sections:
+        if not isinstance(raw.get(name, {}), dict):
+            raise ConfigError(path, name, "must be a table ([" + name + "])")
+    net = raw.get("internet", {})
+    v.no_unknown(net, "internet.", {"check_urls", "resolve", "https", "ca_file"})
+    cfg.check_urls = [
+        v.check_url(item, f"internet.check_urls[{i}]")
+        for i, item in enumerate(v.array(net, "internet.check_urls"))
+    ]
+    cfg.resolve = v.names(net, "internet.resolve")
+    cfg.https = [
+        v.url(item, f"internet.https[{i}]", ("https",))
+        for i, item in enumerate(v.array(net, "internet.https"))
+    ]
+    cfg.ca_file = v.string(net.get("ca_file", ""), "internet.ca_file")
+    iso = raw.get("isolation", {})
+    keys = {"internal_cidrs", "targets", "internal_names", "canaries", "management_hosts"}
+    v.no_unknown(iso, "isolation.", keys)
+    cfg.internal_cidrs = [
+        v.cidr(item, f"isolation.internal_cidrs[{i}]")
+        for i, item in enumerate(v.array(iso, "isolation.internal_cidrs"))
+    ]
+    cfg.targets = v.endpoints(iso, "isolation.targets")
+    cfg.internal_names = v.names(iso, "isolation.internal_names")
+    cfg.canaries = v.endpoints(iso, "isolation.canaries")
+    cfg.management_hosts = [
+        v.address(item, f"isolation.management_hosts[{i}]")
+        for i, item in enumerate(v.array(iso, "isolation.management_hosts"))
+    ]
+    health = raw.get("health", {})
+    keys = {"min_free_disk_mb", "disk_path", "max_uptime_days", "max_clock_skew_s", "processes"}
+    v.no_unknown(health, "health.", keys)
+    if "min_free_disk_mb" in health:
+        cfg.min_free_disk_mb = int(v.number(health["min_free_disk_mb"], "health.min_free_disk_mb"))
+    cfg.disk_path = v.string(health.get("disk_path", ""), "health.disk_path")
+    if "max_uptime_days" in health:
+        cfg.max_uptime_days = v.number(health["max_uptime_days"], "health.max_uptime_days")
+    if "max_clock_skew_s" in health:
+        cfg.max_clock_skew_s = v.number(health["max_clock_skew_s"], "health.max_clock_skew_s")
+    cfg.processes = v.names(health, "health.processes")
+    return cfg
+
+
+class _Validator:
+    """Small type and format checks that all raise :class:`ConfigError` for one file."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def fail(self, key: str, problem: str) -> ConfigError:
+        return ConfigError(self.path, key, problem)
+
+    def no_unknown(self, table: dict[str, Any], prefix: str, known: set[str]) -> None:
+        for key in table:
+            if key not in known:
+                raise self.fail(prefix + key, f"unknown key (expected one of {sorted(known)})")
+
+    def number(self, value: Any, key: str, low: float = 0, high: float | None = None) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.fail(key, f"must be a number, got {type(value).__name__} {value!r}")
+        if value < low or (high is not None and value > high):
+            bound = f"between {low} and {high}" if high is not None else f"at least {low}"
+            raise self.fail(key, f"must be {bound}, got {value!r}")
+        return float(value)
+
+    def string(self, value: Any, key: str) -> str:
+        if not isinstance(value, str):
+            raise self.fail(key, f"must be a string, got {type(value).__name__} {value!r}")
+        return value
+
+    def array(self, table: dict[str, Any], key: str) -> list[Any]:
+        value = table.get(key.rsplit(".", 1)[-1], [])
+        if not isinstance(value, list):
+            raise self.fail(key, f"must be a list, got {type(value).__name__} {value!r}")
+        return value
+
+    def names(self, table: dict[str, Any], key: str) -> list[str]:
+        names = [self.string(item, f"{key}[{i}]") for i, item in enumerate(self.array(table, key))]
+        for i, name in enumerate(names):
+            if not name.strip() or any(c.isspace() for c in name):
+                raise self.fail(f"{key}[{i}]", f"must be a non-empty name without spaces: {name!r}")
+        return names
+
+    def url(self, value: Any, key: str, schemes: tuple[str, ...]) -> str:
+        text = self.string(value, key)
+        parts = urlsplit(text)
+        if parts.scheme not in schemes or not parts.hostname:
+            raise self.fail(key, f"must be a {'/'.join(schemes)} URL with a host, got {text!r}")
+        try:
+            parts.port  # noqa: B018 - urlsplit only validates the port when it is read
+        except ValueError as exc:
+            raise self.fail(key, f"bad port in {text!r}: {exc}") from None
+        return text
+
+    def check_url(self, value: Any, key: str) -> CheckUrl:
+        if not isinstance(value, dict):
+            raise self.fail(key, "must be a table like { url = ..., status = 204, body = '' }")
+        self.no_unknown(value, key + ".", {"url", "status", "body"})
+        if "url" not in value:
+            raise self.fail(key + ".url", "is required")
+        url = self.url(value["url"], key + ".url", ("http", "https"))
+        status = value.get("status", 204)
+        if isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 599:
+            raise self.fail(key + ".status", f"must be an HTTP status 100-599, got {status!r}")
+        return CheckUrl(url, status, self.string(value.get("body", ""), key + ".body"))
+
+    def address(self, value: Any, key: str) -> IPAddress:
+        text = self.string(value, key)
+        try:
+            return ipaddress.ip_address(text)
+        except ValueError:
+            raise self.fail(key, f"not an IP address: {text!r}") from None
+
+    def cidr(self, value: Any, key: str) -> IPNetwork:
+        text = self.string(value, key)
+        try:
+            return ipaddress.ip_network(text, strict=True)
+        except ValueError as exc:
+            raise self.fail(key, f"not a network in CIDR form: {text!r} ({exc})") from None
+
+    def endpoints(self, table: dict[str, Any], key: str) -> list[Endpoint]:
+        return [self.endpoint(item, f"{key}[{i}]") for i, item in enumerate(self.array(table, key))]
+
+    def endpoint(self, value: Any, key: str) -> Endpoint:
+        text = self.string(value, key)
+        host, sep, port = text.rpartition(":")
+        if not sep or not port.isdigit() or not 0 < int(port) < 65536:
+            raise self.fail(key, f"must be ADDRESS:PORT with a port 1-65535, got {text!r}")
+        if host.startswith("[") and host.endswith("]"):
+            host = host[1:-1]
+        elif ":" in host:
+            raise self.fail(key, f"write an IPv6 target as [ADDRESS]:PORT, got {text!r}")
+        try:
+            address = ipaddress.ip_address(host)
+        except ValueError:
+            raise self.fail(key, f"not an IP address: {host!r} in {text!r}") from None
+        return Endpoint(address, int(port))

@@ -1,0 +1,75 @@
+"""What a QR label carries, and how a scanned string is turned back into an asset or a site.
+
+The payload uses only A-Z, 0-9 and '.', because those keys sit in the same place on US and
+Danish keyboard layouts: a keyboard-wedge scanner set to the other layout than the PC still
+types them right. (The US '-' key types '+' on a Danish PC, the US '/' key types '-', and
+shifted characters all differ.) Every character is in QR alphanumeric mode, so codes stay small.
+
+- Asset label: the tag's key, the tag upper-cased with everything but letters and digits
+  removed: tag ``BS-PAS-001`` -> ``BSPAS001``.
+- Site label: ``LOC.`` and the site id's key: site ``bib_nord`` -> ``LOC.BIBNORD``.
+
+Scanned or typed input is upper-cased, stripped, and separators that differ between layouts
+are dropped, so ``bs-pas-001``, ``BS+PAS+001`` and `` BSPAS001 `` all find the same asset.
+Two tags with the same key are refused at import, so a key never matches the wrong asset.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+SITE_PREFIX = "LOC."
+_NOT_ALNUM = re.compile(r"[^A-Z0-9]")
+# Characters a tag may contain: letters, digits and separators that carry no meaning.
+TAG_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._/+-]*$")
+# A US-layout scanner on a Danish PC types these for the keys next to '0' and '.' (and the
+# reverse). They only ever stand for separators, never for letters or digits.
+_LAYOUT_SEPARATORS = str.maketrans({c: " " for c in "-+/_´`'\"=?&:;,<>*!#"})
+
+
+def key_for(text: str) -> str:
+    """The comparison key of a tag or a site id: upper case, letters and digits only."""
+    return _NOT_ALNUM.sub("", text.upper())
+
+
+def asset_payload(tag: str) -> str:
+    return key_for(tag)
+
+
+def site_payload(site_id: str) -> str:
+    return SITE_PREFIX + key_for(site_id)
+
+
+@dataclass(frozen=True)
+class Code:
+    """A scanned string, normalised: `kind` is 'asset' or 'site', `key` what to look up."""
+
+    kind: str
+    key: str
+
+
+def parse(raw: str) -> Code | None:
+    """Normalise scanned or typed input; None when nothing usable is left."""
+    text = raw.strip().upper()
+    if not text:
+        return None
+    # A Danish-layout scanner on a US PC can turn '.' into itself, but some scanners emit the
+    # keypad decimal key, which a Danish PC types as ','. Treat both as the site separator.
+    compact = text.replace(" ", "")
+    if compact.startswith(("LOC.", "LOC,")):
+        key = key_for(compact[4:])
+        return Code("site", key) if key else None
+    key = key_for(text.translate(_LAYOUT_SEPARATORS))
+    return Code("asset", key) if key else None
+
+
+def tag_problem(tag: str) -> str | None:
+    """Why `tag` cannot be used as an asset tag, or None when it can."""
+    if not TAG_PATTERN.match(tag):
+        return (
+            f"tag {tag!r} may contain only letters A-Z, digits and the separators - _ / . + space"
+        )
+    if tag.strip().upper().replace(" ", "").startswith("LOC."):
+        return f"tag {tag!r} starts with LOC., which is reserved for site labels"
+    return None

@@ -1,0 +1,38 @@
+"""CSV export in the tracker's format or Snipe-IT's; it round-trips with `importer`."""
+
+from __future__ import annotations
+
+import csv
+from typing import TextIO
+
+from sqlite_utils import Database
+
+from tracker import csvformat, store
+from tracker.plan import Plan
+
+
+def export(db: Database, plan: Plan, out: TextIO, fmt: str = "tracker") -> int:
+    """Write every asset to `out`; returns the number written."""
+    writer = csv.writer(out, lineterminator="\n")
+    n = 0
+    if fmt == "tracker":
+        writer.writerow((*csvformat.TRACKER_COLUMNS, "home_site"))
+        for a in store.assets(db):
+            writer.writerow(
+                (a.tag, a.kind, a.name, a.serial, a.site, a.step, a.hostname, a.notes, a.home_site)
+            )
+            n += 1
+    elif fmt == "snipeit":
+        writer.writerow(csvformat.SNIPEIT_EXPORT_HEADERS)
+        for a in store.assets(db):
+            kind = plan.kinds[a.kind].name if a.kind in plan.kinds else a.kind
+            site = plan.sites[a.site].name if a.site in plan.sites else a.site
+            home = plan.sites[a.home_site].name if a.home_site in plan.sites else a.home_site
+            status = csvformat.STEP_STATUS_LABELS.get(a.step, a.step)
+            writer.writerow(
+                (a.tag, a.name, a.serial, kind, kind, site, status, a.notes, a.hostname, home)
+            )
+            n += 1
+    else:
+        raise ValueError(f"unknown format {fmt!r} (tracker or snipeit)")
+    return n

@@ -1,0 +1,309 @@
+"""The contingency plan as data: sites, equipment kinds, critical functions, scenarios, contacts.
+
+Loaded from TOML and validated up front, so a typo in the plan fails at start with the file, the
+key path and what is wrong, instead of showing a wrong readiness picture during an incident.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+DEFAULT_PLAN_NAME = "default_plan.toml"
+
+
+class PlanError(ValueError):
+    """A plan file that cannot be used; the message names the file and the key path."""
+
+
+@dataclass(frozen=True)
+class Site:
+    id: str
+    name: str
+    address: str = ""
+    functions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Kind:
+    id: str
+    name: str
+    kiosk: bool = False
+    """True for self-service PCs: they count only while their latest kiosk check passed."""
+
+
+@dataclass(frozen=True)
+class Requirement:
+    kind: str
+    min: int
+    target: int
+
+
+@dataclass(frozen=True)
+class Function:
+    id: str
+    name: str
+    area: str
+    requires: tuple[Requirement, ...]
+
+
+@dataclass(frozen=True)
+class Move:
+    """One manifest line of a scenario: `count` assets of `kind` go from `origin` to `to`."""
+
+    kind: str
+    count: int
+    to: str
+    origin: str | None = None
+
+
+@dataclass(frozen=True)
+class Scenario:
+    id: str
+    name: str
+    description: str = ""
+    closes: tuple[str, ...] = ()
+    functions: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    moves: tuple[Move, ...] = ()
+
+
+@dataclass(frozen=True)
+class Contact:
+    role: str
+    name: str
+    phone: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    path: str
+    municipality: str
+    municipality_short: str
+    kiosk_interval_minutes: float
+    sites: dict[str, Site]
+    kinds: dict[str, Kind]
+    functions: dict[str, Function]
+    scenarios: dict[str, Scenario]
+    contacts: tuple[Contact, ...]
+
+    def site_functions(self, scenario: Scenario | None) -> dict[str, tuple[str, ...]]:
+        """Which functions each site hosts, normally or while `scenario` is active."""
+        hosted = {s.id: s.functions for s in self.sites.values()}
+        if scenario is None:
+            return hosted
+        for closed in scenario.closes:
+            hosted[closed] = ()
+        hosted.update(scenario.functions)
+        return hosted
+
+    def kiosk_kinds(self) -> set[str]:
+        return {k.id for k in self.kinds.values() if k.kiosk}
+
+
+def default_plan_path() -> Path:
+    return Path(str(resources.files("tracker").joinpath(DEFAULT_PLAN_NAME)))
+
+
+def load_plan(path: str | Path | None = None) -> Plan:
+    """Read and validate a plan file (the packaged default when `path` is None)."""
+    path = Path(path) if path is not None else default_plan_path()
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise PlanError(f"{path}: cannot read plan file: {e.strerror or e}") from e
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as e:
+        raise PlanError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start})") from e
+    except tomllib.TOMLDecodeError as e:
+        raise PlanError(f"{path}: invalid TOML: {e}") from e
+    return _Reader(str(path)).plan(data)
+
+
+class _Reader:
+    """Walks the TOML document, keeping the key path for error messages."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def fail(self, key: str, what: str) -> PlanError:
+        return PlanError(f"{self.path}: {key}: {what}")
+
+    def table(self, data: Any, key: str, allowed: set[str]) -> dict[str, Any]:
+        if not isinstance(data, dict):
+            raise self.fail(key, f"expected a table, got {_type_name(data)}")
+        unknown = sorted(set(data) - allowed)
+        if unknown:
+            raise self.fail(f"{key}.{unknown[0]}" if key else unknown[0], "unknown key")
+        return data
+
+    def get(self, data: dict, key: str, name: str, typ: type, default: Any = ...) -> Any:
+        full = f"{key}.{name}" if key else name
+        if name not in data:
+            if default is ...:
+                raise self.fail(full, "missing")
+            return default
+        value = data[name]
+        ok = isinstance(value, typ) and not (typ in (int, float) and isinstance(value, bool))
+        if typ is float and isinstance(value, int) and not isinstance(value, bool):
+            value, ok = float(value), True
+        if not ok:
+            raise self.fail(full, f"expected {typ.__name__}, got {_type_name(value)}")
+        if typ is str and not value.strip():
+            raise self.fail(full, "must not be empty")
+        return value
+
+    def array(self, data: dict, key: str, name: str) -> list[Any]:
+        return self.get(data, key, name, list, [])
+
+    def ident(self, data: dict, key: str, seen: set[str]) -> str:
+        ident = self.get(data, key, "id", str)
+        if not ident.replace("_", "").isalnum() or not ident.isascii():
+            raise self.fail(f"{key}.id", f"{ident!r}: use letters, digits and _ only")
+        if ident in seen:
+            raise self.fail(f"{key}.id", f"duplicate id {ident!r}")
+        seen.add(ident)
+        return ident
+
+    def ref(self, value: Any, key: str, known: dict[str, Any], what: str) -> str:
+        if not isinstance(value, str):
+            raise self.fail(key, f"expected a {what} id, got {_type_name(value)}")
+        if value not in known:
+            raise self.fail(key, f"unknown {what} {value!r} (known: {', '.join(sorted(known))})")
+        return value
+
+    def plan(self, data: dict[str, Any]) -> Plan:
+        top = {"municipality", "kiosk_checks", "sites", "kinds", "functions", "scenarios"}
+        self.table(data, "", top | {"contacts"})
+        muni = self.table(
+            self.get(data, "", "municipality", dict), "municipality", {"name", "short"}
+        )
+        kc = self.table(data.get("kiosk_checks", {}), "kiosk_checks", {"interval_minutes"})
+        interval = self.get(kc, "kiosk_checks", "interval_minutes", float, 15.0)
+        if interval <= 0:
+            raise self.fail("kiosk_checks.interval_minutes", "must be positive")
+
+        kinds: dict[str, Kind] = {}
+        for i, raw in enumerate(self.array(data, "", "kinds")):
+            key = f"kinds[{i}]"
+            raw = self.table(raw, key, {"id", "name", "kiosk"})
+            ident = self.ident(raw, key, set(kinds))
+            kinds[ident] = Kind(
+                ident, self.get(raw, key, "name", str), self.get(raw, key, "kiosk", bool, False)
+            )
+        if not kinds:
+            raise self.fail("kinds", "at least one equipment kind is needed")
+
+        functions: dict[str, Function] = {}
+        for i, raw in enumerate(self.array(data, "", "functions")):
+            key = f"functions[{i}]"
+            raw = self.table(raw, key, {"id", "name", "area", "requires"})
+            ident = self.ident(raw, key, set(functions))
+            reqs = []
+            for j, req in enumerate(self.array(raw, key, "requires")):
+                rkey = f"{key}.requires[{j}]"
+                req = self.table(req, rkey, {"kind", "min", "target"})
+                kind = self.ref(req.get("kind"), f"{rkey}.kind", kinds, "kind")
+                lo = self.get(req, rkey, "min", int)
+                hi = self.get(req, rkey, "target", int, lo)
+                if lo < 0 or hi < lo:
+                    raise self.fail(rkey, f"need 0 <= min <= target, got min={lo} target={hi}")
+                reqs.append(Requirement(kind, lo, hi))
+            if not reqs:
+                raise self.fail(f"{key}.requires", "a function needs at least one requirement")
+            functions[ident] = Function(
+                ident,
+                self.get(raw, key, "name", str),
+                self.get(raw, key, "area", str, ""),
+                tuple(reqs),
+            )
+
+        sites: dict[str, Site] = {}
+        for i, raw in enumerate(self.array(data, "", "sites")):
+            key = f"sites[{i}]"
+            raw = self.table(raw, key, {"id", "name", "address", "functions"})
+            ident = self.ident(raw, key, set(sites))
+            funcs = self.refs(raw, key, "functions", functions, "function")
+            sites[ident] = Site(
+                ident,
+                self.get(raw, key, "name", str),
+                self.get(raw, key, "address", str, ""),
+                funcs,
+            )
+        if not sites:
+            raise self.fail("sites", "at least one site is needed")
+
+        scenarios: dict[str, Scenario] = {}
+        for i, raw in enumerate(self.array(data, "", "scenarios")):
+            key = f"scenarios[{i}]"
+            raw = self.table(
+                raw, key, {"id", "name", "description", "closes", "functions", "moves"}
+            )
+            ident = self.ident(raw, key, set(scenarios))
+            closes = self.refs(raw, key, "closes", sites, "site")
+            hosted: dict[str, tuple[str, ...]] = {}
+            fkey = f"{key}.functions"
+            ftable = self.get(raw, key, "functions", dict, {})
+            for site_id in ftable:
+                self.ref(site_id, f"{fkey}.{site_id}", sites, "site")
+                hosted[site_id] = self.refs(ftable, fkey, site_id, functions, "function")
+            moves = []
+            for j, mv in enumerate(self.array(raw, key, "moves")):
+                mkey = f"{key}.moves[{j}]"
+                mv = self.table(mv, mkey, {"kind", "count", "from", "to"})
+                kind = self.ref(mv.get("kind"), f"{mkey}.kind", kinds, "kind")
+                count = self.get(mv, mkey, "count", int)
+                if count < 1:
+                    raise self.fail(f"{mkey}.count", "must be at least 1")
+                to = self.ref(mv.get("to"), f"{mkey}.to", sites, "site")
+                origin = mv.get("from")
+                if origin is not None:
+                    self.ref(origin, f"{mkey}.from", sites, "site")
+                moves.append(Move(kind, count, to, origin))
+            scenarios[ident] = Scenario(
+                ident,
+                self.get(raw, key, "name", str),
+                self.get(raw, key, "description", str, ""),
+                closes,
+                hosted,
+                tuple(moves),
+            )
+
+        contacts = []
+        for i, raw in enumerate(self.array(data, "", "contacts")):
+            key = f"contacts[{i}]"
+            raw = self.table(raw, key, {"role", "name", "phone"})
+            contacts.append(
+                Contact(
+                    self.get(raw, key, "role", str),
+                    self.get(raw, key, "name", str),
+                    self.get(raw, key, "phone", str),
+                )
+            )
+
+        return Plan(
+            path=self.path,
+            municipality=self.get(muni, "municipality", "name", str),
+            municipality_short=self.get(muni, "municipality", "short", str),
+            kiosk_interval_minutes=interval,
+            sites=sites,
+            kinds=kinds,
+            functions=functions,
+            scenarios=scenarios,
+            contacts=tuple(contacts),
+        )
+
+    def refs(
+        self, data: dict, key: str, name: str, known: dict[str, Any], what: str
+    ) -> tuple[str, ...]:
+        values = self.get(data, key, name, list, [])
+        return tuple(self.ref(v, f"{key}.{name}[{n}]", known, what) for n, v in enumerate(values))
+
+
+def _type_name(value: Any) -> str:
+    return {dict: "a table", list: "an array", str: "a string", bool: "a boolean"}.get(
+        type(value), type(value).__name__
+    )

@@ -1,0 +1,216 @@
+"""The scan code path shared by `tracker scan` and the terminal app.
+
+A scan resolves what the scanner typed (see `codes`), then, in one write transaction, appends an
+event and updates the asset's current state. The function returns only after the commit is
+fsynced, so whatever the caller shows as "recorded" survives a crash. Nothing is thrown away: an
+unknown code is kept in the unknown-scans log, an unexpected asset is recorded and flagged.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import socket
+from contextlib import nullcontext
+from dataclasses import dataclass
+
+from sqlite_utils import Database
+
+from tracker import codes, moves, store
+from tracker.plan import Plan
+
+SCAN_STEPS = ("packed", "arrived", "installed", "faulty", "missing", "in_service")
+
+STEP_LABELS = {
+    "in_service": "in service",
+    "packed": "packed",
+    "arrived": "arrived",
+    "installed": "installed",
+    "faulty": "faulty",
+    "missing": "missing",
+}
+
+
+class ScanError(ValueError):
+    """Bad scan parameters (unknown site or step); the message says which."""
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """What happened to one scan, for the CLI line and the app's log."""
+
+    outcome: str
+    """recorded | repeat | unknown | site | empty"""
+    code: str
+    message: str
+    asset: store.Asset | None = None
+    event_id: int | None = None
+    flag: str = ""
+    site_id: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when the user needs no second look (recorded without flag, or a site switch)."""
+        return self.outcome in ("recorded", "site") and not self.flag
+
+
+def default_operator() -> str:
+    try:
+        return os.environ.get("TRACKER_OPERATOR") or getpass.getuser()
+    except Exception:  # no user name in a minimal container: not worth failing a scan over
+        return ""
+
+
+def default_station() -> str:
+    return os.environ.get("TRACKER_STATION") or socket.gethostname()
+
+
+def check_site_step(plan: Plan, site: str, step: str) -> None:
+    if site not in plan.sites:
+        raise ScanError(f"unknown site {site!r} (known: {', '.join(plan.sites)})")
+    if step not in SCAN_STEPS:
+        raise ScanError(f"unknown step {step!r} (one of: {', '.join(SCAN_STEPS)})")
+
+
+def scan(
+    db: Database,
+    plan: Plan,
+    raw: str,
+    *,
+    site: str,
+    step: str,
+    operator: str | None = None,
+    station: str | None = None,
+) -> ScanResult:
+    """Apply `step` at `site` to whatever `raw` names. See the module docstring."""
+    check_site_step(plan, site, step)
+    operator = default_operator() if operator is None else operator
+    station = default_station() if station is None else station
+    code = codes.parse(raw)
+    shown = raw.strip()
+    if code is None:
+        return ScanResult("empty", shown, "nothing to scan: the code was empty")
+    if code.kind == "site":
+        site_id = _site_by_key(plan, code.key)
+        if site_id is not None:
+            name = plan.sites[site_id].name
+            return ScanResult("site", shown, f"site label: {name}", site_id=site_id)
+        return _unknown(db, shown, site, step, operator, station, "no site has this label")
+
+    with store.write(db):
+        asset = store.asset_by_key(db, code.key)
+        if asset is None:
+            return _unknown(db, shown, site, step, operator, station, "no asset has this tag")
+        if asset.step == step and asset.site == site:
+            return ScanResult(
+                "repeat",
+                shown,
+                f"{asset.tag} is already {STEP_LABELS[step]} at {plan.sites[site].name}:"
+                " nothing changed",
+                asset=asset,
+            )
+        move = moves.current_move(db)
+        flag, dest = ("", None) if move is None else moves.match_scan(db, move, asset, step, site)
+        at = store.now()
+        event_id = db.execute(
+            "INSERT INTO events (at, tag, action, step, site, prev_step, prev_site, operator,"
+            " station, code, move_id, flag) VALUES (?, ?, 'scan', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                at,
+                asset.tag,
+                step,
+                site,
+                asset.step,
+                asset.site,
+                operator,
+                station,
+                shown,
+                move.id if move else None,
+                flag,
+            ],
+        ).lastrowid
+        db.execute(
+            "UPDATE assets SET step = ?, site = ?, last_seen = ?, updated_at = ? WHERE tag = ?",
+            [step, site, at, at, asset.tag],
+        )
+    new = store.Asset(**{**asset.__dict__, "step": step, "site": site, "last_seen": at})
+    message = f"{asset.tag} {asset.name}: {STEP_LABELS[step]} at {plan.sites[site].name}"
+    if flag == "wrong_site":
+        message += f" - WRONG SITE: the manifest sends it to {plan.sites[dest].name}"
+    elif flag == "not_in_manifest":
+        message += " - NOT IN THE MANIFEST of the active scenario"
+    return ScanResult("recorded", shown, message, asset=new, event_id=event_id, flag=flag)
+
+
+def _site_by_key(plan: Plan, key: str) -> str | None:
+    for site_id in plan.sites:
+        if codes.key_for(site_id) == key:
+            return site_id
+    return None
+
+
+def _unknown(
+    db: Database, shown: str, site: str, step: str, operator: str, station: str, why: str
+) -> ScanResult:
+    """Keep an unmatched code for later; it changes no asset."""
+    with store.write(db) if not db.conn.in_transaction else nullcontext():
+        db.execute(
+            "INSERT INTO unknown_scans (at, code, site, step, operator, station)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            [store.now(), shown, site, step, operator, station],
+        )
+    return ScanResult(
+        "unknown", shown, f"unknown code {shown!r}: {why}; kept in the unknown-scans log"
+    )
+
+
+def undo_last(
+    db: Database, plan: Plan, *, station: str | None = None, operator: str | None = None
+) -> ScanResult:
+    """Undo this station's latest scan that is not undone yet, if nothing happened since.
+
+    The undo is itself an event, so the log stays append-only and shows what was taken back.
+    """
+    station = default_station() if station is None else station
+    operator = default_operator() if operator is None else operator
+    with store.write(db):
+        row = db.execute(
+            "SELECT id, tag, step, site, prev_step, prev_site FROM events"
+            " WHERE station = ? AND action = 'scan' AND undone_by IS NULL"
+            " ORDER BY id DESC LIMIT 1",
+            [station],
+        ).fetchone()
+        if row is None:
+            return ScanResult("empty", "", "nothing to undo")
+        event_id, tag, _step, _site, prev_step, prev_site = row
+        asset = store.asset_by_tag(db, tag)
+        assert asset is not None
+        latest = db.execute("SELECT max(id) FROM events WHERE tag = ?", [tag]).fetchone()[0]
+        if latest != event_id:
+            return ScanResult(
+                "repeat",
+                "",
+                f"cannot undo the scan of {tag}: it was scanned again since",
+                asset=asset,
+            )
+        at = store.now()
+        undo_id = db.execute(
+            "INSERT INTO events (at, tag, action, step, site, prev_step, prev_site, operator,"
+            " station, code, move_id, flag) SELECT ?, tag, 'undo', prev_step, prev_site, step,"
+            " site, ?, ?, '', move_id, '' FROM events WHERE id = ?",
+            [at, operator, station, event_id],
+        ).lastrowid
+        db.execute("UPDATE events SET undone_by = ? WHERE id = ?", [undo_id, event_id])
+        db.execute(
+            "UPDATE assets SET step = ?, site = ?, updated_at = ? WHERE tag = ?",
+            [prev_step, prev_site, at, tag],
+        )
+    new = store.Asset(**{**asset.__dict__, "step": prev_step, "site": prev_site})
+    site_name = plan.sites[prev_site].name if prev_site in plan.sites else prev_site
+    return ScanResult(
+        "recorded",
+        "",
+        f"undone: {tag} is {STEP_LABELS.get(prev_step, prev_step)} at {site_name} again",
+        asset=new,
+        event_id=undo_id,
+    )

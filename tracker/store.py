@@ -1,0 +1,255 @@
+"""The SQLite store: opening it safely, write transactions, and the read queries others share.
+
+Durability and concurrency are decided here, once:
+- WAL with ``synchronous=FULL``: a commit is fsynced before the caller is told it succeeded, so an
+  acknowledged scan survives a killed process or a power cut.
+- Every write transaction starts with ``BEGIN IMMEDIATE`` and the connection waits up to
+  ``BUSY_TIMEOUT_MS`` for the write lock. A deferred transaction that reads and then writes can
+  fail at once with "database is locked" when another process committed in between; taking the
+  write lock first makes concurrent writers queue instead.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from tracker.migrations import migrations
+
+BUSY_TIMEOUT_MS = 60_000
+STEPS = ("in_service", "packed", "arrived", "installed", "faulty", "missing")
+COUNTED_STEPS = ("in_service", "installed")
+"""Steps in which an asset at a site counts towards that site's readiness."""
+
+
+class StoreError(RuntimeError):
+    """The database file cannot be used; the message names the file."""
+
+
+def default_db_path() -> str:
+    return os.environ.get("TRACKER_DB") or "tracker.db"
+
+
+def now() -> str:
+    """UTC time as ISO 8601 with milliseconds; sorts as text."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def open_db(path: str | Path) -> Database:
+    """Open (creating if needed) and migrate the tracker database at `path`."""
+    path = str(path)
+    try:
+        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)
+        conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+        if mode.lower() != "wal" and path != ":memory:":
+            raise StoreError(f"{path}: cannot switch to WAL journal mode (got {mode})")
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        db = Database(conn, execute_plugins=False)
+        if migrations.pending(db):
+            with write(db):
+                migrations.apply(db)
+    except sqlite3.DatabaseError as e:
+        raise StoreError(f"{path}: cannot open the tracker database: {e}") from e
+    return db
+
+
+@contextmanager
+def write(db: Database) -> Iterator[Database]:
+    """A write transaction that queues for the lock instead of failing (see module docstring)."""
+    conn = db.conn
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def data_version(db: Database) -> int:
+    """Changes whenever another connection commits: a constant-cost way to notice new data."""
+    return db.conn.execute("PRAGMA data_version").fetchone()[0]
+
+
+@dataclass(frozen=True)
+class Asset:
+    tag: str
+    key: str
+    kind: str
+    name: str
+    serial: str
+    home_site: str
+    site: str
+    step: str
+    hostname: str
+    notes: str
+    last_seen: str | None
+    updated_at: str
+
+
+ASSET_COLUMNS = ", ".join(Asset.__dataclass_fields__)
+
+
+def _asset(row: tuple[Any, ...] | None) -> Asset | None:
+    return Asset(*row) if row else None
+
+
+def asset_by_key(db: Database, key: str) -> Asset | None:
+    return _asset(db.execute(f"SELECT {ASSET_COLUMNS} FROM assets WHERE key = ?", [key]).fetchone())
+
+
+def asset_by_tag(db: Database, tag: str) -> Asset | None:
+    return _asset(db.execute(f"SELECT {ASSET_COLUMNS} FROM assets WHERE tag = ?", [tag]).fetchone())
+
+
+def find_asset(db: Database, tag_or_code: str) -> Asset | None:
+    """An asset by its exact tag, or by what its label carries."""
+    from tracker import codes
+
+    found = asset_by_tag(db, tag_or_code)
+    if found is None:
+        code = codes.parse(tag_or_code)
+        if code is not None and code.kind == "asset":
+            found = asset_by_key(db, code.key)
+    return found
+
+
+def assets(
+    db: Database,
+    *,
+    search: str = "",
+    order_by: str = "tag",
+    descending: bool = False,
+    limit: int | None = None,
+    offset: int = 0,
+    kind: str | None = None,
+) -> list[Asset]:
+    """Assets for listings: `search` matches tag, name, serial, site, kind or hostname."""
+    if order_by not in Asset.__dataclass_fields__:
+        raise ValueError(f"cannot sort by {order_by!r}")
+    where, params = [], []
+    if search:
+        like = f"%{search}%"
+        where.append(
+            "(tag LIKE ? OR name LIKE ? OR serial LIKE ? OR site LIKE ? OR kind LIKE ?"
+            " OR hostname LIKE ?)"
+        )
+        params += [like] * 6
+    if kind:
+        where.append("kind = ?")
+        params.append(kind)
+    sql = f"SELECT {ASSET_COLUMNS} FROM assets"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += f" ORDER BY {order_by} {'DESC' if descending else 'ASC'}, tag"
+    if limit is not None:
+        sql += " LIMIT ? OFFSET ?"
+        params += [limit, offset]
+    return [Asset(*row) for row in db.execute(sql, params).fetchall()]
+
+
+def count_assets(db: Database, search: str = "") -> int:
+    if not search:
+        return db.execute("SELECT count(*) FROM assets").fetchone()[0]
+    like = f"%{search}%"
+    return db.execute(
+        "SELECT count(*) FROM assets WHERE tag LIKE ? OR name LIKE ? OR serial LIKE ?"
+        " OR site LIKE ? OR kind LIKE ? OR hostname LIKE ?",
+        [like] * 6,
+    ).fetchone()[0]
+
+
+def history(db: Database, tag: str) -> list[dict[str, Any]]:
+    """An asset's events, oldest first."""
+    cur = db.execute(
+        "SELECT id, at, action, step, site, prev_step, prev_site, operator, station, code,"
+        " flag, undone_by FROM events WHERE tag = ? ORDER BY id",
+        [tag],
+    )
+    cols = [c[0] for c in cur.description]
+    return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
+
+
+def recent_events(db: Database, limit: int = 50, *, flagged_only: bool = False) -> list[dict]:
+    """The newest events first: the move's timeline and its exceptions."""
+    sql = (
+        "SELECT e.id, e.at, e.tag, a.name, a.kind, e.action, e.step, e.site, e.operator,"
+        " e.station, e.flag, e.undone_by FROM events e LEFT JOIN assets a ON a.tag = e.tag"
+    )
+    if flagged_only:
+        sql += " WHERE e.flag != '' AND e.undone_by IS NULL"
+    sql += " ORDER BY e.id DESC LIMIT ?"
+    cur = db.execute(sql, [limit])
+    cols = [c[0] for c in cur.description]
+    return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
+
+
+def unknown_scans(db: Database, limit: int = 100) -> list[dict[str, Any]]:
+    cur = db.execute(
+        "SELECT id, at, code, site, step, operator, station FROM unknown_scans"
+        " ORDER BY id DESC LIMIT ?",
+        [limit],
+    )
+    cols = [c[0] for c in cur.description]
+    return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
+
+
+def latest_scan_at(db: Database) -> str | None:
+    return db.execute("SELECT max(at) FROM events").fetchone()[0]
+
+
+def record_kiosk_result(
+    db: Database,
+    *,
+    tag: str,
+    host: str,
+    verdict: str,
+    detail: str,
+    report: str | None,
+    checked_at: str | None = None,
+) -> None:
+    """Store one kiosk check in the history and as the kiosk's latest result, atomically."""
+    at = checked_at or now()
+    with write(db):
+        db.execute(
+            "INSERT INTO kiosk_checks (tag, host, verdict, checked_at, detail, report)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            [tag, host, verdict, at, detail, report],
+        )
+        db.execute(
+            "INSERT INTO kiosk_latest (tag, host, verdict, checked_at, detail)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT(tag) DO UPDATE SET host = excluded.host,"
+            " verdict = excluded.verdict, checked_at = excluded.checked_at,"
+            " detail = excluded.detail",
+            [tag, host, verdict, at, detail],
+        )
+
+
+def kiosk_latest(db: Database) -> dict[str, dict[str, str]]:
+    """The latest check of every kiosk that has one, by tag."""
+    cur = db.execute("SELECT tag, host, verdict, checked_at, detail FROM kiosk_latest")
+    return {
+        row[0]: {"host": row[1], "verdict": row[2], "checked_at": row[3], "detail": row[4]}
+        for row in cur.fetchall()
+    }
+
+
+def kiosk_history(db: Database, tag: str, limit: int = 50) -> list[dict[str, Any]]:
+    cur = db.execute(
+        "SELECT id, host, verdict, checked_at, detail, report FROM kiosk_checks WHERE tag = ?"
+        " ORDER BY id DESC LIMIT ?",
+        [tag, limit],
+    )
+    cols = [c[0] for c in cur.description]
+    return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
