@@ -1,0 +1,78 @@
+"""Shared fixtures: a fresh database per test, the packaged plan, and the real console script."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tracker import store
+from tracker.importer import import_file
+from tracker.plan import Plan, load_plan
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE_CSV = REPO / "assets.csv"
+
+
+@pytest.fixture(autouse=True)
+def _isolate_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test reads or writes the developer's tracker.db or depends on who runs it."""
+    monkeypatch.setenv("TRACKER_DB", str(tmp_path / "env-default.db"))
+    monkeypatch.setenv("TRACKER_OPERATOR", "tester")
+    monkeypatch.setenv("TRACKER_STATION", "station-1")
+    monkeypatch.delenv("TRACKER_SEED_CSV", raising=False)
+
+
+@pytest.fixture(scope="session")
+def plan() -> Plan:
+    return load_plan()
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "tracker.db"
+
+
+@pytest.fixture
+def fresh_db(db_path: Path):
+    db = store.open_db(db_path)
+    yield db
+    db.close()
+
+
+@pytest.fixture
+def seeded_db(fresh_db, plan: Plan):
+    """The sample inventory (assets.csv) imported into a fresh database."""
+    result = import_file(fresh_db, plan, SAMPLE_CSV)
+    assert result.ok, result.errors
+    return fresh_db
+
+
+def tracker_exe() -> list[str]:
+    """The installed `tracker` console script (what staff run), else `python -m tracker`."""
+    exe = shutil.which("tracker")
+    return [exe] if exe else [sys.executable, "-m", "tracker"]
+
+
+@pytest.fixture
+def run_tracker(db_path: Path, tmp_path: Path) -> Callable[..., subprocess.CompletedProcess]:
+    """Run the real `tracker` command against the test's database."""
+
+    def run(*args: str, input: str | None = None, cwd: Path | None = None, env=None):
+        full_env = {**os.environ, **(env or {})}
+        return subprocess.run(
+            [*tracker_exe(), "--db", str(db_path), *args],
+            capture_output=True,
+            text=True,
+            input=input,
+            cwd=cwd or tmp_path,
+            env=full_env,
+            timeout=60,
+        )
+
+    return run
