@@ -63,7 +63,7 @@ def test_concurrent_processes_never_lock_out_or_lose_events(fresh_db, plan, tmp_
     assert import_file(fresh_db, plan, _inventory(tmp_path, prefixes, n // 3)).ok
     procs = [_worker(tmp_path, db_path, p, n) for p in prefixes]
     outputs = [p.communicate(timeout=240) for p in procs]
-    for proc, (out, err) in zip(procs, outputs, strict=True):
+    for proc, (_out, err) in zip(procs, outputs, strict=True):
         assert proc.returncode == 0, err
         assert "locked" not in err
     acked = {int(line.split()[1]) for out, _ in outputs for line in out.splitlines()}
