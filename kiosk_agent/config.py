@@ -85,7 +85,7 @@ class Config:
 def default_config_path() -> Path:
     """Where the scheduled task looks for its configuration on this OS."""
     if sys.platform == "win32":
-        return Path(os.environ.get("ProgramData", r"C:\ProgramData")) / "KioskAgent" / "config.toml"
+        return Path(os.environ.get("PROGRAMDATA", r"C:\ProgramData")) / "KioskAgent" / "config.toml"
     return Path("/etc/kiosk-agent/config.toml")
 
 

@@ -57,3 +57,13 @@ class CheckResult:
 def worst(statuses: Iterable[Status]) -> Status:
     """Overall verdict: the worst status; ``unknown`` when nothing was judged (fail closed)."""
     return max(statuses, key=_SEVERITY.__getitem__, default=Status.UNKNOWN)
+
+
+@dataclass
+class Finding:
+    """A check's status and evidence, before the runner adds name and timing."""
+
+    status: Status
+    detail: str
+    blocked: bool = False
+    """``ok`` only because nothing answered: demoted when the preconditions fail."""

@@ -68,3 +68,16 @@ def current() -> ModuleType:
     from kiosk_agent import os_linux
 
     return os_linux
+
+
+class PsutilMissing(Exception):
+    """psutil is not installed: the check cannot look, so its status is ``unknown``."""
+
+
+def require_psutil() -> ModuleType:
+    """Import psutil lazily, so every check without it still runs when it is missing."""
+    try:
+        import psutil
+    except ImportError as exc:
+        raise PsutilMissing(f"psutil is not installed ({exc}), so this cannot be seen") from None
+    return psutil

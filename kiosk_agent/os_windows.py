@@ -23,7 +23,7 @@ _POLICY_SETTINGS = r"Software\Policies\Microsoft\Windows\CurrentVersion\Internet
 
 def default_disk_path() -> str:
     """The system drive, where profiles and the browser cache live."""
-    return os.environ.get("SystemDrive", "C:") + "\\"
+    return os.environ.get("SYSTEMDRIVE", "C:") + "\\"
 
 
 def _run(args: list[str]) -> str:

@@ -21,6 +21,7 @@ REFUSED = "refused"
 TIMEOUT = "timed out"
 UNREACHABLE = "unreachable"
 BLOCKED_LOCALLY = "blocked locally"
+NO_NAME = "name did not resolve"
 ERROR = "error"
 
 # errno and Windows socket error codes; Python maps only some of them to subclasses.
@@ -32,6 +33,8 @@ _LOCAL_BLOCK = {errno.EACCES, errno.EPERM, 10013}
 
 def classify_error(exc: BaseException) -> str:
     """Map a connect error to one of the outcome words above."""
+    if isinstance(exc, socket.gaierror):
+        return NO_NAME
     if isinstance(exc, ConnectionRefusedError):
         return REFUSED
     if isinstance(exc, TimeoutError):

@@ -1,0 +1,78 @@
+"""Command line: ``kiosk-agent check`` and ``kiosk-agent sample-config``.
+
+Exit status in every mode follows the monitoring plugins: 0 ok, 1 warn, 2 crit, 3 unknown.
+"""
+
+from __future__ import annotations
+
+import argparse
+import socket
+import sys
+import time
+from datetime import UTC, datetime
+from importlib import resources
+
+from kiosk_agent import __version__
+from kiosk_agent.config import ConfigError, default_config_path, load_config
+from kiosk_agent.model import HEALTH, CheckResult, Status
+from kiosk_agent.outputs import render_json, render_nagios, render_prom, render_text, write_atomic
+from kiosk_agent.runner import Report, run_checks
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (kept separate so tests can inspect it)."""
+    parser = argparse.ArgumentParser(
+        prog="kiosk-agent",
+        description="Check that this PC reaches the internet and not the municipal network.",
+    )
+    parser.add_argument("--version", action="version", version=f"kiosk-agent {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    check = sub.add_parser("check", help="run every check and report")
+    check.add_argument("--config", default=str(default_config_path()), help="TOML file")
+    mode = check.add_mutually_exclusive_group()
+    mode.add_argument("--json", action="store_true", help="JSON document on stdout")
+    mode.add_argument("--nagios", action="store_true", help="one Nagios plugin line")
+    check.add_argument("--out", help="also write the JSON document to this file (atomically)")
+    check.add_argument("--prom", help="write node_exporter textfile metrics (atomically)")
+    sub.add_parser("sample-config", help="print the documented sample configuration")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command; return the exit status."""
+    args = build_parser().parse_args(argv)
+    if args.command == "sample-config":
+        sys.stdout.write(resources.files("kiosk_agent").joinpath("sample-config.toml").read_text())
+        return 0
+    try:
+        cfg = load_config(args.config)
+    except ConfigError as exc:
+        print(f"kiosk-agent: bad configuration: {exc}", file=sys.stderr)
+        # Still emit a well-formed document, so the fleet view shows why this PC is unknown.
+        report = Report(socket.gethostname(), _now_iso(), 0)
+        report.checks.append(CheckResult("config", HEALTH, Status.UNKNOWN, f"bad config: {exc}"))
+        return _emit(report, args)
+    return _emit(run_checks(cfg), args)
+
+
+def _now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _emit(report: Report, args: argparse.Namespace) -> int:
+    """Print in the chosen mode, write the files, and map the verdict to the exit code."""
+    if args.json:
+        sys.stdout.write(render_json(report))
+    elif args.nagios:
+        sys.stdout.write(render_nagios(report))
+    else:
+        sys.stdout.write(render_text(report))
+    try:
+        if args.out:
+            write_atomic(args.out, render_json(report))
+        if args.prom:
+            write_atomic(args.prom, render_prom(report, time.time()))
+    except OSError as exc:
+        print(f"kiosk-agent: cannot write output: {exc}", file=sys.stderr)
+        return Status.UNKNOWN.value
+    return report.verdict.value

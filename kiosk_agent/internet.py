@@ -1,0 +1,100 @@
+"""Internet checks: connectivity check (captive-portal aware), DNS, verified HTTPS,
+and the link/default-route preconditions the isolation verdict depends on."""
+
+from __future__ import annotations
+
+import ssl
+from urllib.parse import urlsplit
+
+from kiosk_agent import probes
+from kiosk_agent.config import CheckUrl, Config
+from kiosk_agent.model import Finding, Status
+from kiosk_agent.os_common import current, require_psutil
+
+
+def connectivity(check: CheckUrl, cfg: Config, answers: list[probes.HttpAnswer]) -> Finding:
+    """Fetch the check URL the way browsers detect captive portals: the exact status and
+    body, no redirects followed, no cache; anything else is not internet."""
+    try:
+        answer = probes.http_get(check.url, cfg.timeout, cfg.ca_file)
+    except ssl.SSLCertVerificationError as exc:
+        return Finding(Status.CRIT, f"certificate did not verify ({exc.verify_message})")
+    except OSError as exc:
+        outcome = probes.classify_error(exc)
+        if outcome == probes.ERROR:
+            return Finding(Status.UNKNOWN, f"could not interpret: {type(exc).__name__}: {exc}")
+        return Finding(Status.CRIT, f"no internet: {outcome} ({exc})")
+    answers.append(answer)
+    body = answer.body.decode("utf-8", errors="replace")
+    shown = repr(body[:80]) + ("..." if len(body) > 80 else "")
+    want = f"expected status {check.status} and body {check.body[:40]!r}"
+    if answer.status == check.status and body.strip() == check.body.strip():
+        return Finding(Status.OK, f"status {answer.status} with the expected body")
+    if 300 <= answer.status < 400:
+        where = answer.location or "(no Location)"
+        return Finding(Status.CRIT, f"captive portal: redirect {answer.status} to {where}; {want}")
+    if answer.status == 407:
+        return Finding(Status.CRIT, f"a proxy demands authentication (407); {want}")
+    if answer.status == 511:
+        return Finding(
+            Status.CRIT, f"captive portal: network authentication required (511); {want}"
+        )
+    if answer.status == check.status:
+        return Finding(Status.CRIT, f"captive portal or proxy page: body {shown}; {want}")
+    return Finding(
+        Status.CRIT, f"captive portal or proxy error: status {answer.status}, body {shown}; {want}"
+    )
+
+
+def dns(name: str, cfg: Config) -> Finding:
+    """A public name must resolve; one resolving into the internal ranges means hijacked DNS."""
+    res = probes.resolve(name, cfg.timeout)
+    if res.addresses:
+        inside = [a for a in res.addresses if cfg.is_internal(a)]
+        if inside:
+            return Finding(Status.WARN, f"resolved into the internal ranges: {', '.join(inside)}")
+        return Finding(Status.OK, f"resolved to {', '.join(res.addresses[:4])}")
+    if res.nxdomain:
+        return Finding(Status.CRIT, f"does not exist (NXDOMAIN): {res.error}")
+    return Finding(Status.CRIT, f"did not resolve: {res.error}")
+
+
+def https(url: str, cfg: Config) -> Finding:
+    """A verified TLS handshake: a portal or an intercepting proxy cannot fake the certificate."""
+    parts = urlsplit(url)
+    host, port = parts.hostname or "", parts.port or 443
+    try:
+        return Finding(Status.OK, probes.tls_handshake(host, port, cfg.timeout, cfg.ca_file))
+    except ssl.SSLCertVerificationError as exc:
+        return Finding(
+            Status.CRIT, f"certificate did not verify: {exc.verify_message} (interception?)"
+        )
+    except ssl.SSLError as exc:
+        return Finding(Status.CRIT, f"TLS handshake failed: {exc.reason or exc}")
+    except OSError as exc:
+        return Finding(Status.CRIT, f"no connection: {probes.classify_error(exc)} ({exc})")
+
+
+def link() -> Finding:
+    """Precondition: some non-loopback adapter is up and has an address."""
+    psutil = require_psutil()
+    stats = psutil.net_if_stats()
+    addrs = psutil.net_if_addrs()
+    up = [
+        name
+        for name, st in stats.items()
+        if st.isup and not name.lower().startswith(("lo", "loopback")) and addrs.get(name)
+    ]
+    if up:
+        return Finding(Status.OK, f"link up: {', '.join(sorted(up))}")
+    return Finding(
+        Status.CRIT, f"no adapter is up with an address (saw {', '.join(sorted(stats))})"
+    )
+
+
+def default_route() -> Finding:
+    """Precondition: a default route, the way out to the internet."""
+    defaults = [r for r in current().routes() if r.network.prefixlen == 0]
+    if defaults:
+        return Finding(Status.OK, "default route " + "; ".join(str(r) for r in defaults))
+    return Finding(Status.CRIT, "no default route: this PC cannot reach the internet")
