@@ -3,6 +3,7 @@ and the link/default-route preconditions the isolation verdict depends on."""
 
 from __future__ import annotations
 
+import http.client
 import ssl
 from urllib.parse import urlsplit
 
@@ -19,6 +20,10 @@ def connectivity(check: CheckUrl, cfg: Config, answers: list[probes.HttpAnswer])
         answer = probes.http_get(check.url, cfg.timeout, cfg.ca_file)
     except ssl.SSLCertVerificationError as exc:
         return Finding(Status.CRIT, f"certificate did not verify ({exc.verify_message})")
+    except ssl.SSLError as exc:
+        return Finding(Status.CRIT, f"TLS failed (interception?): {exc.reason or exc}")
+    except http.client.HTTPException as exc:
+        return Finding(Status.CRIT, f"not an HTTP answer (proxy or portal?): {exc!r}")
     except OSError as exc:
         outcome = probes.classify_error(exc)
         if outcome == probes.ERROR:

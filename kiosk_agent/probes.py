@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import errno
 import http.client
+import os
 import socket
 import ssl
 import threading
@@ -72,6 +73,13 @@ def tcp_connect(host: str, port: int, timeout: float) -> ConnectOutcome:
         elapsed = time.monotonic() - start
         outcome = classify_error(exc)
         if outcome == TIMEOUT:
+            # An ICMP unreachable that arrives while connect() still holds the socket is
+            # kept only as a "soft" error and the kernel retries until the timeout;
+            # SO_ERROR still reports it, and it is the more exact thing to say.
+            soft = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+            if soft in _UNREACHABLE:
+                why = f"{os.strerror(soft)} (ICMP), then no answer within {timeout:g} s"
+                return ConnectOutcome(UNREACHABLE, why, elapsed)
             return ConnectOutcome(outcome, f"no answer within {timeout:g} s", elapsed)
         return ConnectOutcome(outcome, f"{exc.strerror or exc}", elapsed)
     else:
