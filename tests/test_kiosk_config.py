@@ -1,0 +1,99 @@
+"""Configuration validation: a bad file stops the agent (exit 3) and says file, key, problem."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kiosk_agent.config import ConfigError, load_config
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE = REPO / "kiosk_agent" / "sample-config.toml"
+
+
+def test_shipped_sample_config_is_valid() -> None:
+    cfg = load_config(SAMPLE)
+    assert cfg.targets and cfg.canaries and cfg.internal_cidrs
+    assert 2.0 <= cfg.timeout <= 3.0
+
+
+def test_empty_file_is_valid_and_skips_list_checks(tmp_path: Path) -> None:
+    path = tmp_path / "empty.toml"
+    path.write_text("")
+    cfg = load_config(path)
+    assert cfg.targets == [] and cfg.check_urls == [] and cfg.processes == []
+
+
+BAD = [
+    ("tiemout = 2.0", "tiemout", "unknown key"),
+    ("timeout = 'soon'", "timeout", "must be a number"),
+    ("timeout = 0", "timeout", "between"),
+    ("[isolation]\ntargets = '10.0.0.1:445'", "isolation.targets", "must be a list"),
+    ("[isolation]\ntargets = ['10.0.0.300:445']", "isolation.targets[0]", "not an IP address"),
+    ("[isolation]\ntargets = ['10.0.0.1']", "isolation.targets[0]", "ADDRESS:PORT"),
+    ("[isolation]\ntargets = ['10.0.0.1:70000']", "isolation.targets[0]", "ADDRESS:PORT"),
+    ("[isolation]\ncanaries = ['fe80::1:445']", "isolation.canaries[0]", "[ADDRESS]:PORT"),
+    ("[isolation]\ninternal_cidrs = ['10.0.0.0/33']", "isolation.internal_cidrs[0]", "CIDR"),
+    ("[isolation]\ninternal_cidrs = ['10.0.0.1/8']", "isolation.internal_cidrs[0]", "host bits"),
+    ("[isolation]\nmanagement_hosts = ['mgmt']", "isolation.management_hosts[0]", "not an IP"),
+    ("[isolation]\nintranet = []", "isolation.intranet", "unknown key"),
+    ("[internet]\ncheck_urls = ['http://x/']", "internet.check_urls[0]", "must be a table"),
+    ("[internet]\ncheck_urls = [{ url = 'ftp://x/' }]", "internet.check_urls[0].url", "http"),
+    (
+        "[internet]\ncheck_urls = [{ url = 'http://x/', status = '204' }]",
+        "internet.check_urls[0].status",
+        "HTTP status",
+    ),
+    ("[internet]\ncheck_urls = [{ url = 'http://x/', bdy = '' }]", "check_urls[0].bdy", "unknown"),
+    ("[internet]\nhttps = ['http://www.borger.dk/']", "internet.https[0]", "https URL"),
+    ("[internet]\nresolve = ['borger dk']", "internet.resolve[0]", "without spaces"),
+    ("[health]\nmin_free_disk_mb = true", "health.min_free_disk_mb", "must be a number"),
+    ("[health]\nprocesses = [1]", "health.processes[0]", "must be a string"),
+    ("health = 3", "health", "must be a table"),
+]
+
+
+@pytest.mark.parametrize(("text", "key", "problem"), BAD, ids=[b[1] + ":" + b[2] for b in BAD])
+def test_bad_input_names_file_key_and_problem(
+    tmp_path: Path, text: str, key: str, problem: str
+) -> None:
+    path = tmp_path / "kiosk.toml"
+    path.write_text(text + "\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    message = str(err.value)
+    assert str(path) in message
+    assert key in message
+    assert problem in message
+
+
+def test_not_toml_and_missing_file(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[isolation\n")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(broken)
+    with pytest.raises(ConfigError, match="file not found"):
+        load_config(tmp_path / "absent.toml")
+
+
+@pytest.mark.parametrize("mode", [[], ["--json"], ["--nagios"]])
+def test_cli_exits_3_on_bad_config_in_every_mode(tmp_path: Path, mode: list[str]) -> None:
+    path = tmp_path / "kiosk.toml"
+    path.write_text("[isolation]\ntargets = ['10.0.0.300:445']\n")
+    out = tmp_path / "last.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "kiosk_agent", "check", "--config", str(path), "--out", str(out),
+         *mode],
+        capture_output=True, text=True, cwd=REPO, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 3
+    assert str(path) in done.stderr and "isolation.targets[0]" in done.stderr
+    doc = json.loads(out.read_text())
+    assert doc["verdict"] == "unknown"
+    assert doc["checks"][0]["name"] == "config"
+    if mode == ["--nagios"]:
+        assert done.stdout.startswith("KIOSK UNKNOWN - ")
