@@ -168,3 +168,25 @@ def test_export_round_trips_in_both_formats(seeded_db, plan, tmp_path, db_path):
                 "Status",
                 "Asset Notes",
             ]
+
+
+def test_large_import_is_all_or_nothing_too(fresh_db, plan, tmp_path):
+    """Past BULK rows a writer thread inserts while validation goes on: still all or nothing."""
+    from tracker.importer import BULK
+
+    good = [f"B-{i:06d},laptop,Laptop {i},S{i},bib_nord,,," for i in range(BULK + 5_000)]
+    bad = _csv(tmp_path, HEADER + "\n".join([*good, "B-X,laptop,Late error,S,atlantis,,,"]))
+    result = import_file(fresh_db, plan, bad)
+    assert result.errors == [
+        f"{bad}:{len(good) + 2}: unknown site 'atlantis' (known: " + ", ".join(plan.sites) + ")"
+    ]
+    assert _count(fresh_db) == 0
+    ok = _csv(tmp_path, HEADER + "\n".join(good), "ok.csv")
+    assert import_file(fresh_db, plan, ok).ok
+    assert _count(fresh_db) == len(good)
+    indexes = {r[1] for r in fresh_db.execute("PRAGMA index_list(assets)")}
+    assert "assets_site_kind_step" in indexes
+    from tracker import readiness
+
+    loans = next(s for s in readiness.compute(fresh_db, plan).sites if s.id == "bib_nord")
+    assert loans.functions[0].have == len(good)

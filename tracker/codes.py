@@ -23,6 +23,8 @@ SITE_PREFIX = "LOC."
 _NOT_ALNUM = re.compile(r"[^A-Z0-9]")
 # Characters a tag may contain: letters, digits and separators that carry no meaning.
 TAG_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._/+-]*$")
+# A tag that passes `tag_problem`: the importer's fast path.
+GOOD_TAG = re.compile(r"^(?!\s*[Ll][Oo][Cc] *\.)[A-Za-z0-9][A-Za-z0-9 ._/+-]*$")
 # A US-layout scanner on a Danish PC types these for the keys next to '0' and '.' (and the
 # reverse). They only ever stand for separators, never for letters or digits.
 _LAYOUT_SEPARATORS = str.maketrans({c: " " for c in "-+/_´`'\"=?&:;,<>*!#"})
@@ -31,6 +33,19 @@ _LAYOUT_SEPARATORS = str.maketrans({c: " " for c in "-+/_´`'\"=?&:;,<>*!#"})
 def key_for(text: str) -> str:
     """The comparison key of a tag or a site id: upper case, letters and digits only."""
     return _NOT_ALNUM.sub("", text.upper())
+
+
+def key_for_valid_tag(tag: str) -> str:
+    """`key_for` of a tag that matches GOOD_TAG, several times faster (the importer's loop)."""
+    return (
+        tag.upper()
+        .replace("-", "")
+        .replace(" ", "")
+        .replace(".", "")
+        .replace("/", "")
+        .replace("_", "")
+        .replace("+", "")
+    )
 
 
 def asset_payload(tag: str) -> str:

@@ -10,8 +10,13 @@ event log like a scan, so every asset's state stays explained by its events.
 from __future__ import annotations
 
 import csv
+import functools
 import io
+import operator
+import queue
 import re
+import sqlite3
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -74,11 +79,15 @@ def check_hostname(value: str) -> str | None:
     return None
 
 
+FIELDS = ("tag", "kind", "name", "serial", "site", "step", "hostname", "notes", "home_site")
+"""The order of the cells in each parsed row, whatever the file's column order."""
+
+
 def read_rows(
     path: str, text: str, fmt: str
-) -> tuple[str, list[tuple[int, dict[str, str]]], list[str]]:
-    """Parse `text`; returns (format, [(line, row)], errors). Rows are keyed by tracker names."""
-    first = text.split("\n", 1)[0]
+) -> tuple[str, list[tuple[int, tuple[str, ...]]], list[str]]:
+    """Parse `text`; returns (format, [(line, cells in FIELDS order)], errors)."""
+    first = text[: text.find("\n")]
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(first))
     try:
         header = next(reader)
@@ -114,24 +123,26 @@ def read_rows(
         return fmt, [], [f"{path}:1: missing column(s): {', '.join(names)}"]
     rows = []
     errors = []
+    width = len(header)
+    # Missing optional columns read the padding cell at index `width`: always "".
+    pick = operator.itemgetter(*[columns.get(name, width) for name in FIELDS])
+    strip = str.strip
     line = reader.line_num
     for record in reader:
         start, line = line + 1, reader.line_num
-        if not any(cell.strip() for cell in record):
-            continue  # blank lines, and Excel's trailing ;;;; rows
-        if len(record) > len(header) and any(c.strip() for c in record[len(header) :]):
-            errors.append(f"{path}:{start}: {len(record)} fields but the header has {len(header)}")
+        n = len(record)
+        if n != width:
+            if not any(cell.strip() for cell in record):
+                continue  # blank lines, and Excel's trailing ;;;; rows
+            if n > width and any(c.strip() for c in record[width:]):
+                errors.append(f"{path}:{start}: {n} fields but the header has {width}")
+                continue
+            record = (record + [""] * width)[:width]
+        elif not any(record):
             continue
-        rows.append(
-            (start, {n: (record[i].strip() if i < len(record) else "") for n, i in columns.items()})
-        )
+        record.append("")
+        rows.append((start, tuple(map(strip, pick(record)))))
     return fmt, rows, errors
-
-
-def _lookup(value: str, by_id: dict[str, object], names: dict[str, str]) -> str | None:
-    if value in by_id:
-        return value
-    return names.get(value.casefold())
 
 
 def import_file(
@@ -164,96 +175,169 @@ def import_file(
     at = store.now()
     out: list[tuple] = []
     events: list[tuple] = []
-    for line, row in rows:
-        where = f"{path}:{line}"
+    writer = None
+    if not dry_run and len(rows) >= BULK and store.db_file(db):
+        writer = _BulkWriter(store.db_file(db))
+        writer.start()
+    step_of = functools.lru_cache(maxsize=64)(csvformat.step_from_text)
+    good_tag = codes.GOOD_TAG.match
+    for line, (
+        tag,
+        kind_text,
+        name,
+        serial,
+        site_text,
+        step_text,
+        hostname,
+        notes,
+        home_text,
+    ) in rows:
         problems = []
-        for col in csvformat.REQUIRED:
-            if not row.get(col):
-                problems.append(f"empty {col}")
-        tag = row.get("tag", "")
+        if not (tag and kind_text and name and site_text):
+            for col, value in (
+                ("tag", tag),
+                ("kind", kind_text),
+                ("name", name),
+                ("site", site_text),
+            ):
+                if not value:
+                    problems.append(f"empty {col}")
+        key = ""
         if tag:
-            why = codes.tag_problem(tag)
+            why = None if good_tag(tag) else codes.tag_problem(tag)
+            key = codes.key_for_valid_tag(tag)
             if why:
                 problems.append(why)
             elif tag in seen_tags:
                 problems.append(f"duplicate tag {tag!r} (first on line {seen_tags[tag]})")
+            elif key in seen_keys:
+                other = seen_keys[key]
+                problems.append(
+                    f"tag {tag!r} has the same label code {key} as {other[0]!r} on line {other[1]}"
+                )
+            elif owner_of_key.get(key, tag) != tag:
+                problems.append(
+                    f"tag {tag!r} has the same label code {key} as existing asset"
+                    f" {owner_of_key[key]!r}"
+                )
             else:
-                key = codes.key_for(tag)
-                other = seen_keys.get(key)
-                if other:
-                    problems.append(
-                        f"tag {tag!r} has the same label code {key} as {other[0]!r} on line"
-                        f" {other[1]}"
-                    )
-                elif owner_of_key.get(key, tag) != tag:
-                    problems.append(
-                        f"tag {tag!r} has the same label code {key} as existing asset"
-                        f" {owner_of_key[key]!r}"
-                    )
                 seen_tags[tag] = line
                 seen_keys[key] = (tag, line)
-        kind = _lookup(row.get("kind", ""), plan.kinds, kind_names) if row.get("kind") else None
-        if row.get("kind") and kind is None:
-            problems.append(f"unknown kind {row['kind']!r} (known: {', '.join(plan.kinds)})")
-        site = _lookup(row.get("site", ""), plan.sites, site_names) if row.get("site") else None
-        if row.get("site") and site is None:
-            problems.append(f"unknown site {row['site']!r} (known: {', '.join(plan.sites)})")
+        kind = kind_text if kind_text in plan.kinds else kind_names.get(kind_text.casefold())
+        if kind_text and kind is None:
+            problems.append(f"unknown kind {kind_text!r} (known: {', '.join(plan.kinds)})")
+        site = site_text if site_text in plan.sites else site_names.get(site_text.casefold())
+        if site_text and site is None:
+            problems.append(f"unknown site {site_text!r} (known: {', '.join(plan.sites)})")
         home = site
-        if row.get("home_site"):
-            home = _lookup(row["home_site"], plan.sites, site_names)
+        if home_text:
+            home = home_text if home_text in plan.sites else site_names.get(home_text.casefold())
             if home is None:
-                problems.append(f"unknown home_site {row['home_site']!r}")
-        step = csvformat.step_from_text(row.get("step", ""))
+                problems.append(f"unknown home_site {home_text!r}")
+        step = step_of(step_text)
         if step is None:
-            problems.append(f"unknown step {row['step']!r} (one of: {', '.join(store.STEPS)})")
-        hostname = row.get("hostname", "")
+            problems.append(f"unknown step {step_text!r} (one of: {', '.join(store.STEPS)})")
         if hostname:
             why = check_hostname(hostname)
             if why:
                 problems.append(why)
         if problems:
-            result.errors.append(f"{where}: {'; '.join(problems)}")
+            result.errors.append(f"{path}:{line}: {'; '.join(problems)}")
             continue
         old = existing.get(tag)
         if old is None:
             result.created += 1
         else:
-            if not row.get("home_site"):
+            if not home_text:
                 home = old[3]
             if (old[1], old[2]) != (site, step):
                 events.append((at, tag, step, site, old[2], old[1], f"import {Path(path).name}"))
             result.updated += 1
-        out.append(
-            (
-                tag,
-                codes.key_for(tag),
-                kind,
-                row["name"],
-                row.get("serial", ""),
-                home,
-                site,
-                step,
-                hostname,
-                row.get("notes", ""),
-                at,
-            )
-        )
+        out.append((tag, key, kind, name, serial, home, site, step, hostname, notes, at))
+        if writer is not None and len(out) >= CHUNK and not result.errors:
+            writer.put(out)
+            out = []
     result.rows = len(rows)
-    if result.errors or dry_run:
-        return result
-    with store.write(db):
-        db.conn.executemany(
-            "INSERT INTO assets (tag, key, kind, name, serial, home_site, site, step, hostname,"
-            " notes, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT(tag) DO UPDATE SET kind = excluded.kind, name = excluded.name,"
-            " serial = excluded.serial, home_site = excluded.home_site, site = excluded.site,"
-            " step = excluded.step, hostname = excluded.hostname, notes = excluded.notes,"
-            " updated_at = excluded.updated_at",
-            out,
-        )
-        db.conn.executemany(
-            "INSERT INTO events (at, tag, action, step, site, prev_step, prev_site, code)"
-            " VALUES (?, ?, 'import', ?, ?, ?, ?, ?)",
-            events,
-        )
+    if writer is not None:
+        writer.finish(out, events, commit=not result.errors)
+    elif not (result.errors or dry_run):
+        with store.write(db):
+            _insert(db.conn, out, events, rebuild=False)
     return result
+
+
+UPSERT = (
+    "INSERT INTO assets (tag, key, kind, name, serial, home_site, site, step, hostname,"
+    " notes, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT(tag) DO UPDATE SET kind = excluded.kind, name = excluded.name,"
+    " serial = excluded.serial, home_site = excluded.home_site, site = excluded.site,"
+    " step = excluded.step, hostname = excluded.hostname, notes = excluded.notes,"
+    " updated_at = excluded.updated_at"
+)
+CHUNK = 5_000
+BULK = 20_000
+"""From this many rows on, a writer thread inserts while the rest is validated."""
+
+
+def _insert(conn: sqlite3.Connection, rows: list[tuple], events: list[tuple], *, rebuild: bool):
+    conn.executemany(UPSERT, rows)
+    conn.executemany(
+        "INSERT INTO events (at, tag, action, step, site, prev_step, prev_site, code)"
+        " VALUES (?, ?, 'import', ?, ?, ?, ?, ?)",
+        events,
+    )
+    if rebuild:
+        conn.execute("CREATE INDEX assets_site_kind_step ON assets(site, kind, step)")
+
+
+class _BulkWriter(threading.Thread):
+    """Inserts validated chunks on its own connection, inside one transaction, while the main
+    thread validates the next ones (SQLite releases the GIL while it works). Commits only when
+    told every row was valid, so a failed import still writes nothing.
+
+    The readiness index is dropped and rebuilt once at the end, in the same transaction: much
+    cheaper than updating it row by row.
+    """
+
+    def __init__(self, path: str) -> None:
+        super().__init__(name="import-writer", daemon=True)
+        self.path = path
+        self.chunks: queue.Queue = queue.Queue(maxsize=8)
+        self.error: BaseException | None = None
+        self.commit = False
+
+    def put(self, rows: list[tuple]) -> None:
+        if self.error is None:
+            self.chunks.put(rows)
+
+    def run(self) -> None:
+        try:
+            conn = store.connect(self.path)
+        except BaseException as e:  # reported by finish()
+            self.error = e
+            while self.chunks.get() is not None:
+                pass
+            return
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("DROP INDEX assets_site_kind_step")
+            while (rows := self.chunks.get()) is not None:
+                conn.executemany(UPSERT, rows)
+            if self.commit:
+                _insert(conn, self.last_rows, self.events, rebuild=True)
+                conn.execute("COMMIT")
+        except BaseException as e:
+            self.error = e
+            while self.chunks.get() is not None:  # let the producer finish
+                pass
+        finally:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            conn.close()
+
+    def finish(self, rows: list[tuple], events: list[tuple], *, commit: bool) -> None:
+        self.last_rows, self.events, self.commit = rows, events, commit
+        self.chunks.put(None)
+        self.join()
+        if self.error is not None and commit:
+            raise self.error

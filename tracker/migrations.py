@@ -28,10 +28,9 @@ def m001_create_inventory(db: Database) -> None:
             notes TEXT NOT NULL DEFAULT '',
             last_seen TEXT,                    -- time of the latest scan
             updated_at TEXT NOT NULL
-        );
+        ) WITHOUT ROWID;
         -- Covers the readiness query: counts by site and kind of assets in a counted step.
         CREATE INDEX assets_site_kind_step ON assets(site, kind, step);
-        CREATE INDEX assets_kind ON assets(kind);
 
         CREATE TABLE events (
             id INTEGER PRIMARY KEY,

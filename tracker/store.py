@@ -43,24 +43,40 @@ def now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
+def connect(path: str | Path) -> sqlite3.Connection:
+    """A raw connection with the tracker's durability and locking settings (no migrations).
+
+    For a second connection to a database `open_db` already opened, e.g. in a worker thread.
+    """
+    path = str(path)
+    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)
+    conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+    if mode.lower() != "wal" and path != ":memory:":
+        raise StoreError(f"{path}: cannot switch to WAL journal mode (got {mode})")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    # Index builds and sorts of a large import stay in memory instead of a temp file.
+    conn.execute("PRAGMA temp_store=MEMORY")
+    conn.execute("PRAGMA cache_size=-32000")
+    return conn
+
+
 def open_db(path: str | Path) -> Database:
     """Open (creating if needed) and migrate the tracker database at `path`."""
-    path = str(path)
     try:
-        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)
-        conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
-        if mode.lower() != "wal" and path != ":memory:":
-            raise StoreError(f"{path}: cannot switch to WAL journal mode (got {mode})")
-        conn.execute("PRAGMA synchronous=FULL")
-        conn.execute("PRAGMA foreign_keys=ON")
-        db = Database(conn, execute_plugins=False)
+        db = Database(connect(path), execute_plugins=False)
         if migrations.pending(db):
             with write(db):
                 migrations.apply(db)
     except sqlite3.DatabaseError as e:
         raise StoreError(f"{path}: cannot open the tracker database: {e}") from e
     return db
+
+
+def db_file(db: Database) -> str:
+    """The file behind `db` ('' for an in-memory database)."""
+    return db.execute("PRAGMA database_list").fetchone()[2]
 
 
 @contextmanager

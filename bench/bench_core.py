@@ -1,0 +1,229 @@
+"""Tracker core figures: import, scan commit, status query, CLI start-up.
+
+Run: python3 bench/bench_core.py [--rows 100000] [--events 1000000] [--runs 3]
+Prints a table: median of several runs, and each figure against a baseline run in the same
+process (the issue's targets are in the last column).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import random
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from tracker import readiness, store  # noqa: E402
+from tracker.plan import default_plan_path, load_plan  # noqa: E402
+from tracker.scan import scan  # noqa: E402
+
+KINDS = ["pass_ws", "nemid_ws", "printer", "kiosk", "laptop", "headset"]
+STEPS = ["in_service", "installed", "packed", "arrived"]
+
+BASELINE_IMPORT = """
+import csv, sqlite3, sys
+conn = sqlite3.connect(sys.argv[2])
+conn.execute("CREATE TABLE assets (tag TEXT PRIMARY KEY, kind, name, serial, site, step,"
+             " hostname, notes)")
+with open(sys.argv[1], newline="", encoding="utf-8") as f:
+    rows = csv.reader(f)
+    next(rows)
+    conn.executemany("INSERT INTO assets VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+conn.commit()
+"""
+
+
+def big_plan(path: Path, n_sites: int) -> Path:
+    """The default plan plus `n_sites` extra library branches, each hosting loans."""
+    text = default_plan_path().read_text(encoding="utf-8")
+    extra = [
+        f'\n[[sites]]\nid = "site{i:03d}"\nname = "Site {i}"\n'
+        'functions = ["loans", "passports", "nemid", "self_service"]\n'
+        for i in range(n_sites - 6)
+    ]
+    path.write_text(text + "".join(extra), encoding="utf-8")
+    return path
+
+
+def write_csv(path: Path, rows: int, sites: list[str]) -> None:
+    rnd = random.Random(1)
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["tag", "kind", "name", "serial", "site", "step", "hostname", "notes"])
+        for i in range(rows):
+            kind = rnd.choice(KINDS)
+            host = f"kiosk{i}.example.test" if kind == "kiosk" else ""
+            w.writerow([f"BN-{i:06d}", kind, f"Asset {i} æøå", f"SN{i:08d}",
+                        rnd.choice(sites), rnd.choice(STEPS[:2]), host, ""])
+
+
+def timed(fn, runs: int) -> list[float]:
+    out = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - t)
+    return out
+
+
+def tracker_cmd() -> list[str]:
+    exe = Path(sys.executable).parent / "tracker"
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "tracker"]
+
+
+def bench_import(tmp: Path, plan_path: Path, csv_path: Path, runs: int) -> tuple[float, float]:
+    def ours():
+        db = tmp / "imp.db"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db}{suffix}").unlink(missing_ok=True)
+        subprocess.run([*tracker_cmd(), "--db", str(db), "--plan", str(plan_path), "import",
+                        str(csv_path)], check=True, capture_output=True)
+
+    def baseline():
+        db = tmp / "base.db"
+        db.unlink(missing_ok=True)
+        subprocess.run([sys.executable, "-c", BASELINE_IMPORT, str(csv_path), str(db)],
+                       check=True)
+
+    base, mine = [], []
+    for _ in range(runs):  # interleaved, so both see the same machine state
+        base += timed(baseline, 1)
+        mine += timed(ours, 1)
+    return statistics.median(mine), statistics.median(base)
+
+
+def build_big_db(path: Path, plan, csv_path: Path, events: int) -> None:
+    from tracker.importer import import_file
+
+    db = store.open_db(path)
+    result = import_file(db, plan, csv_path)
+    assert result.ok, result.errors[:3]
+    tags = [r[0] for r in db.execute("SELECT tag FROM assets")]
+    sites = list(plan.sites)
+    rnd = random.Random(2)
+    at = store.now()
+    with store.write(db):
+        db.conn.executemany(
+            "INSERT INTO events (at, tag, action, step, site, prev_step, prev_site, operator,"
+            " station) VALUES (?, ?, 'scan', ?, ?, 'in_service', ?, 'bench', 'bench')",
+            (
+                (at, rnd.choice(tags), rnd.choice(STEPS), rnd.choice(sites), rnd.choice(sites))
+                for _ in range(events)
+            ),
+        )
+    db.close()
+
+
+def bench_scan(db_path: Path, plan, n: int) -> tuple[list[float], list[float]]:
+    db = store.open_db(db_path)
+    tags = [r[0] for r in db.execute("SELECT tag FROM assets LIMIT ?", [n])]
+    steps = ["packed", "arrived", "installed"]
+    ours = []
+    for i, tag in enumerate(tags):
+        t = time.perf_counter()
+        r = scan(db, plan, tag, site="hovedbibliotek", step=steps[i % 3], operator="b",
+                 station="b")
+        ours.append(time.perf_counter() - t)
+        assert r.outcome == "recorded"
+    # Baseline: the bare durable commit of one small row, same file, same settings.
+    db.execute("CREATE TABLE IF NOT EXISTS bench_commit (x)")
+    base = []
+    for i in range(n):
+        t = time.perf_counter()
+        with store.write(db):
+            db.execute("INSERT INTO bench_commit VALUES (?)", [i])
+        base.append(time.perf_counter() - t)
+    db.close()
+    return ours, base
+
+
+def bench_status(db_path: Path, plan, runs: int) -> tuple[float, float]:
+    db = store.open_db(db_path)
+    ours = timed(lambda: readiness.compute(db, plan), runs)
+    # Baseline: deriving each asset's place and step from the event log at query time.
+    derive = (
+        "SELECT e.site, a.kind, count(*) FROM events e JOIN assets a ON a.tag = e.tag"
+        " WHERE e.id = (SELECT max(id) FROM events x WHERE x.tag = e.tag)"
+        " AND e.step IN ('in_service', 'installed') GROUP BY e.site, a.kind"
+    )
+    base = timed(lambda: db.execute(derive).fetchall(), max(1, runs // 3))
+    db.close()
+    return statistics.median(ours), statistics.median(base)
+
+
+def bench_cli_start(db_path: Path, plan_path: Path, runs: int) -> tuple[float, float, float]:
+    def status():
+        subprocess.run([*tracker_cmd(), "--db", str(db_path), "--plan", str(plan_path),
+                        "status"], check=True, capture_output=True)
+
+    def python():
+        subprocess.run([sys.executable, "-c", "pass"], check=True)
+
+    def scan_cmd():
+        subprocess.run([*tracker_cmd(), "--db", str(db_path), "--plan", str(plan_path), "scan",
+                        "NOPE", "--site", "raadhus", "--step", "packed"], capture_output=True)
+
+    return (statistics.median(timed(status, runs)), statistics.median(timed(scan_cmd, runs)),
+            statistics.median(timed(python, runs)))
+
+
+def pct(values: list[float], p: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--rows", type=int, default=100_000)
+    ap.add_argument("--events", type=int, default=1_000_000)
+    ap.add_argument("--sites", type=int, default=500)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--scans", type=int, default=2000)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as d:
+        tmp = Path(d)
+        plan_path = big_plan(tmp / "plan.toml", args.sites)
+        plan = load_plan(plan_path)
+        csv_path = tmp / "inv.csv"
+        write_csv(csv_path, args.rows, list(plan.sites))
+        rows = []
+        imp, imp_base = bench_import(tmp, plan_path, csv_path, args.runs)
+        rows.append((f"tracker import, {args.rows:,} rows (process)", f"{imp:.2f} s",
+                     f"csv+executemany {imp_base:.2f} s", f"{imp / imp_base:.2f}x", "<= 3x"))
+        big = tmp / "big.db"
+        build_big_db(big, plan, csv_path, args.events)
+        ours, base = bench_scan(big, plan, args.scans)
+        rows.append((f"scan commit p50, {args.rows:,} assets / {args.events:,} events",
+                     f"{pct(ours, 50) * 1000:.2f} ms", f"bare commit {pct(base, 50) * 1000:.2f} ms",
+                     f"{pct(ours, 50) / pct(base, 50):.2f}x", ""))
+        rows.append(("scan commit p99", f"{pct(ours, 99) * 1000:.2f} ms",
+                     f"bare commit {pct(base, 99) * 1000:.2f} ms",
+                     f"{pct(ours, 99) / pct(base, 99):.2f}x", "< 3 ms"))
+        st, st_base = bench_status(big, plan, max(5, args.runs * 3))
+        rows.append((f"status query, {args.rows:,} assets / {len(plan.sites)} sites",
+                     f"{st * 1000:.1f} ms", f"from event log {st_base * 1000:.0f} ms",
+                     f"{st / st_base:.3f}x", "< 50 ms"))
+        status_s, scan_s, py = bench_cli_start(big, plan_path, max(5, args.runs))
+        rows.append(("`tracker status` whole process", f"{status_s * 1000:.0f} ms",
+                     f"python -c pass {py * 1000:.0f} ms", f"{status_s / py:.1f}x", ""))
+        rows.append(("`tracker scan` whole process", f"{scan_s * 1000:.0f} ms",
+                     f"python -c pass {py * 1000:.0f} ms", f"{scan_s / py:.1f}x", ""))
+    header = ("figure", "ours (median)", "baseline (same run)", "ratio", "target")
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    for r in [header, tuple("-" * w for w in widths), *rows]:
+        print("  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)))
+    print(f"\n{os.cpu_count()} cores, Python {sys.version.split()[0]}, SQLite "
+          f"{sqlite3.sqlite_version}")
+
+
+if __name__ == "__main__":
+    main()
