@@ -1,0 +1,135 @@
+"""Kiosk agent figures: full-check time when every target answers, when every internal
+target drops packets, and peak memory.
+
+Run: python3 bench/bench_kiosk_agent.py [--runs 5] [--timeout 2.5]
+Prints a table, median of several runs of the real command (`python -m kiosk_agent check
+--json`, interpreter start-up included). Traffic goes only to 127.0.0.0/8 or into network
+namespaces this script creates (and removes); the namespace rows need root and `ip`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tests"))
+
+from netns_lab import Lab, available, config_toml  # noqa: E402
+
+
+class _NoContent(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *_args: object) -> None:
+        pass
+
+
+def _loopback_config(timeout: float) -> tuple[str, list[socket.socket]]:
+    """Everything on 127.0.0.0/8 answers: a 204 check URL and listening targets."""
+    http = ThreadingHTTPServer(("127.0.0.1", 0), _NoContent)
+    threading.Thread(target=http.serve_forever, daemon=True).start()
+    listeners = []
+    targets = []
+    for host in ("127.0.0.2", "127.0.0.3", "127.0.0.4"):
+        sock = socket.create_server((host, 0))
+        listeners.append(sock)
+        targets.append(f"{host}:{sock.getsockname()[1]}")
+    url = f"http://127.0.0.1:{http.server_address[1]}/generate_204"
+    text = config_toml(
+        timeout=str(timeout),
+        check_urls=f'[{{ url = "{url}", status = 204, body = "" }}]',
+        resolve='["localhost"]',
+        internal_cidrs='["127.0.0.0/8"]',
+        targets=json.dumps(targets[:2]),
+        canaries=json.dumps(targets[2:]),
+        internal_names='["localhost"]',
+    )
+    return text, listeners
+
+
+def _run(cmd: list[str], config: Path) -> tuple[float, float, str]:
+    """Wall seconds, peak RSS in MB and verdict of one agent run."""
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": str(REPO)}
+    full = [*cmd, sys.executable, "-m", "kiosk_agent", "check", "--json", "--config", str(config)]
+    start = time.monotonic()
+    proc = subprocess.Popen(full, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+    # wait4 gives this child's own peak RSS (Linux: kilobytes); `ip netns exec` execs python.
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.monotonic() - start
+    out = proc.stdout.read() if proc.stdout else b""
+    proc.returncode = os.waitstatus_to_exitcode(status)  # already reaped: tell Popen
+    return elapsed, usage.ru_maxrss / 1024, json.loads(out)["verdict"]
+
+
+def _measure(label: str, bound: str, cmd: list[str], config: Path, runs: int) -> list[str]:
+    samples = [_run(cmd, config) for _ in range(runs)]
+    times = [s[0] for s in samples]
+    return [
+        label,
+        str(runs),
+        f"{statistics.median(times):.2f}",
+        f"{max(times):.2f}",
+        bound,
+        f"{max(s[1] for s in samples):.1f}",
+        samples[-1][2],
+    ]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--timeout", type=float, default=2.5)
+    args = parser.parse_args()
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        text, _listeners = _loopback_config(args.timeout)
+        (work / "loop.toml").write_text(text)
+        rows.append(
+            _measure("all answer (127.0.0.0/8)", "< 1.5", [], work / "loop.toml", args.runs)
+        )
+        why = available()
+        if why:
+            rows.append(["namespace rows skipped", "", "", "", why, "", ""])
+        else:
+            for label, scenario, bound in (
+                ("all answer (netns, leak route)", "answer", "< 1.5"),
+                ("all drop (netns, blackhole)", "drop", f"< {args.timeout + 1:g}"),
+            ):
+                lab = Lab(work).build()
+                try:
+                    lab.serve_internet()
+                    if scenario == "answer":
+                        lab.municipal_services()
+                        lab.leak_route()
+                    else:
+                        lab.blackhole_internal()
+                    cfg = work / f"{scenario}.toml"
+                    cfg.write_text(config_toml(timeout=str(args.timeout)))
+                    cmd = ["ip", "netns", "exec", lab.kiosk]
+                    rows.append(_measure(label, bound, cmd, cfg, args.runs))
+                finally:
+                    lab.close()
+    header = ["scenario", "runs", "median s", "max s", "target s", "peak RSS MB", "verdict"]
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    for row in [header, ["-" * w for w in widths], *rows]:
+        print("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)))
+    print(f"timeout {args.timeout:g} s per probe; peak memory target < 40 MB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
