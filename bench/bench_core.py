@@ -62,8 +62,18 @@ def write_csv(path: Path, rows: int, sites: list[str]) -> None:
         for i in range(rows):
             kind = rnd.choice(KINDS)
             host = f"kiosk{i}.example.test" if kind == "kiosk" else ""
-            w.writerow([f"BN-{i:06d}", kind, f"Asset {i} æøå", f"SN{i:08d}",
-                        rnd.choice(sites), rnd.choice(STEPS[:2]), host, ""])
+            w.writerow(
+                [
+                    f"BN-{i:06d}",
+                    kind,
+                    f"Asset {i} æøå",
+                    f"SN{i:08d}",
+                    rnd.choice(sites),
+                    rnd.choice(STEPS[:2]),
+                    host,
+                    "",
+                ]
+            )
 
 
 def timed(fn, runs: int) -> list[float]:
@@ -85,14 +95,16 @@ def bench_import(tmp: Path, plan_path: Path, csv_path: Path, runs: int) -> tuple
         db = tmp / "imp.db"
         for suffix in ("", "-wal", "-shm"):
             Path(f"{db}{suffix}").unlink(missing_ok=True)
-        subprocess.run([*tracker_cmd(), "--db", str(db), "--plan", str(plan_path), "import",
-                        str(csv_path)], check=True, capture_output=True)
+        subprocess.run(
+            [*tracker_cmd(), "--db", str(db), "--plan", str(plan_path), "import", str(csv_path)],
+            check=True,
+            capture_output=True,
+        )
 
     def baseline():
         db = tmp / "base.db"
         db.unlink(missing_ok=True)
-        subprocess.run([sys.executable, "-c", BASELINE_IMPORT, str(csv_path), str(db)],
-                       check=True)
+        subprocess.run([sys.executable, "-c", BASELINE_IMPORT, str(csv_path), str(db)], check=True)
 
     base, mine = [], []
     for _ in range(runs):  # interleaved, so both see the same machine state
@@ -130,8 +142,7 @@ def bench_scan(db_path: Path, plan, n: int) -> tuple[list[float], list[float]]:
     ours = []
     for i, tag in enumerate(tags):
         t = time.perf_counter()
-        r = scan(db, plan, tag, site="hovedbibliotek", step=steps[i % 3], operator="b",
-                 station="b")
+        r = scan(db, plan, tag, site="hovedbibliotek", step=steps[i % 3], operator="b", station="b")
         ours.append(time.perf_counter() - t)
         assert r.outcome == "recorded"
     # Baseline: the bare durable commit of one small row, same file, same settings.
@@ -162,18 +173,38 @@ def bench_status(db_path: Path, plan, runs: int) -> tuple[float, float]:
 
 def bench_cli_start(db_path: Path, plan_path: Path, runs: int) -> tuple[float, float, float]:
     def status():
-        subprocess.run([*tracker_cmd(), "--db", str(db_path), "--plan", str(plan_path),
-                        "status"], check=True, capture_output=True)
+        subprocess.run(
+            [*tracker_cmd(), "--db", str(db_path), "--plan", str(plan_path), "status"],
+            check=True,
+            capture_output=True,
+        )
 
     def python():
         subprocess.run([sys.executable, "-c", "pass"], check=True)
 
     def scan_cmd():
-        subprocess.run([*tracker_cmd(), "--db", str(db_path), "--plan", str(plan_path), "scan",
-                        "NOPE", "--site", "raadhus", "--step", "packed"], capture_output=True)
+        subprocess.run(
+            [
+                *tracker_cmd(),
+                "--db",
+                str(db_path),
+                "--plan",
+                str(plan_path),
+                "scan",
+                "NOPE",
+                "--site",
+                "raadhus",
+                "--step",
+                "packed",
+            ],
+            capture_output=True,
+        )
 
-    return (statistics.median(timed(status, runs)), statistics.median(timed(scan_cmd, runs)),
-            statistics.median(timed(python, runs)))
+    return (
+        statistics.median(timed(status, runs)),
+        statistics.median(timed(scan_cmd, runs)),
+        statistics.median(timed(python, runs)),
+    )
 
 
 def pct(values: list[float], p: float) -> float:
@@ -197,32 +228,73 @@ def main() -> None:
         write_csv(csv_path, args.rows, list(plan.sites))
         rows = []
         imp, imp_base = bench_import(tmp, plan_path, csv_path, args.runs)
-        rows.append((f"tracker import, {args.rows:,} rows (process)", f"{imp:.2f} s",
-                     f"csv+executemany {imp_base:.2f} s", f"{imp / imp_base:.2f}x", "<= 3x"))
+        rows.append(
+            (
+                f"tracker import, {args.rows:,} rows (process)",
+                f"{imp:.2f} s",
+                f"csv+executemany {imp_base:.2f} s",
+                f"{imp / imp_base:.2f}x",
+                "<= 3x",
+            )
+        )
         big = tmp / "big.db"
         build_big_db(big, plan, csv_path, args.events)
         ours, base = bench_scan(big, plan, args.scans)
-        rows.append((f"scan commit p50, {args.rows:,} assets / {args.events:,} events",
-                     f"{pct(ours, 50) * 1000:.2f} ms", f"bare commit {pct(base, 50) * 1000:.2f} ms",
-                     f"{pct(ours, 50) / pct(base, 50):.2f}x", ""))
-        rows.append(("scan commit p99", f"{pct(ours, 99) * 1000:.2f} ms",
-                     f"bare commit {pct(base, 99) * 1000:.2f} ms",
-                     f"{pct(ours, 99) / pct(base, 99):.2f}x", "< 3 ms"))
+        rows.append(
+            (
+                f"scan commit p50, {args.rows:,} assets / {args.events:,} events",
+                f"{pct(ours, 50) * 1000:.2f} ms",
+                f"bare commit {pct(base, 50) * 1000:.2f} ms",
+                f"{pct(ours, 50) / pct(base, 50):.2f}x",
+                "",
+            )
+        )
+        rows.append(
+            (
+                "scan commit p99",
+                f"{pct(ours, 99) * 1000:.2f} ms",
+                f"bare commit {pct(base, 99) * 1000:.2f} ms",
+                f"{pct(ours, 99) / pct(base, 99):.2f}x",
+                "< 3 ms",
+            )
+        )
         st, st_base = bench_status(big, plan, max(5, args.runs * 3))
-        rows.append((f"status query, {args.rows:,} assets / {len(plan.sites)} sites",
-                     f"{st * 1000:.1f} ms", f"from event log {st_base * 1000:.0f} ms",
-                     f"{st / st_base:.3f}x", "< 50 ms"))
+        rows.append(
+            (
+                f"status query, {args.rows:,} assets / {len(plan.sites)} sites",
+                f"{st * 1000:.1f} ms",
+                f"from event log {st_base * 1000:.0f} ms",
+                f"{st / st_base:.3f}x",
+                "< 50 ms",
+            )
+        )
         status_s, scan_s, py = bench_cli_start(big, plan_path, max(5, args.runs))
-        rows.append(("`tracker status` whole process", f"{status_s * 1000:.0f} ms",
-                     f"python -c pass {py * 1000:.0f} ms", f"{status_s / py:.1f}x", ""))
-        rows.append(("`tracker scan` whole process", f"{scan_s * 1000:.0f} ms",
-                     f"python -c pass {py * 1000:.0f} ms", f"{scan_s / py:.1f}x", ""))
+        rows.append(
+            (
+                "`tracker status` whole process",
+                f"{status_s * 1000:.0f} ms",
+                f"python -c pass {py * 1000:.0f} ms",
+                f"{status_s / py:.1f}x",
+                "",
+            )
+        )
+        rows.append(
+            (
+                "`tracker scan` whole process",
+                f"{scan_s * 1000:.0f} ms",
+                f"python -c pass {py * 1000:.0f} ms",
+                f"{scan_s / py:.1f}x",
+                "",
+            )
+        )
     header = ("figure", "ours (median)", "baseline (same run)", "ratio", "target")
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     for r in [header, tuple("-" * w for w in widths), *rows]:
         print("  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)))
-    print(f"\n{os.cpu_count()} cores, Python {sys.version.split()[0]}, SQLite "
-          f"{sqlite3.sqlite_version}")
+    print(
+        f"\n{os.cpu_count()} cores, Python {sys.version.split()[0]}, SQLite "
+        f"{sqlite3.sqlite_version}"
+    )
 
 
 if __name__ == "__main__":
