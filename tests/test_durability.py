@@ -105,3 +105,25 @@ def test_every_acknowledged_scan_survives_a_killed_process(fresh_db, plan, tmp_p
 def test_database_is_opened_for_durable_commits(fresh_db):
     assert fresh_db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert fresh_db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL: fsync each commit
+
+
+def test_several_processes_creating_the_same_new_database_at_once(tmp_path):
+    path = tmp_path / "new.db"
+    code = (
+        "import sys; from tracker import store; db = store.open_db(sys.argv[1]);"
+        " print(db.execute('SELECT count(*) FROM assets').fetchone()[0])"
+    )
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, str(path)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(6)
+    ]
+    results = [p.communicate(timeout=60) for p in procs]
+    assert [p.returncode for p in procs] == [0] * 6, [e for _, e in results]
+    db = store.open_db(path)
+    names = [r[0] for r in db.execute("SELECT name FROM _sqlite_migrations")]
+    assert len(names) == len(set(names)) >= 3
