@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import http.client
 import os
+import select
 import socket
 import ssl
 import threading
@@ -30,6 +31,7 @@ _UNREACHABLE = {errno.EHOSTUNREACH, errno.ENETUNREACH, 10051, 10065}
 _REFUSED = {errno.ECONNREFUSED, 10061}
 _TIMEOUT = {errno.ETIMEDOUT, 10060}
 _LOCAL_BLOCK = {errno.EACCES, errno.EPERM, 10013}
+_IN_PROGRESS = {errno.EINPROGRESS, errno.EWOULDBLOCK, errno.EALREADY, 10035}
 
 
 def classify_error(exc: BaseException) -> str:
@@ -62,30 +64,36 @@ class ConnectOutcome:
 
 
 def tcp_connect(host: str, port: int, timeout: float) -> ConnectOutcome:
-    """Try one TCP handshake and close at once; never sends application data."""
+    """Try one TCP handshake and close at once; never sends application data.
+
+    A non-blocking connect polled in short slices: an ICMP unreachable that arrives while
+    the kernel holds the socket is kept only as a "soft" error and TCP would retry for
+    seconds, so each slice also reads SO_ERROR, which reports it.
+    """
     start = time.monotonic()
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.settimeout(timeout)
+    sock.setblocking(False)
     try:
-        sock.connect((host, port))
-    except OSError as exc:
-        elapsed = time.monotonic() - start
-        outcome = classify_error(exc)
-        if outcome == TIMEOUT:
-            # An ICMP unreachable that arrives while connect() still holds the socket is
-            # kept only as a "soft" error and the kernel retries until the timeout;
-            # SO_ERROR still reports it, and it is the more exact thing to say.
+        code = sock.connect_ex((host, port))
+        while code in _IN_PROGRESS:
+            left = timeout - (time.monotonic() - start)
+            if left <= 0:
+                return ConnectOutcome(TIMEOUT, f"no answer within {timeout:g} s", timeout)
+            # Windows reports a failed connect in the exception set, POSIX as writable.
+            _r, writable, failed = select.select([], [sock], [sock], min(left, 0.05))
             soft = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
-            if soft in _UNREACHABLE:
-                why = f"{os.strerror(soft)} (ICMP), then no answer within {timeout:g} s"
-                return ConnectOutcome(UNREACHABLE, why, elapsed)
-            return ConnectOutcome(outcome, f"no answer within {timeout:g} s", elapsed)
-        return ConnectOutcome(outcome, f"{exc.strerror or exc}", elapsed)
-    else:
-        local = sock.getsockname()[0]
+            if writable or failed or soft:
+                code = soft
+        elapsed = time.monotonic() - start
+        if code == 0:
+            local = sock.getsockname()[0]
+            return ConnectOutcome(CONNECTED, f"handshake completed from {local}", elapsed)
+        error = OSError(code, os.strerror(code))
+        return ConnectOutcome(classify_error(error), error.strerror, elapsed)
+    except OSError as exc:
         return ConnectOutcome(
-            CONNECTED, f"handshake completed from {local}", time.monotonic() - start
+            classify_error(exc), str(exc.strerror or exc), time.monotonic() - start
         )
     finally:
         sock.close()

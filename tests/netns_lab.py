@@ -144,6 +144,16 @@ class Lab:
         for ns, dev, addr in ((ns_a, a, addr_a), (ns_b, b, addr_b)):
             self.ip(ns, "addr", "add", addr, "dev", dev)
             self.ip(ns, "link", "set", dev, "up")
+        # Packets sent before the carrier is up are lost and TCP retries only after 1 s,
+        # which would blur the timing figures: wait until both ends report LOWER_UP.
+        deadline = time.monotonic() + 5
+        for ns, dev in ((ns_a, a), (ns_b, b)):
+            while time.monotonic() < deadline:
+                out = subprocess.run(["ip", "-n", ns, "-o", "link", "show", "dev", dev],
+                                     capture_output=True, text=True).stdout  # fmt: skip
+                if "LOWER_UP" in out:
+                    break
+                time.sleep(0.02)
 
     def write_etc(self) -> None:
         """Per-namespace /etc files (``ip netns exec`` bind-mounts them): names come only
