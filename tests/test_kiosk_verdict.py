@@ -226,3 +226,28 @@ def test_zipapp_runs_alone(tmp_path: Path) -> None:
         [sys.executable, "-I", str(pyz), "sample-config"], capture_output=True, text=True
     )
     assert "[isolation]" in sample.stdout
+
+
+def _conn(raddr: str, pid: int = 4242) -> argparse.Namespace:
+    local = argparse.Namespace(ip="198.51.100.2", port=22)
+    remote = argparse.Namespace(ip=raddr, port=51000)
+    return argparse.Namespace(status="ESTABLISHED", laddr=local, raddr=remote, pid=pid)
+
+
+@pytest.mark.parametrize(
+    ("remote", "expected"),
+    [("10.20.0.5", Status.OK), ("10.20.0.99", Status.CRIT), ("198.51.100.1", Status.OK)],
+    ids=["management-host", "other-internal", "public"],
+)
+def test_established_connections_only_from_management_hosts(monkeypatch, remote, expected):
+    cfg = parse_config(
+        {"isolation": {"internal_cidrs": ["10.0.0.0/8"], "management_hosts": ["10.20.0.5"]}}
+    )
+    fake = argparse.Namespace(
+        CONN_ESTABLISHED="ESTABLISHED", net_connections=lambda kind: [_conn(remote)]
+    )
+    monkeypatch.setattr(isolation, "require_psutil", lambda: fake)
+    finding = isolation.connections(cfg)
+    assert finding.status is expected, finding.detail
+    if expected is Status.CRIT:
+        assert remote in finding.detail
