@@ -62,11 +62,14 @@ def _now_iso() -> str:
 def _emit(report: Report, args: argparse.Namespace) -> int:
     """Print in the chosen mode, write the files, and map the verdict to the exit code."""
     if args.json:
-        sys.stdout.write(render_json(report))
+        text = render_json(report)
     elif args.nagios:
-        sys.stdout.write(render_nagios(report))
+        text = render_nagios(report)
     else:
-        sys.stdout.write(render_text(report))
+        text = render_text(report)
+    # Under pythonw.exe (the Windows task) there is no console and sys.stdout is None.
+    if sys.stdout is not None:
+        sys.stdout.write(text)
     try:
         if args.out:
             write_atomic(args.out, render_json(report))

@@ -251,3 +251,10 @@ def test_established_connections_only_from_management_hosts(monkeypatch, remote,
     assert finding.status is expected, finding.detail
     if expected is Status.CRIT:
         assert remote in finding.detail
+
+
+def test_no_console_under_pythonw_still_writes_files(monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(sys, "stdout", None)  # what pythonw.exe gives the Windows task
+    args = argparse.Namespace(json=True, nagios=False, out=str(tmp_path / "o.json"), prom=None)
+    assert cli._emit(_report(Status.CRIT), args) == 2
+    assert json.loads((tmp_path / "o.json").read_text())["verdict"] == "crit"
