@@ -186,6 +186,11 @@ def count_assets(db: Database, search: str = "") -> int:
     ).fetchone()[0]
 
 
+def _dicts(cur: sqlite3.Cursor) -> list[dict[str, Any]]:
+    cols = [c[0] for c in cur.description]
+    return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
+
+
 def history(db: Database, tag: str) -> list[dict[str, Any]]:
     """An asset's events, oldest first."""
     cur = db.execute(
@@ -193,8 +198,7 @@ def history(db: Database, tag: str) -> list[dict[str, Any]]:
         " flag, undone_by FROM events WHERE tag = ? ORDER BY id",
         [tag],
     )
-    cols = [c[0] for c in cur.description]
-    return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
+    return _dicts(cur)
 
 
 def recent_events(db: Database, limit: int = 50, *, flagged_only: bool = False) -> list[dict]:
@@ -207,8 +211,7 @@ def recent_events(db: Database, limit: int = 50, *, flagged_only: bool = False) 
         sql += " WHERE e.flag != '' AND e.undone_by IS NULL"
     sql += " ORDER BY e.id DESC LIMIT ?"
     cur = db.execute(sql, [limit])
-    cols = [c[0] for c in cur.description]
-    return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
+    return _dicts(cur)
 
 
 def unknown_scans(db: Database, limit: int = 100) -> list[dict[str, Any]]:
@@ -217,8 +220,7 @@ def unknown_scans(db: Database, limit: int = 100) -> list[dict[str, Any]]:
         " ORDER BY id DESC LIMIT ?",
         [limit],
     )
-    cols = [c[0] for c in cur.description]
-    return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
+    return _dicts(cur)
 
 
 def latest_scan_at(db: Database) -> str | None:
@@ -267,5 +269,4 @@ def kiosk_history(db: Database, tag: str, limit: int = 50) -> list[dict[str, Any
         " ORDER BY id DESC LIMIT ?",
         [tag, limit],
     )
-    cols = [c[0] for c in cur.description]
-    return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
+    return _dicts(cur)
