@@ -123,7 +123,7 @@ def cmd_scenario(ctx: Context, args: argparse.Namespace) -> int:
         return EXIT_OK
     if args.action == "end":
         try:
-            move = moves.end(ctx.db)
+            move = moves.end(ctx.db, operator=_operator(args))
         except moves.MoveError as e:
             err(str(e))
             return EXIT_FAIL

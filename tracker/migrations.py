@@ -75,7 +75,8 @@ def m002_create_moves(db: Database) -> None:
             status TEXT NOT NULL,              -- active | returning | closed
             started_at TEXT NOT NULL,
             started_by TEXT NOT NULL DEFAULT '',
-            ended_at TEXT
+            ended_at TEXT,
+            ended_by TEXT NOT NULL DEFAULT ''
         );
         CREATE INDEX moves_status ON moves(status);
 

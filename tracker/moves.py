@@ -91,7 +91,7 @@ def _pick(
     return [tag for (tag,) in rows if tag not in taken][:count]
 
 
-def end(db: Database) -> ActiveMove:
+def end(db: Database, operator: str = "") -> ActiveMove:
     """End the active scenario: every asset it moved gets a return line back to its home site."""
     with store.write(db):
         move = current_move(db)
