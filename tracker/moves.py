@@ -109,7 +109,10 @@ def end(db: Database, operator: str = "") -> ActiveMove:
             "SELECT count(*) FROM manifest WHERE move_id = ? AND leg = 'return'", [move.id]
         ).fetchone()[0]
         status = "returning" if left else "closed"
-        db.execute("UPDATE moves SET status = ?, ended_at = ? WHERE id = ?", [status, at, move.id])
+        db.execute(
+            "UPDATE moves SET status = ?, ended_at = ?, ended_by = ? WHERE id = ?",
+            [status, at, operator, move.id],
+        )
     return ActiveMove(move.id, move.scenario, status, move.started_at, at)
 
 
