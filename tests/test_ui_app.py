@@ -1,0 +1,376 @@
+"""Pilot tests of the terminal app's workflows, on a real database with the sample inventory."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from textual.widgets import DataTable, Input, RichLog, Static
+from ui_helpers import async_test, build, log_lines, ready, text, wait_for
+
+from tracker import moves, store
+from tracker.ui.screens.asset_detail import AssetDetailScreen
+from tracker.ui.screens.help import HelpScreen, TooSmallScreen
+from tracker.ui.widgets.scan_input import ScanInput
+
+pytestmark = pytest.mark.timeout(60)
+
+
+def events(db, action="scan"):
+    return db.execute(
+        "SELECT tag, step, site, flag FROM events WHERE action = ? ORDER BY id", [action]
+    ).fetchall()
+
+
+async def scan(pilot, code: str) -> None:
+    await pilot.press(*code, "enter")
+
+
+@async_test
+async def test_dashboard_shows_readiness_in_words(seeded_db, db_path, plan):
+    app = build(db_path, plan)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        sites = text(app.screen.query_one("#dash-sites", Static))
+        assert "Rådhuset" in sites and "Hovedbiblioteket" in sites
+        assert "Telefonisk hovednummer" in sites
+        # No kiosk has been checked, so self-service is not ready; the rest is.
+        assert "NOT READY" in sites and "READY" in sites
+        assert "0/1/1" in sites
+        title = text(app.screen.query_one("#dash-title", Static))
+        assert "normal operation" in title and "none yet" in title
+        kiosks = text(app.screen.query_one("#dash-kiosks", Static))
+        assert "EKS-KIO-001" in kiosks and "not checked" in kiosks
+
+
+@async_test
+async def test_dashboard_kiosk_verdict_and_age(seeded_db, db_path, plan):
+    from ui_helpers import FROZEN
+
+    at = FROZEN.replace(minute=25).isoformat(timespec="milliseconds")
+    store.record_kiosk_result(
+        seeded_db,
+        tag="EKS-KIO-001",
+        host="h",
+        verdict="fail",
+        detail="x",
+        report=None,
+        checked_at=at,
+    )
+    app = build(db_path, plan)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        kiosks = text(app.screen.query_one("#dash-kiosks", Static))
+        line = next(x for x in kiosks.splitlines() if "EKS-KIO-001" in x)
+        assert "FAIL" in line and "5 min ago" in line
+
+
+@async_test
+async def test_scan_records_with_feedback_and_site_label_switches_site(seeded_db, db_path, plan):
+    app = build(db_path, plan, mode="scan", site="raadhus", step="packed")
+    async with app.run_test(size=(160, 30)) as pilot:
+        await ready(pilot)
+        screen = app.screen
+        assert "Rådhuset" in text(screen.query_one("#site", Static))
+        assert "PACKED" in text(screen.query_one("#step", Static))
+        await scan(pilot, "EKSPAS001")
+        await scan(pilot, "LOC.HOVEDBIBLIOTEK")
+        await scan(pilot, "eks-pas-002")
+        log = screen.query_one(RichLog)
+        await wait_for(pilot, lambda: len(log.lines) >= 3)
+        lines = log_lines(log)
+        assert "OK" in lines[0] and "EKS-PAS-001" in lines[0] and "packed at Rådhuset" in lines[0]
+        assert "SITE" in lines[1] and "Hovedbiblioteket" in lines[1]
+        assert "EKS-PAS-002" in lines[2] and "packed at Hovedbiblioteket" in lines[2]
+        assert "Hovedbiblioteket" in text(screen.query_one("#site", Static))
+        assert app.bells == 0
+        assert screen.query_one("#feedback").has_class("ok")
+    assert events(seeded_db) == [
+        ("EKS-PAS-001", "packed", "raadhus", ""),
+        ("EKS-PAS-002", "packed", "hovedbibliotek", ""),
+    ]
+
+
+@async_test
+async def test_unknown_and_repeat_ring_the_bell_and_change_nothing(seeded_db, db_path, plan):
+    app = build(db_path, plan, mode="scan", site="raadhus", step="in_service")
+    async with app.run_test(size=(160, 30)) as pilot:
+        await ready(pilot)
+        await scan(pilot, "NOSUCHTHING")
+        await scan(pilot, "EKSPAS001")  # already in service at the town hall
+        log = app.screen.query_one(RichLog)
+        await wait_for(pilot, lambda: len(log.lines) >= 2)
+        lines = log_lines(log)
+        assert "UNKNOWN" in lines[0] and "NOSUCHTHING" in lines[0]
+        assert "REPEAT" in lines[1] and "nothing changed" in lines[1]
+        assert app.bells == 2
+        assert app.screen.query_one("#feedback").has_class("warn")
+    assert events(seeded_db) == []
+    assert [u["code"] for u in store.unknown_scans(seeded_db)] == ["NOSUCHTHING"]
+
+
+@async_test
+async def test_flagged_scan_rings_and_shows_on_dashboard(seeded_db, db_path, plan):
+    moves.start(seeded_db, plan, "borgerservice_to_library")
+    app = build(db_path, plan, mode="scan", site="bib_syd", step="arrived")
+    async with app.run_test(size=(160, 30)) as pilot:
+        await ready(pilot)
+        await scan(pilot, "EKSPAS001")  # the manifest sends it to the main library
+        log = app.screen.query_one(RichLog)
+        await wait_for(pilot, lambda: len(log.lines) >= 1)
+        assert "FLAGGED" in log_lines(log)[0] and "WRONG SITE" in log_lines(log)[0]
+        assert app.bells == 1
+        await pilot.press("f2")
+        dash = app.screen
+        await wait_for(
+            pilot, lambda: "WRONG SITE" in text(dash.query_one("#dash-exceptions", Static))
+        )
+        exceptions = text(dash.query_one("#dash-exceptions", Static))
+        assert "EKS-PAS-001" in exceptions and "Sydhavn Bibliotek" in exceptions
+        manifest = text(dash.query_one("#dash-manifest", Static))
+        assert "Manifest" in manifest and "still at origin" in manifest
+    assert events(seeded_db) == [("EKS-PAS-001", "arrived", "bib_syd", "wrong_site")]
+
+
+@async_test
+async def test_undo_last_scan(seeded_db, db_path, plan):
+    app = build(db_path, plan, mode="scan", site="it_lager", step="packed")
+    async with app.run_test(size=(160, 30)) as pilot:
+        await ready(pilot)
+        await scan(pilot, "EKSPAS001")
+        await pilot.press("f8")
+        log = app.screen.query_one(RichLog)
+        await wait_for(pilot, lambda: len(log.lines) >= 2)
+        assert "UNDONE" in log_lines(log)[1] and "EKS-PAS-001" in log_lines(log)[1]
+        await pilot.press("f8")  # nothing left to undo at this station
+        await wait_for(pilot, lambda: len(log.lines) >= 3)
+        assert "nothing to undo" in log_lines(log)[2]
+    asset = store.asset_by_tag(seeded_db, "EKS-PAS-001")
+    assert (asset.site, asset.step) == ("raadhus", "in_service")
+    assert len(events(seeded_db, "undo")) == 1
+
+
+@async_test
+async def test_function_keys_change_site_and_step_in_scan_order(seeded_db, db_path, plan):
+    app = build(db_path, plan, mode="scan", site="raadhus", step="packed")
+    async with app.run_test(size=(160, 30)) as pilot:
+        await ready(pilot)
+        await pilot.press("f6", "f7")  # next site (main library), next step (arrived)
+        assert "Hovedbiblioteket" in text(app.screen.query_one("#site", Static))
+        assert "ARRIVED" in text(app.screen.query_one("#step", Static))
+        await scan(pilot, "EKSPAS004")
+        await pilot.press("shift+f6", "shift+f7")
+        assert "Rådhuset" in text(app.screen.query_one("#site", Static))
+        await scan(pilot, "EKSPAS003")
+        log = app.screen.query_one(RichLog)
+        await wait_for(pilot, lambda: len(log.lines) >= 2)
+    assert events(seeded_db) == [
+        ("EKS-PAS-004", "arrived", "hovedbibliotek", ""),
+        ("EKS-PAS-003", "packed", "raadhus", ""),
+    ]
+
+
+@async_test
+async def test_focus_stays_on_the_scan_input(seeded_db, db_path, plan):
+    app = build(db_path, plan, mode="scan")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        scan_input = app.screen.query_one(ScanInput)
+        assert app.focused is scan_input
+        await pilot.click("#scan-log")
+        await pilot.press("tab")
+        await pilot.click("#site")
+        await pilot.pause()
+        assert app.focused is scan_input
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        await pilot.press("f2", "f3")
+        await pilot.pause()
+        assert app.focused is scan_input
+
+
+@async_test
+async def test_data_is_shown_literally(fresh_db, db_path, plan):
+    with store.write(fresh_db):
+        for tag, name in (("MK-1", "[bold red]x[/]"), ("ESC-1", "evil \x1b[31mred\x1b[0m")):
+            fresh_db.execute(
+                "INSERT INTO assets (tag, key, kind, name, serial, home_site, site, step,"
+                " hostname, notes, updated_at) VALUES (?, ?, 'laptop', ?, '', 'raadhus',"
+                " 'raadhus', 'in_service', '', ?, '')",
+                [tag, tag.replace("-", ""), name, name],
+            )
+    app = build(db_path, plan, mode="scan", site="raadhus", step="packed")
+    async with app.run_test(size=(160, 30)) as pilot:
+        await ready(pilot)
+        await scan(pilot, "MK1")
+        await scan(pilot, "ESC1")
+        log = app.screen.query_one(RichLog)
+        await wait_for(pilot, lambda: len(log.lines) >= 2)
+        lines = log_lines(log)
+        assert "MK-1 [bold red]x[/]: packed" in lines[0]
+        assert "\x1b" not in lines[1] and "evil \\x1b[31mred\\x1b[0m" in lines[1]
+        await pilot.press("f4")
+        table = app.screen.query_one(DataTable)
+        await wait_for(pilot, lambda: table.row_count == 2)
+        names = [str(table.get_row_at(i)[2]) for i in range(2)]
+        assert "evil \\x1b[31mred\\x1b[0m" in names and "[bold red]x[/]" in names
+        await pilot.press("down", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, AssetDetailScreen))
+        info = app.screen.query_one("#detail-info", Static)
+        await wait_for(pilot, lambda: "Tag" in text(info))
+        shown = text(info)
+        assert "[bold red]x[/]" in shown or "\\x1b[31m" in shown
+
+
+@async_test
+async def test_assets_search_sort_page_and_detail(seeded_db, db_path, plan):
+    app = build(db_path, plan, mode="assets")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        table = app.screen.query_one(DataTable)
+        await wait_for(pilot, lambda: table.row_count == 28)
+        assert str(table.get_row_at(0)[0]) == "EKS-BAR-001"
+        await pilot.press(*"headset")
+        await wait_for(pilot, lambda: table.row_count == 4)
+        await pilot.press("shift+f6")  # reverse the order
+        await wait_for(pilot, lambda: str(table.get_row_at(0)[0]) == "EKS-HS-004")
+        await pilot.press("enter")  # search box: go to the table
+        assert app.focused is table
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, AssetDetailScreen))
+        detail = app.screen
+        await wait_for(pilot, lambda: "EKS-HS-004" in text(detail.query_one("#detail-info")))
+        qr = detail.query_one("#detail-qr", Static).content
+        assert qr.size[0] >= 21  # a real QR matrix, drawn with half blocks
+        history = text(detail.query_one("#detail-history", Static))
+        assert "never scanned" in history
+        await pilot.press("escape")
+        assert app.screen.query_one(DataTable) is table
+
+
+@async_test
+async def test_assets_page_holds_one_page(fresh_db, db_path, plan):
+    rows = [
+        (
+            f"T-{i:05d}",
+            f"T{i:05d}",
+            "laptop",
+            f"Laptop {i}",
+            "",
+            "raadhus",
+            "raadhus",
+            "in_service",
+            "",
+            "",
+            "",
+        )
+        for i in range(250)
+    ]
+    with store.write(fresh_db):
+        fresh_db.conn.executemany(
+            "INSERT INTO assets (tag, key, kind, name, serial, home_site, site, step, hostname,"
+            " notes, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+    app = build(db_path, plan, mode="assets")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        table = app.screen.query_one(DataTable)
+        info = app.screen.query_one("#page-info", Static)
+        await wait_for(pilot, lambda: table.row_count == 100)
+        assert "1-100 of 250" in text(info)
+        await pilot.press("f8", "f8")
+        await wait_for(pilot, lambda: "201-250 of 250" in text(info))
+        assert table.row_count == 50 and str(table.get_row_at(0)[0]) == "T-00200"
+        await pilot.press("f6")  # sort by kind
+        await wait_for(pilot, lambda: "sorted by kind" in text(info))
+
+
+@async_test
+async def test_plan_start_and_end_scenario_with_confirmation(seeded_db, db_path, plan):
+    app = build(db_path, plan, mode="plan")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        table = app.screen.query_one("#scenarios", DataTable)
+        assert app.focused is table
+        await pilot.press("down", "down", "enter")  # borgerservice_to_library
+        await pilot.press("enter")  # Cancel has the focus: nothing starts
+        await pilot.pause(0.2)
+        assert moves.current_move(seeded_db) is None
+        await pilot.press("enter")
+        await pilot.click("#yes")
+        await wait_for(pilot, lambda: moves.current_move(seeded_db) is not None)
+        assert moves.current_move(seeded_db).scenario == "borgerservice_to_library"
+        status = app.screen.query_one("#plan-status", Static)
+        await wait_for(pilot, lambda: "Active" in text(status))
+        contacts = text(app.screen.query_one("#plan-contacts", Static))
+        assert "Mette Eksempel" in contacts
+        await pilot.press("f8")
+        await pilot.click("#yes")
+        # Nothing had moved yet, so the move closes at once: back to normal operation.
+        await wait_for(pilot, lambda: moves.current_move(seeded_db) is None)
+        await pilot.press("f2")
+        title = app.screen.query_one("#dash-title", Static)
+        await wait_for(pilot, lambda: "normal operation" in text(title))
+
+
+@async_test
+async def test_live_update_from_another_process(seeded_db, db_path, plan, run_tracker):
+    app = build(db_path, plan)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        title = app.screen.query_one("#dash-title", Static)
+        assert "none yet" in text(title)
+        done = run_tracker("scan", "EKSPAS001", "--site", "it_lager", "--step", "packed")
+        assert done.returncode == 0, done.stderr
+        await wait_for(pilot, lambda: "none yet" not in text(title), timeout=2.5)
+
+
+@async_test
+async def test_help_palette_and_too_small(seeded_db, db_path, plan):
+    app = build(db_path, plan)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.2)
+        await pilot.press(*"assets")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.current_mode == "assets")
+        await pilot.resize_terminal(60, 20)
+        await wait_for(pilot, lambda: isinstance(app.screen, TooSmallScreen))
+        shown = text(app.screen.query_one("#too-small", Static))
+        assert "60×20" in shown and "80×24" in shown
+        await pilot.resize_terminal(80, 24)
+        await wait_for(pilot, lambda: not isinstance(app.screen, TooSmallScreen))
+
+
+@async_test
+async def test_report_key(seeded_db, db_path, plan, tmp_path):
+    app = build(db_path, plan, report_dir=tmp_path)
+    notes = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        app.notify = lambda message, **kw: notes.append((message, kw.get("severity")))
+        await pilot.press("f9")
+        await wait_for(pilot, lambda: len(notes) >= 2)
+    try:
+        import tracker.report  # noqa: F401
+    except ImportError:
+        assert "not part of this version" in notes[-1][0]
+    else:
+        written = list(tmp_path.glob("readiness-report-*.html"))
+        assert len(written) == 1 and str(written[0]) in notes[-1][0]
+
+
+@async_test
+async def test_search_box_is_an_input_not_a_scan_input(seeded_db, db_path, plan):
+    app = build(db_path, plan, mode="assets")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        assert type(app.focused) is Input
+        assert os.environ["TRACKER_STATION"] == app.station

@@ -1,0 +1,374 @@
+"""The terminal app: screens as modes, one database worker, and the entry point `run_app`.
+
+All database work runs in one long-lived thread worker (group "db") with its own connection:
+jobs are taken from a FIFO queue in the order the user caused them, so scans are recorded in
+the order they were typed, and the UI thread never waits on a lock. The worker also watches
+`PRAGMA data_version` (constant cost) to notice writes by other processes.
+"""
+
+from __future__ import annotations
+
+import queue
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+from textual import events, on, work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.message import Message
+from textual.message_pump import MessagePump
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from tracker import moves, scan, store
+from tracker.plan import Plan
+from tracker.textsafe import one_line
+from tracker.ui import jobs
+from tracker.ui.messages import Done, OverviewReady, ScanDone
+
+MIN_SIZE = (80, 24)
+POLL_SECONDS = 0.5
+"""How often the worker checks for writes by other processes (the dashboard's 2 s promise)."""
+SETTLE_SECONDS = 0.05
+"""During a burst of scans, wait this long for the next job before refreshing the dashboard."""
+
+
+@dataclass(frozen=True)
+class Job:
+    """A function run in the database worker; its returned message goes to `reply_to`."""
+
+    run: Callable[[Database], Message | None]
+    writes: bool = False
+    reply_to: MessagePump | None = None
+
+
+_STOP = object()
+
+
+class TrackerApp(App[int]):
+    """Dashboard, scan, assets and plan over one tracker database."""
+
+    CSS_PATH = "tracker.tcss"
+    TITLE = "tracker"
+    MODES = {"dashboard": "dashboard", "scan": "scan", "assets": "assets", "plan": "plan"}
+    BINDINGS = [
+        Binding("f1", "help", "Help", id="help"),
+        Binding("f2", "switch_mode('dashboard')", "Dashboard", id="dashboard"),
+        Binding("f3", "switch_mode('scan')", "Scan", id="scan"),
+        Binding("f4", "switch_mode('assets')", "Assets", id="assets"),
+        Binding("f5", "switch_mode('plan')", "Plan", id="plan"),
+        Binding("f9", "report", "Report", id="report"),
+        Binding("ctrl+q", "quit", "Quit", priority=True, id="quit"),
+    ]
+
+    overview: reactive[jobs.Overview | None] = reactive(None, init=False)
+    """The dashboard's latest data; None until the worker's first read."""
+    site: reactive[str] = reactive("", init=False)
+    """The scan station's current site, as the scan screen shows it."""
+    step: reactive[str] = reactive("", init=False)
+    """The step the scan station applies to each scanned asset."""
+    too_small: reactive[bool] = reactive(False, init=False)
+    """True while the terminal is smaller than MIN_SIZE (a message covers the screen)."""
+
+    def __init__(
+        self,
+        db_path: str | Path,
+        plan: Plan,
+        *,
+        mode: str = "dashboard",
+        site: str | None = None,
+        step: str | None = None,
+        operator: str | None = None,
+        station: str | None = None,
+        clock: Callable[[], datetime] | None = None,
+        cursor_blink: bool = True,
+        poll_seconds: float = POLL_SECONDS,
+        report_dir: str | Path | None = None,
+    ) -> None:
+        super().__init__()
+        self.db_path = str(db_path)
+        self.plan = plan
+        self.start_mode = mode
+        self.operator = scan.default_operator() if operator is None else operator
+        self.station = scan.default_station() if station is None else station
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.cursor_blink = cursor_blink
+        self.poll_seconds = poll_seconds
+        self.report_dir = Path(report_dir) if report_dir else Path.cwd()
+        self.bells = 0
+        """How many times the app rang the bell (tests read it; headless has no sound)."""
+        self._jobs: queue.SimpleQueue[Job | object] = queue.SimpleQueue()
+        self._db_restarts = 0
+        first_site = site or next(iter(plan.sites))
+        first_step = step or "packed"
+        scan.check_site_step(plan, first_site, first_step)
+        self.set_reactive(TrackerApp.site, first_site)
+        self.set_reactive(TrackerApp.step, first_step)
+        # The worker's own copy: changed only by jobs, so a site label scanned just before an
+        # asset applies to that asset even when the UI has not caught up yet.
+        self._worker_site = first_site
+        self._worker_step = first_step
+
+    # --- start and stop -------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        from tracker.ui.screens.assets import AssetsScreen
+        from tracker.ui.screens.dashboard import DashboardScreen
+        from tracker.ui.screens.plan import PlanScreen
+        from tracker.ui.screens.scan import ScanScreen
+
+        self.install_screen(DashboardScreen(), "dashboard")
+        self.install_screen(ScanScreen(), "scan")
+        self.install_screen(AssetsScreen(), "assets")
+        self.install_screen(PlanScreen(), "plan")
+        self.switch_mode(self.start_mode)
+        self._db_loop()
+        self._check_size()
+
+    def on_unmount(self) -> None:
+        self._jobs.put(_STOP)
+
+    # --- the database worker --------------------------------------------------------------
+
+    def submit(
+        self,
+        run: Callable[[Database], Message | None],
+        *,
+        writes: bool = False,
+        reply_to: MessagePump | None = None,
+    ) -> None:
+        """Queue `run` for the database worker; jobs run one at a time, in order."""
+        self._jobs.put(Job(run, writes, reply_to))
+
+    @work(thread=True, exclusive=True, group="db", exit_on_error=False, name="database")
+    def _db_loop(self) -> None:
+        worker = get_current_worker()
+        db = store.open_db(self.db_path)
+        try:
+            last_version: int | None = None
+            dirty = True
+            while not worker.is_cancelled:
+                try:
+                    job = self._jobs.get(timeout=SETTLE_SECONDS if dirty else self.poll_seconds)
+                except queue.Empty:
+                    job = None
+                if job is _STOP:
+                    return
+                if isinstance(job, Job):
+                    message = job.run(db)
+                    if message is not None:
+                        (job.reply_to or self).post_message(message)
+                    dirty = dirty or job.writes
+                    continue
+                version = store.data_version(db)
+                if version != last_version:
+                    last_version, dirty = version, True
+                if dirty:
+                    dirty = False
+                    self.post_message(OverviewReady(jobs.overview(db, self.plan)))
+        finally:
+            db.close()
+
+    @on(Worker.StateChanged)
+    def _worker_failed(self, event: Worker.StateChanged) -> None:
+        """The one place worker failures end up: say what failed, keep the app usable."""
+        if event.state is not WorkerState.ERROR:
+            return
+        error = event.worker.error
+        self.notify(
+            f"database error: {one_line(error)}", severity="error", timeout=15, markup=False
+        )
+        if event.worker.group == "db" and self._db_restarts < 3:
+            # Queued jobs are still in the queue; a new loop picks them up.
+            self._db_restarts += 1
+            self._db_loop()
+
+    # --- scanning (called by the scan screen) ---------------------------------------------
+
+    def submit_scan(self, code: str, reply_to: MessagePump) -> None:
+        self.submit(partial(self._scan_job, code), writes=True, reply_to=reply_to)
+
+    def _scan_job(self, code: str, db: Database) -> ScanDone:
+        site, step = self._worker_site, self._worker_step
+        try:
+            result = scan.scan(
+                db,
+                self.plan,
+                code,
+                site=site,
+                step=step,
+                operator=self.operator,
+                station=self.station,
+            )
+        except Exception as e:  # the scan is not recorded: tell the user, keep scanning
+            return ScanDone(code, site, step, None, error=str(e))
+        if result.outcome == "site" and result.site_id:
+            self._worker_site = result.site_id
+        return ScanDone(code, site, step, result)
+
+    def submit_undo(self, reply_to: MessagePump) -> None:
+        def undo(db: Database) -> ScanDone:
+            site, step = self._worker_site, self._worker_step
+            try:
+                result = scan.undo_last(db, self.plan, station=self.station, operator=self.operator)
+            except Exception as e:
+                return ScanDone("", site, step, None, error=str(e), undo=True)
+            return ScanDone("", site, step, result, undo=True)
+
+        self.submit(undo, writes=True, reply_to=reply_to)
+
+    def choose_station(self, site: str | None = None, step: str | None = None) -> None:
+        """Change the scan station's site or step (shown at once, applied in scan order)."""
+        if site:
+            self.site = site
+        if step:
+            self.step = step
+
+        def apply(_db: Database) -> None:
+            if site:
+                self._worker_site = site
+            if step:
+                self._worker_step = step
+
+        self.submit(apply)
+
+    # --- scenarios and the report ---------------------------------------------------------
+
+    def start_scenario(self, scenario_id: str) -> None:
+        def run(db: Database) -> Done:
+            try:
+                move = moves.start(db, self.plan, scenario_id, operator=self.operator)
+            except moves.MoveError as e:
+                return Done(str(e), error=True)
+            items = moves.manifest(db, move)
+            name = self.plan.scenarios[scenario_id].name
+            return Done(f"started {name}: {len(items)} item(s) to move")
+
+        self.submit(run, writes=True)
+
+    def end_scenario(self) -> None:
+        def run(db: Database) -> Done:
+            try:
+                move = moves.end(db, operator=self.operator)
+            except moves.MoveError as e:
+                return Done(str(e), error=True)
+            left = len(moves.manifest(db, move))
+            return Done(f"ended {move.scenario}: {left} item(s) to bring home ({move.status})")
+
+        self.submit(run, writes=True)
+
+    def action_report(self) -> None:
+        """Write the readiness report (tracker.report) into the working folder."""
+        stamp = self.clock().astimezone().strftime("%Y%m%d-%H%M%S")
+        path = self.report_dir / f"readiness-report-{stamp}.html"
+
+        def run(db: Database) -> Done:
+            try:
+                from tracker.report import write_report
+            except ImportError:
+                return Done("the readiness report is not part of this version yet", error=True)
+            write_report(db, self.plan, path)
+            return Done(f"readiness report written to {path}")
+
+        self.notify("writing the readiness report…", timeout=2)
+        self.submit(run)
+
+    def on_done(self, message: Done) -> None:
+        if message.error:
+            self.alert()
+        self.notify(
+            one_line(message.text),
+            severity="error" if message.error else "information",
+            timeout=10,
+            markup=False,
+        )
+
+    def on_overview_ready(self, message: OverviewReady) -> None:
+        self.overview = message.overview
+
+    # --- keys, help, size -----------------------------------------------------------------
+
+    def alert(self) -> None:
+        """Ring the terminal bell: a scan needs a second look."""
+        self.bells += 1
+        self.bell()
+
+    async def action_switch_mode(self, mode: str) -> None:
+        if self.too_small:
+            return
+        await self.switch_mode(mode)
+
+    def action_help(self) -> None:
+        from tracker.ui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for key, title, help_text in (
+            ("dashboard", "Dashboard", "Readiness per site, manifest, kiosks, exceptions"),
+            ("scan", "Scan", "Record scans at the current site and step"),
+            ("assets", "Assets", "Search and sort the inventory"),
+            ("plan", "Plan", "Functions, scenarios and contacts"),
+        ):
+            yield SystemCommand(title, help_text, partial(self.run_action, f"switch_mode({key!r})"))
+        yield SystemCommand("Help", "Keys and how to scan", self.action_help)
+        yield SystemCommand(
+            "Readiness report", "Write the HTML report for the crisis staff", self.action_report
+        )
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._check_size(event.size)
+
+    def _check_size(self, size: tuple[int, int] | None = None) -> None:
+        from tracker.ui.screens.help import TooSmallScreen
+
+        width, height = size or self.size
+        small = width < MIN_SIZE[0] or height < MIN_SIZE[1]
+        if small and not self.too_small:
+            self.push_screen(TooSmallScreen())
+        elif not small and self.too_small and isinstance(self.screen, TooSmallScreen):
+            self.pop_screen()
+        self.too_small = small
+
+
+def make_app(db_path: str | Path, plan: Plan, **options: Any) -> TrackerApp:
+    """The app over `db_path` (already created and migrated); see TrackerApp for options."""
+    return TrackerApp(db_path, plan, **options)
+
+
+def run_app(ctx: Any, scan_site: str | None = None, scan_step: str | None = None) -> int:
+    """`tracker` without a command, or `tracker scan --site S --step P` without a code."""
+    import sys
+
+    # Opening both here, before Textual takes the terminal, turns a broken plan or database
+    # into the CLI's one-line message (PlanError / StoreError) instead of a traceback.
+    plan = ctx.plan
+    db = ctx.db
+    if store.db_file(db) == "":
+        print("tracker: the terminal app needs a database file, not :memory:", file=sys.stderr)
+        return 2
+    if scan_site is not None or scan_step is not None:
+        try:
+            scan.check_site_step(plan, scan_site or "", scan_step or "")
+        except scan.ScanError as e:
+            print(f"tracker: {e}", file=sys.stderr)
+            return 2
+    app = make_app(
+        ctx.db_path,
+        plan,
+        mode="scan" if scan_site else "dashboard",
+        site=scan_site,
+        step=scan_step,
+    )
+    result = app.run()
+    if app.return_code not in (None, 0):
+        return app.return_code
+    return 0 if result is None else int(result)

@@ -1,0 +1,66 @@
+"""Turning data into Rich text that is shown literally.
+
+Names, tags and kiosk output are data: they go into `Text` objects (never markup strings) and
+their control characters are made visible, so ``[bold red]x[/]`` or an escape sequence shows as
+typed instead of restyling or moving the terminal.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from rich.text import Text
+
+from tracker.textsafe import one_line
+
+STATE_STYLE = {"ready": "bold green", "degraded": "bold yellow", "not_ready": "bold red"}
+STATE_WORDS = {"ready": "READY", "degraded": "DEGRADED", "not_ready": "NOT READY"}
+VERDICT_STYLE = {"ok": "bold green", "warn": "bold yellow", "fail": "bold red"}
+
+
+def lit(value: object, style: str = "", limit: int | None = None) -> Text:
+    """`value` as literal text on one line, control characters shown as escapes."""
+    return Text(one_line("" if value is None else value, limit), style=style)
+
+
+def state_text(state: str) -> Text:
+    """A readiness state in colour and in words, so it reads without colour too."""
+    return Text(STATE_WORDS.get(state, state.upper()), style=STATE_STYLE.get(state, "bold"))
+
+
+def parse_time(at: str | None) -> datetime | None:
+    if not at:
+        return None
+    try:
+        when = datetime.fromisoformat(at)
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def clock_time(at: str | None) -> str:
+    """A stored UTC timestamp as local wall-clock time (HH:MM:SS), '' when absent."""
+    when = parse_time(at)
+    return when.astimezone().strftime("%H:%M:%S") if when else ""
+
+
+def age(at: str | None, now: datetime) -> str:
+    """How long ago `at` was, in words a person reads at a glance."""
+    when = parse_time(at)
+    if when is None:
+        return "never"
+    seconds = int((now - when).total_seconds())
+    if seconds < 60:
+        return "just now" if seconds < 10 else f"{seconds} s ago"
+    if seconds < 3600:
+        return f"{seconds // 60} min ago"
+    if seconds < 48 * 3600:
+        return f"{seconds // 3600} h {seconds % 3600 // 60} min ago"
+    return f"{seconds // 86400} days ago"
+
+
+def bar(have: int, target: int, width: int = 12) -> Text:
+    """A text progress bar of have/target; plain characters survive any terminal."""
+    filled = width if target <= 0 else min(width, round(width * have / target))
+    style = "green" if have >= target else ("yellow" if have > 0 else "red")
+    return Text.assemble(("█" * filled, style), ("░" * (width - filled), "grey50"))

@@ -1,0 +1,123 @@
+"""One asset: its fields, its QR code drawn in the terminal, and its event history."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from tracker import codes, store
+from tracker.scan import STEP_LABELS
+from tracker.ui.messages import AssetDetail
+from tracker.ui.render import VERDICT_STYLE, lit, parse_time
+from tracker.ui.widgets.qr import QRCode, qr_matrix
+
+FLAG_WORDS = {"wrong_site": "wrong site", "not_in_manifest": "not in manifest"}
+
+
+def when(at: str | None) -> str:
+    t = parse_time(at)
+    return t.astimezone().strftime("%Y-%m-%d %H:%M:%S") if t else ""
+
+
+class AssetDetailScreen(Screen):
+    """Opened from the assets table; Escape goes back to it."""
+
+    BINDINGS = [Binding("escape", "app.pop_screen", "Back", id="detail.back")]
+
+    def __init__(self, tag: str) -> None:
+        super().__init__()
+        self.tag = tag
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="detail-body"):
+            with Horizontal(id="detail-top"):
+                yield Static("reading…", id="detail-info")
+                yield Static(id="detail-qr")
+            yield Static(id="detail-history")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.app.submit(self._read, reply_to=self)
+        self.watch(self.app, "overview", self._reload, init=False)
+
+    def _reload(self) -> None:
+        self.app.submit(self._read, reply_to=self)
+
+    def _read(self, db) -> AssetDetail:
+        asset = store.asset_by_tag(db, self.tag)
+        kiosk = store.kiosk_history(db, self.tag, limit=10) if asset else []
+        return AssetDetail(self.tag, asset, store.history(db, self.tag) if asset else [], kiosk)
+
+    def on_asset_detail(self, detail: AssetDetail) -> None:
+        info = self.query_one("#detail-info", Static)
+        a = detail.asset
+        if a is None:
+            info.update(Text.assemble("No asset with tag ", lit(detail.tag, "bold"), " any more."))
+            return
+        plan = self.app.plan
+        fields = Table.grid(padding=(0, 1))
+        fields.add_column(style="dim", no_wrap=True)
+        fields.add_column()
+        kind = plan.kinds[a.kind].name if a.kind in plan.kinds else a.kind
+        for label, value in (
+            ("Tag", lit(a.tag, "bold")),
+            ("Name", lit(a.name)),
+            ("Kind", lit(kind)),
+            ("Serial", lit(a.serial)),
+            ("Host", lit(a.hostname)),
+            ("Site", lit(plan.sites[a.site].name if a.site in plan.sites else a.site)),
+            ("Step", lit(STEP_LABELS.get(a.step, a.step))),
+            (
+                "Home",
+                lit(plan.sites[a.home_site].name if a.home_site in plan.sites else a.home_site),
+            ),
+            ("Last seen", when(a.last_seen) or "never scanned"),
+            ("Notes", lit(a.notes)),
+            ("Label", lit(codes.asset_payload(a.tag))),
+        ):
+            fields.add_row(label, value)
+        info.update(fields)
+        self.query_one("#detail-qr", Static).update(QRCode(qr_matrix(codes.asset_payload(a.tag))))
+        self.query_one("#detail-history", Static).update(self._history(detail))
+
+    def _history(self, detail: AssetDetail) -> Table:
+        plan = self.app.plan
+        table = Table(
+            box=None, expand=True, title="History", title_justify="left", title_style="bold"
+        )
+        table.add_column("When", no_wrap=True)
+        table.add_column("Action", no_wrap=True)
+        table.add_column("Step", no_wrap=True)
+        table.add_column("Site", no_wrap=True, overflow="ellipsis")
+        table.add_column("By", no_wrap=True, overflow="ellipsis")
+        table.add_column("Note", overflow="fold")
+        for e in reversed(detail.history):
+            note = FLAG_WORDS.get(e["flag"], e["flag"])
+            if e["undone_by"]:
+                note = (note + ", " if note else "") + "undone"
+            site = plan.sites[e["site"]].name if e["site"] in plan.sites else e["site"]
+            table.add_row(
+                when(e["at"]),
+                lit(e["action"]),
+                lit(STEP_LABELS.get(e["step"], e["step"])),
+                lit(site),
+                Text.assemble(lit(e["operator"]), "@", lit(e["station"])),
+                Text(note, "bold red" if e["flag"] else "dim"),
+            )
+        if not detail.history:
+            table.add_row("", Text("never scanned", "dim"))
+        for k in detail.kiosk:
+            table.add_row(
+                when(k["checked_at"]),
+                "kiosk check",
+                Text(k["verdict"].upper(), VERDICT_STYLE.get(k["verdict"], "bold")),
+                lit(k["host"]),
+                "",
+                lit(k["detail"], limit=60),
+            )
+        return table

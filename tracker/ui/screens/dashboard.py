@@ -1,0 +1,162 @@
+"""The dashboard: readiness per site and function, manifest progress, kiosks, exceptions.
+
+Everything is drawn from one `Overview` the database worker reads after each change, into a few
+Rich tables (no widget per row), so a redraw costs the same whatever the inventory's size.
+"""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from tracker.moves import PROGRESS_STATES
+from tracker.ui.jobs import Overview
+from tracker.ui.render import VERDICT_STYLE, age, bar, clock_time, lit, state_text
+
+PROGRESS_WORDS = {
+    "packed": "packed",
+    "arrived": "arrived",
+    "installed": "installed",
+    "at_origin": "still at origin",
+    "missing": "missing",
+}
+PROGRESS_STYLE = {
+    "packed": "cyan",
+    "arrived": "blue",
+    "installed": "green",
+    "at_origin": "white",
+    "missing": "red",
+}
+FLAG_WORDS = {"wrong_site": "WRONG SITE", "not_in_manifest": "NOT IN MANIFEST"}
+
+
+class DashboardScreen(Screen):
+    """What the crisis staff glance at: is each critical function ready where it must be?"""
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="dash-title", classes="title")
+        with VerticalScroll(id="dash-body"):
+            yield Static("reading the database…", id="dash-sites")
+            yield Static(id="dash-manifest")
+            yield Static(id="dash-kiosks")
+            yield Static(id="dash-exceptions")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "overview", self.show, init=True)
+
+    def show(self, overview: Overview | None) -> None:
+        if overview is None:
+            return
+        self.query_one("#dash-title", Static).update(self._title(overview))
+        self.query_one("#dash-sites", Static).update(self._sites(overview))
+        self.query_one("#dash-manifest", Static).update(self._manifest(overview))
+        self.query_one("#dash-kiosks", Static).update(self._kiosks(overview))
+        self.query_one("#dash-exceptions", Static).update(self._exceptions(overview))
+
+    def _title(self, ov: Overview) -> Text:
+        plan = self.app.plan
+        scenario = (
+            lit(ov.scenario_name, "bold magenta")
+            if ov.move and ov.move.status == "active"
+            else Text("normal operation", "bold")
+        )
+        if ov.move and ov.move.status == "returning":
+            scenario = Text.assemble(("returning home: ", "bold magenta"), lit(ov.scenario_name))
+        latest = clock_time(ov.latest_scan) or "none yet"
+        return Text.assemble(
+            lit(plan.municipality, "bold"),
+            " · ",
+            scenario,
+            ("  ·  latest scan ", "dim"),
+            (latest, "bold"),
+            (f"  ·  {ov.asset_count} assets", "dim"),
+        )
+
+    def _sites(self, ov: Overview) -> Table:
+        table = Table(box=None, expand=True, pad_edge=False, show_edge=False)
+        table.add_column("Site / function", ratio=3, no_wrap=True, overflow="ellipsis")
+        table.add_column("State", width=9, no_wrap=True)
+        table.add_column("have/min/target", justify="right", width=15, no_wrap=True)
+        table.add_column("", width=14, no_wrap=True)
+        for site in ov.readiness.sites:
+            table.add_row(lit(site.name, "bold underline"), end_section=False)
+            if not site.functions:
+                table.add_row(Text("  (no critical functions here)", "dim"))
+            for f in site.functions:
+                table.add_row(
+                    Text.assemble("  ", lit(f.name)),
+                    state_text(f.state),
+                    f"{f.have}/{f.min}/{f.target}",
+                    bar(f.have, f.target),
+                )
+        return table
+
+    def _manifest(self, ov: Overview) -> Text:
+        if ov.move is None:
+            return Text.assemble(
+                ("Manifest: ", "bold"),
+                ("no scenario is active (start one on the Plan screen)", "dim"),
+            )
+        leg = "the way home" if ov.move.status == "returning" else "the move out"
+        parts: list = [("Manifest ", "bold"), (f"({leg}, {ov.manifest_total} items): ", "dim")]
+        for i, state in enumerate(PROGRESS_STATES):
+            if i:
+                parts.append(" · ")
+            parts.append(
+                (f"{ov.progress.get(state, 0)} {PROGRESS_WORDS[state]}", PROGRESS_STYLE[state])
+            )
+        done = ov.progress.get("installed", 0)
+        return Text.assemble(*parts, "  ", bar(done, ov.manifest_total, 16))
+
+    def _kiosks(self, ov: Overview) -> Group | Text:
+        if not ov.kiosks:
+            return Text("No self-service PCs in the inventory.", "dim")
+        now = self.app.clock()
+        table = Table(box=None, expand=True, pad_edge=False, show_edge=False)
+        table.add_column("Self-service PC", ratio=2, no_wrap=True, overflow="ellipsis")
+        table.add_column("Site", ratio=1, no_wrap=True, overflow="ellipsis")
+        table.add_column("Kiosk check", width=11, no_wrap=True)
+        table.add_column("Checked", ratio=1, no_wrap=True)
+        for k in ov.kiosks:
+            verdict = (
+                Text(k.verdict.upper(), VERDICT_STYLE.get(k.verdict, "bold"))
+                if k.verdict
+                else Text("not checked", "dim")
+            )
+            table.add_row(
+                Text.assemble(lit(k.tag, "bold"), " ", lit(k.name)),
+                lit(self.app.plan.sites[k.site].name if k.site in self.app.plan.sites else k.site),
+                verdict,
+                age(k.checked_at, now) if k.checked_at else "",
+            )
+        return table
+
+    def _exceptions(self, ov: Overview) -> Group | Text:
+        if not ov.flagged and not ov.unknown:
+            return Text("Exceptions: none (flagged and unknown scans show here).", "dim")
+        plan = self.app.plan
+        table = Table(box=None, expand=True, pad_edge=False, show_edge=False, title_justify="left")
+        table.add_column("Exceptions", width=10, no_wrap=True)
+        table.add_column("What", width=16, no_wrap=True)
+        table.add_column("Asset or code", ratio=2, no_wrap=True, overflow="ellipsis")
+        table.add_column("Where", ratio=1, no_wrap=True, overflow="ellipsis")
+        rows = [(e["at"], "flag", e) for e in ov.flagged] + [
+            (u["at"], "unknown", u) for u in ov.unknown
+        ]
+        rows.sort(key=lambda r: r[0] or "", reverse=True)
+        for at, what, row in rows[:20]:
+            site = plan.sites[row["site"]].name if row["site"] in plan.sites else row["site"]
+            if what == "flag":
+                label = Text(FLAG_WORDS.get(row["flag"], row["flag"].upper()), "bold red")
+                subject = Text.assemble(lit(row["tag"], "bold"), " ", lit(row["name"] or ""))
+            else:
+                label = Text("UNKNOWN CODE", "bold yellow")
+                subject = lit(repr(row["code"]))
+            table.add_row(clock_time(at), label, subject, lit(site))
+        return table

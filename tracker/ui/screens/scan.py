@@ -1,0 +1,158 @@
+"""The scan screen, for keyboard-wedge scanners at a loading bay.
+
+Only function keys act on this screen: a scanner types letters and digits, so a bare printable
+key binding would fire in the middle of a scan. The scan input keeps the focus; nothing else
+here can take it.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.events import DescendantBlur
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Footer, RichLog, Static
+
+from tracker.scan import SCAN_STEPS, STEP_LABELS
+from tracker.ui.messages import ScanDone
+from tracker.ui.render import lit
+from tracker.ui.widgets.scan_input import ScanInput
+
+OUTCOME = {
+    # outcome: (label, style, css class of the feedback panel)
+    "recorded": ("OK", "bold green", "ok"),
+    "flagged": ("FLAGGED", "bold red", "bad"),
+    "repeat": ("REPEAT", "bold yellow", "warn"),
+    "unknown": ("UNKNOWN", "bold red", "bad"),
+    "site": ("SITE", "bold cyan", "info"),
+    "empty": ("EMPTY", "dim", "info"),
+    "error": ("NOT RECORDED", "bold red", "bad"),
+    "undo": ("UNDONE", "bold cyan", "info"),
+}
+
+
+class ScanScreen(Screen):
+    """Current site and step in large type, the scan input, and a running log of scans."""
+
+    AUTO_FOCUS = "ScanInput"
+    BINDINGS = [
+        Binding("f6", "site(1)", "Next site", id="scan.next_site"),
+        Binding("shift+f6", "site(-1)", "Previous site", show=False, id="scan.prev_site"),
+        Binding("f7", "step(1)", "Next step", id="scan.next_step"),
+        Binding("shift+f7", "step(-1)", "Previous step", show=False, id="scan.prev_step"),
+        Binding("f8", "undo", "Undo last", id="scan.undo"),
+    ]
+
+    recorded: reactive[int] = reactive(0)
+    """Scans recorded in this session (flagged ones included)."""
+    problems: reactive[int] = reactive(0)
+    """Scans in this session that needed a second look (bell rung)."""
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="station"):
+            yield Static(id="site", classes="big")
+            yield Static(id="step", classes="big")
+        yield Static("Scan a site label or an asset label.", id="feedback")
+        yield ScanInput(placeholder="scan here (or type a tag and press Enter)", id="scan-input")
+        yield Static(id="counts")
+        log = RichLog(id="scan-log", max_lines=2000, wrap=True, markup=False)
+        log.can_focus = False
+        yield log
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#site").border_title = "SITE  (F6)"
+        self.query_one("#step").border_title = "STEP  (F7)"
+        self.query_one(ScanInput).cursor_blink = self.app.cursor_blink
+        self.watch(self.app, "site", self._show_site)
+        self.watch(self.app, "step", self._show_step)
+        self._show_counts()
+
+    @property
+    def input(self) -> ScanInput:
+        return self.query_one(ScanInput)
+
+    def _show_site(self, site: str) -> None:
+        name = self.app.plan.sites[site].name
+        self.query_one("#site", Static).update(lit(name, "bold"))
+
+    def _show_step(self, step: str) -> None:
+        self.query_one("#step", Static).update(Text(STEP_LABELS[step].upper(), "bold"))
+
+    def watch_recorded(self) -> None:
+        self._show_counts()
+
+    def watch_problems(self) -> None:
+        self._show_counts()
+
+    def _show_counts(self) -> None:
+        if self.is_mounted:
+            self.query_one("#counts", Static).update(
+                Text.assemble(
+                    (f"{self.recorded} recorded", "green"),
+                    " · ",
+                    (f"{self.problems} to check", "red" if self.problems else "dim"),
+                    (f"   station {self.app.station} · operator {self.app.operator}", "dim"),
+                )
+            )
+
+    # --- focus stays on the input -----------------------------------------------------------
+
+    def on_screen_resume(self) -> None:
+        self.input.focus()
+
+    def on_descendant_blur(self, event: DescendantBlur) -> None:
+        self.call_after_refresh(self._refocus)
+
+    def _refocus(self) -> None:
+        if self.is_current and self.focused is not self.input:
+            self.input.focus()
+
+    # --- scans --------------------------------------------------------------------------------
+
+    def on_scan_input_scanned(self, message: ScanInput.Scanned) -> None:
+        message.stop()
+        self.app.submit_scan(message.code, reply_to=self)
+
+    def action_undo(self) -> None:
+        self.app.submit_undo(reply_to=self)
+
+    def action_site(self, delta: int) -> None:
+        sites = list(self.app.plan.sites)
+        index = (sites.index(self.app.site) + delta) % len(sites)
+        self.app.choose_station(site=sites[index])
+
+    def action_step(self, delta: int) -> None:
+        index = (SCAN_STEPS.index(self.app.step) + delta) % len(SCAN_STEPS)
+        self.app.choose_station(step=SCAN_STEPS[index])
+
+    def on_scan_done(self, message: ScanDone) -> None:
+        result = message.result
+        if result is None:
+            kind, text = "error", f"{message.code!r}: {message.error}"
+        elif message.undo:
+            kind = "undo" if result.outcome == "recorded" else "repeat"
+            text = result.message
+        elif result.outcome == "recorded" and result.flag:
+            kind, text = "flagged", result.message
+        else:
+            kind, text = result.outcome, result.message
+        if result is not None and result.outcome == "site" and result.site_id:
+            self.app.site = result.site_id
+        if kind in ("recorded", "flagged"):
+            self.recorded += 1
+        if kind in ("flagged", "repeat", "unknown", "error"):
+            self.problems += 1
+            self.app.alert()
+        label, style, css = OUTCOME[kind]
+        when = self.app.clock().astimezone().strftime("%H:%M:%S")
+        line = Text.assemble((when, "dim"), " ", (f"{label:<8}", style), " ", lit(text))
+        log = self.query_one(RichLog)
+        # Wrap at the log's own width (RichLog otherwise measures against the console's).
+        log.write(line, width=log.scrollable_content_region.width or None)
+        feedback = self.query_one("#feedback", Static)
+        feedback.update(Text.assemble((f"{label}  ", "bold"), lit(text)))
+        feedback.set_classes(css)
