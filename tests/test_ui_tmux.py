@@ -1,0 +1,120 @@
+"""End to end: the real `tracker` command in tmux, scans typed with send-keys at scanner speed."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import time
+import uuid
+
+import pytest
+from conftest import SAMPLE_CSV, tracker_exe
+
+from tracker import store
+from tracker.importer import import_file
+
+pytestmark = [
+    pytest.mark.timeout(120),
+    pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
+]
+
+
+class Tmux:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def run(self, *args: str) -> str:
+        done = subprocess.run(["tmux", *args], capture_output=True, text=True, timeout=10)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    def screen(self) -> str:
+        return self.run("capture-pane", "-p", "-t", self.name)
+
+    def wait_for(self, text: str, timeout: float = 15.0) -> str:
+        deadline = time.monotonic() + timeout
+        while True:
+            shown = self.screen()
+            if text in shown:
+                return shown
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{text!r} not on screen after {timeout} s:\n{shown}")
+            time.sleep(0.1)
+
+
+@pytest.fixture
+def tmux(tmp_path):
+    name = f"tracker-test-{uuid.uuid4().hex[:8]}"
+    session = Tmux(name)
+    yield session
+    subprocess.run(["tmux", "kill-session", "-t", name], capture_output=True)
+
+
+def start(tmux: Tmux, tmp_path, *args: str) -> None:
+    command = " ".join([*tracker_exe(), *args])
+    # `; sleep` keeps the pane open after the app exits, so the test can read what it printed.
+    tmux.run(
+        "new-session",
+        "-d",
+        "-s",
+        tmux.name,
+        "-x",
+        "100",
+        "-y",
+        "30",
+        "-c",
+        str(tmp_path),
+        f"{command}; echo EXIT=$?; sleep 60",
+    )
+
+
+def test_scan_at_a_loading_bay_in_tmux(tmp_path, tmux, plan):
+    db_path = tmp_path / "bay.db"
+    db = store.open_db(db_path)
+    assert import_file(db, plan, SAMPLE_CSV).ok
+    start(
+        tmux,
+        tmp_path,
+        "--db",
+        str(db_path),
+        "scan",
+        "--site",
+        "hovedbibliotek",
+        "--step",
+        "arrived",
+    )
+    tmux.wait_for("scan here")
+    shown = tmux.screen()
+    assert "Hovedbiblioteket" in shown and "ARRIVED" in shown
+    codes = ["EKSPAS001", "EKSPAS002", "EKSNID001", "LOC.BIBNORD", "EKSBAR007", "NOPE123"]
+    for code in codes:  # each code and its Enter in one send-keys: a few ms, like a scanner
+        tmux.run("send-keys", "-t", tmux.name, code, "Enter")
+    tmux.wait_for("4 recorded")
+    shown = tmux.wait_for("unknown code")
+    assert "EKS-PAS-001" in shown and "arrived at Hovedbiblioteket" in shown
+    assert "site label: Nordby Bibliotek" in shown
+    assert "UNKNOWN" in shown
+    assert "4 recorded" in shown
+    rows = db.execute(
+        "SELECT tag, step, site FROM events WHERE action = 'scan' ORDER BY id"
+    ).fetchall()
+    assert rows == [
+        ("EKS-PAS-001", "arrived", "hovedbibliotek"),
+        ("EKS-PAS-002", "arrived", "hovedbibliotek"),
+        ("EKS-NID-001", "arrived", "hovedbibliotek"),
+        ("EKS-BAR-007", "arrived", "bib_nord"),
+    ]
+    tmux.run("send-keys", "-t", tmux.name, "C-q")
+    tmux.wait_for("EXIT=0")
+
+
+def test_dashboard_in_tmux_and_bad_plan_message(tmp_path, tmux, plan):
+    db_path = tmp_path / "dash.db"
+    db = store.open_db(db_path)
+    assert import_file(db, plan, SAMPLE_CSV).ok
+    db.close()
+    bad_plan = tmp_path / "plan.toml"
+    bad_plan.write_text("[municipality]\nname = 1\n", encoding="utf-8")
+    start(tmux, tmp_path, "--db", str(db_path), "--plan", str(bad_plan))
+    shown = tmux.wait_for("EXIT=")
+    assert "Traceback" not in shown and "plan.toml" in shown and "EXIT=2" in shown
