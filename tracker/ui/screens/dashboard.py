@@ -32,6 +32,7 @@ PROGRESS_STYLE = {
     "at_origin": "white",
     "missing": "red",
 }
+KIOSK_ROWS = 12
 FLAG_WORDS = {"wrong_site": "WRONG SITE", "not_in_manifest": "NOT IN MANIFEST"}
 
 
@@ -118,12 +119,18 @@ class DashboardScreen(Screen):
         if not ov.kiosks:
             return Text("No self-service PCs in the inventory.", "dim")
         now = self.app.clock()
+        counts = {"ok": 0, "warn": 0, "fail": 0, "": 0}
+        for k in ov.kiosks:
+            counts[k.verdict if k.verdict in counts else "fail"] += 1
+        # Those needing attention first; a long list would cost every redraw, so it is capped.
+        order = {"fail": 0, "warn": 1, "": 2, "ok": 3}
+        shown = sorted(ov.kiosks, key=lambda k: (order.get(k.verdict, 0), k.tag))[:KIOSK_ROWS]
         table = Table(box=None, expand=True, pad_edge=False, show_edge=False)
         table.add_column("Self-service PC", ratio=2, no_wrap=True, overflow="ellipsis")
         table.add_column("Site", ratio=1, no_wrap=True, overflow="ellipsis")
         table.add_column("Kiosk check", width=11, no_wrap=True)
         table.add_column("Checked", ratio=1, no_wrap=True)
-        for k in ov.kiosks:
+        for k in shown:
             verdict = (
                 Text(k.verdict.upper(), VERDICT_STYLE.get(k.verdict, "bold"))
                 if k.verdict
@@ -135,7 +142,19 @@ class DashboardScreen(Screen):
                 verdict,
                 age(k.checked_at, now) if k.checked_at else "",
             )
-        return table
+        summary = Text.assemble(
+            (f"{len(ov.kiosks)} self-service PCs: ", "bold"),
+            (f"{counts['ok']} ok", "green"),
+            " · ",
+            (f"{counts['warn']} warn", "yellow"),
+            " · ",
+            (f"{counts['fail']} fail", "red"),
+            " · ",
+            (f"{counts['']} not checked", "dim"),
+        )
+        if len(ov.kiosks) > len(shown):
+            summary.append(f"  (first {len(shown)} shown, problems first)", "dim")
+        return Group(table, summary)
 
     def _exceptions(self, ov: Overview) -> Group | Text:
         if not ov.flagged and not ov.unknown:
