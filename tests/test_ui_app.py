@@ -374,3 +374,14 @@ async def test_search_box_is_an_input_not_a_scan_input(seeded_db, db_path, plan)
         await ready(pilot)
         assert type(app.focused) is Input
         assert os.environ["TRACKER_STATION"] == app.station
+
+
+def test_app_start_errors_are_one_clear_line(run_tracker, db_path, tmp_path):
+    db_path.write_text("not a database", encoding="utf-8")
+    done = run_tracker()
+    assert done.returncode == 2
+    assert str(db_path) in done.stderr and "Traceback" not in done.stderr
+    db_path.unlink()
+    done = run_tracker("scan", "--site", "nowhere", "--step", "packed")
+    assert done.returncode == 2
+    assert "unknown site 'nowhere'" in done.stderr and "Traceback" not in done.stderr
