@@ -385,3 +385,42 @@ def test_app_start_errors_are_one_clear_line(run_tracker, db_path, tmp_path):
     done = run_tracker("scan", "--site", "nowhere", "--step", "packed")
     assert done.returncode == 2
     assert "unknown site 'nowhere'" in done.stderr and "Traceback" not in done.stderr
+
+
+@async_test
+async def test_background_kiosk_check_reaches_the_dashboard(seeded_db, db_path, plan, tmp_path):
+    """Kiosks pointed at a closed loopback port: the check runs off the UI thread, is stored,
+    and the dashboard shows the failing verdict (only 127.0.0.1 is contacted)."""
+    pytest.importorskip("tracker.fleet")
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with store.write(seeded_db):
+        seeded_db.execute(
+            "UPDATE assets SET hostname = ? WHERE kind = 'kiosk'", [f"127.0.0.1:{port}"]
+        )
+    key = tmp_path / "id_test"
+    os.environ["TRACKER_KNOWN_HOSTS"] = str(tmp_path / "known_hosts")
+    try:
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import ed25519
+
+        pem = ed25519.Ed25519PrivateKey.generate().private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.OpenSSH,
+            serialization.NoEncryption(),
+        )
+        key.write_bytes(pem)
+        os.environ["TRACKER_SSH_IDENTITY"] = str(key)
+        app = build(db_path, plan, kiosk_check_minutes=60)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await ready(pilot)
+            kiosks = app.screen.query_one("#dash-kiosks", Static)
+            await wait_for(pilot, lambda: "UNREACHABLE" in text(kiosks), timeout=30)
+            assert "0 failing" not in text(kiosks)
+    finally:
+        os.environ.pop("TRACKER_SSH_IDENTITY", None)
+        os.environ.pop("TRACKER_KNOWN_HOSTS", None)
+    assert store.kiosk_latest(seeded_db)["EKS-KIO-001"]["verdict"] == "unreachable"

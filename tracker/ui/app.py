@@ -8,6 +8,7 @@ the order they were typed, and the UI thread never waits on a lock. The worker a
 
 from __future__ import annotations
 
+import os
 import queue
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -90,6 +91,7 @@ class TrackerApp(App[int]):
         cursor_blink: bool = True,
         poll_seconds: float = POLL_SECONDS,
         report_dir: str | Path | None = None,
+        kiosk_check_minutes: float | None = None,
     ) -> None:
         super().__init__()
         self.db_path = str(db_path)
@@ -101,6 +103,7 @@ class TrackerApp(App[int]):
         self.cursor_blink = cursor_blink
         self.poll_seconds = poll_seconds
         self.report_dir = Path(report_dir) if report_dir else Path.cwd()
+        self.kiosk_check_minutes = kiosk_check_minutes
         self.bells = 0
         """How many times the app rang the bell (tests read it; headless has no sound)."""
         self._jobs: queue.SimpleQueue[Job | object] = queue.SimpleQueue()
@@ -130,6 +133,9 @@ class TrackerApp(App[int]):
         self.switch_mode(self.start_mode)
         self._db_loop()
         self._check_size()
+        if self.kiosk_check_minutes:
+            self.set_interval(self.kiosk_check_minutes * 60, self.action_check_kiosks)
+            self.action_check_kiosks()
 
     def on_unmount(self) -> None:
         self._jobs.put(_STOP)
@@ -279,6 +285,23 @@ class TrackerApp(App[int]):
         self.notify("writing the readiness report…", timeout=2)
         self.submit(run)
 
+    def action_check_kiosks(self) -> None:
+        """Check every kiosk over SSH in the background (tracker.fleet); skip if one runs."""
+        if any(w.group == "kiosks" and not w.is_finished for w in self.workers):
+            return
+        self._check_kiosks()
+
+    @work(thread=True, group="kiosks", exit_on_error=False, name="kiosk checks")
+    def _check_kiosks(self) -> None:
+        # Network-bound and slow: its own group and its own connection (check_kiosks opens
+        # one), so scans never wait behind it; results reach the dashboard by data_version.
+        from tracker import fleet
+
+        results = fleet.check_kiosks(self.db_path, self.plan)
+        counts = fleet.Counts.of(results)
+        failing = any(r.verdict in fleet.FAILING for r in results)
+        self.post_message(Done(f"kiosk checks: {counts}", error=failing))
+
     def on_done(self, message: Done) -> None:
         if message.error:
             self.alert()
@@ -321,6 +344,11 @@ class TrackerApp(App[int]):
             yield SystemCommand(title, help_text, partial(self.run_action, f"switch_mode({key!r})"))
         yield SystemCommand("Help", "Keys and how to scan", self.action_help)
         yield SystemCommand(
+            "Check kiosks now",
+            "Run the kiosk check on every self-service PC (SSH)",
+            self.action_check_kiosks,
+        )
+        yield SystemCommand(
             "Readiness report", "Write the HTML report for the crisis staff", self.action_report
         )
 
@@ -361,12 +389,15 @@ def run_app(ctx: Any, scan_site: str | None = None, scan_step: str | None = None
         except scan.ScanError as e:
             print(f"tracker: {e}", file=sys.stderr)
             return 2
+    # Background kiosk checks reach out over SSH, so they are opted into, not a default.
+    interval = plan.kiosk_interval_minutes if os.environ.get("TRACKER_APP_KIOSK_CHECKS") else None
     app = make_app(
         ctx.db_path,
         plan,
         mode="scan" if scan_site else "dashboard",
         site=scan_site,
         step=scan_step,
+        kiosk_check_minutes=interval,
     )
     result = app.run()
     if app.return_code not in (None, 0):

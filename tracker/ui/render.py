@@ -15,7 +15,8 @@ from tracker.textsafe import one_line
 
 STATE_STYLE = {"ready": "bold green", "degraded": "bold yellow", "not_ready": "bold red"}
 STATE_WORDS = {"ready": "READY", "degraded": "DEGRADED", "not_ready": "NOT READY"}
-VERDICT_STYLE = {"ok": "bold green", "warn": "bold yellow", "fail": "bold red"}
+VERDICT_STYLE = {"ok": "bold green", "warn": "bold yellow", "unknown": "bold"}
+"""Kiosk verdicts; any other (crit, unreachable, hostkey, invalid) shows red."""
 
 
 def lit(value: object, style: str = "", limit: int | None = None) -> Text:

@@ -115,7 +115,7 @@ class AssetDetailScreen(Screen):
             table.add_row(
                 when(k["checked_at"]),
                 "kiosk check",
-                Text(k["verdict"].upper(), VERDICT_STYLE.get(k["verdict"], "bold")),
+                Text(k["verdict"].upper(), VERDICT_STYLE.get(k["verdict"], "bold red")),
                 lit(k["host"]),
                 "",
                 lit(k["detail"], limit=60),

@@ -119,11 +119,11 @@ class DashboardScreen(Screen):
         if not ov.kiosks:
             return Text("No self-service PCs in the inventory.", "dim")
         now = self.app.clock()
-        counts = {"ok": 0, "warn": 0, "fail": 0, "": 0}
+        counts = {"ok": 0, "warn": 0, "failing": 0, "": 0}
         for k in ov.kiosks:
-            counts[k.verdict if k.verdict in counts else "fail"] += 1
+            counts[k.verdict if k.verdict in counts else "failing"] += 1
         # Those needing attention first; a long list would cost every redraw, so it is capped.
-        order = {"fail": 0, "warn": 1, "": 2, "ok": 3}
+        order = {"warn": 1, "": 2, "ok": 3}
         shown = sorted(ov.kiosks, key=lambda k: (order.get(k.verdict, 0), k.tag))[:KIOSK_ROWS]
         table = Table(box=None, expand=True, pad_edge=False, show_edge=False)
         table.add_column("Self-service PC", ratio=2, no_wrap=True, overflow="ellipsis")
@@ -132,7 +132,7 @@ class DashboardScreen(Screen):
         table.add_column("Checked", ratio=1, no_wrap=True)
         for k in shown:
             verdict = (
-                Text(k.verdict.upper(), VERDICT_STYLE.get(k.verdict, "bold"))
+                Text(k.verdict.upper(), VERDICT_STYLE.get(k.verdict, "bold red"))
                 if k.verdict
                 else Text("not checked", "dim")
             )
@@ -148,7 +148,7 @@ class DashboardScreen(Screen):
             " · ",
             (f"{counts['warn']} warn", "yellow"),
             " · ",
-            (f"{counts['fail']} fail", "red"),
+            (f"{counts['failing']} failing", "red"),
             " · ",
             (f"{counts['']} not checked", "dim"),
         )
