@@ -101,7 +101,16 @@ def keygen(path: Path, comment: str = "test") -> Path:
 class Sshd:
     """sshd -D on 127.0.0.1:`ports`, with temporary host and user keys under `root`."""
 
-    def __init__(self, root: Path, n_ports: int = 1, modes: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        n_ports: int = 1,
+        modes: dict[str, str] | None = None,
+        command: str | None = None,
+    ) -> None:
+        """`command` replaces the per-port stub as the forced command (the bench's `cat`)."""
+        if n_ports > 16:
+            raise ValueError("sshd listens on at most 16 sockets (MAX_LISTEN_SOCKS)")
         self.root = root
         root.mkdir(parents=True, exist_ok=True)
         self.ports = [free_port() for _ in range(n_ports)]
@@ -114,10 +123,12 @@ class Sshd:
         (root / "stub.py").write_text(_STUB)
         (root / "dispatch.sh").write_text(DISPATCH_SH.replace("SFTP_SERVER", SFTP_SERVER))
         pub = (root / "user_ed25519.pub").read_text().strip()
-        command = f"{sys.executable} {root / 'stub.py'}"
+        command = command or f"{sys.executable} {root / 'stub.py'}"
         (root / "authorized_keys").write_text(
             f'restrict,from="127.0.0.1",command="{command}" {pub}\n'
         )
+        self.home = root / "home"
+        self.home.mkdir(exist_ok=True)
         self.proc: subprocess.Popen | None = None
         self.write_modes()
 
@@ -165,6 +176,10 @@ class Sshd:
             LoginGraceTime 30
             LogLevel ERROR
             Subsystem sftp {SFTP_SERVER}
+            # The tests run as an account whose .bashrc may start a version manager (pyenv
+            # here: ~130 ms of CPU per command). A kiosk account has no start-up files (see
+            # the README), so sessions get an empty home: bash then finds no .bashrc.
+            SetEnv HOME={self.home}
             """
         )
 

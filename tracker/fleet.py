@@ -12,6 +12,7 @@ and the kiosk's forced command (README) ignores it anyway.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import queue
@@ -233,7 +234,7 @@ def interpret(out: Any, cap: int) -> tuple[str, str, dict[str, Any] | None]:
 
 
 def run_pool(
-    items: Sequence[T],
+    items: Iterable[T],
     work: Callable[[T], R],
     fallback: Callable[[T, BaseException], R],
     parallel: int,
@@ -241,32 +242,45 @@ def run_pool(
 ) -> list[R]:
     """`work` on every item in at most `parallel` daemon threads; results in completion order.
 
+    `items` is consumed in a thread of its own, so it may block (`fleet_reach.reach` does).
     `on_result` runs in the calling thread (database writes belong there). Daemon threads, so a
     Ctrl-C returns at once instead of waiting for kiosks that are timing out.
     """
-    todo: queue.SimpleQueue[T] = queue.SimpleQueue()
-    for item in items:
-        todo.put(item)
-    done: queue.SimpleQueue[R] = queue.SimpleQueue()
+    todo: queue.Queue[Any] = queue.Queue(maxsize=2 * parallel)
+    done: queue.SimpleQueue[Any] = queue.SimpleQueue()
+    end = object()
+    workers = max(1, parallel)
+
+    def produce() -> None:
+        try:
+            for item in items:
+                todo.put(item)
+        finally:
+            for _ in range(workers):
+                todo.put(end)
 
     def worker() -> None:
-        while True:
-            try:
-                item = todo.get_nowait()
-            except queue.Empty:
-                return
-            try:
-                done.put(work(item))
-            except BaseException as e:  # noqa: BLE001 - a result for every kiosk, whatever broke
-                done.put(fallback(item, e))
+        try:
+            while (item := todo.get()) is not end:
+                try:
+                    done.put(work(item))
+                except BaseException as e:  # noqa: BLE001 - a result for every item
+                    done.put(fallback(item, e))
+        finally:
+            done.put(end)
 
-    for i in range(max(1, min(parallel, len(items)))):
+    threading.Thread(target=produce, name="kiosk-feed", daemon=True).start()
+    for i in range(workers):
         threading.Thread(target=worker, name=f"kiosk-ssh-{i}", daemon=True).start()
     results: list[R] = []
-    while len(results) < len(items):
+    finished = 0
+    while finished < workers:
         try:
             result = done.get(timeout=0.5)
         except queue.Empty:
+            continue
+        if result is end:
+            finished += 1
             continue
         results.append(result)
         if on_result is not None:
@@ -274,17 +288,23 @@ def run_pool(
     return results
 
 
-def check_one(kiosk: Kiosk, ssh: Any, pinned: list[Any], pkey: Any) -> KioskResult:
-    """Run the agent on one kiosk over its own SSH connection."""
+def check_one(
+    kiosk: Kiosk, ssh: Any, pinned: list[Any], pkey: Any, reached: Any = None
+) -> KioskResult:
+    """Run the agent on one kiosk over its own SSH connection.
+
+    `reached`: the socket `fleet_reach` connected, or its SSHFailure; None to connect here."""
     from tracker.fleet_ssh import SSHFailure, connect, run
 
     started, at = time.monotonic(), store.now()
     report = None
     if not kiosk.port:
         verdict, detail = "unreachable", f"hostname {clean(kiosk.hostname, 80)!r} is malformed"
+    elif isinstance(reached, SSHFailure):
+        verdict, detail = reached.verdict, clean(reached.detail)
     else:
         try:
-            client = connect(kiosk.host, kiosk.port, ssh, pinned, pkey)
+            client = connect(kiosk.host, kiosk.port, ssh, pinned, pkey, reached)
             try:
                 out = run(client, CHECK_COMMAND, ssh.command_timeout, ssh.max_output)
             finally:
@@ -305,6 +325,7 @@ def run_checks(
 ) -> list[KioskResult]:
     """Check `targets` in parallel (no database); results sorted by tag."""
     from tracker import known_hosts
+    from tracker.fleet_reach import reach
     from tracker.fleet_ssh import load_identity
 
     pkey = load_identity(ssh.identity)
@@ -313,13 +334,22 @@ def run_checks(
         k.tag: known_hosts.pinned(keys, known_hosts.entry_name(k.host, k.port)) for k in targets
     }
 
-    def failed(k: Kiosk, e: BaseException) -> KioskResult:
+    def failed(item: tuple[Kiosk, Any], e: BaseException) -> KioskResult:
+        k = item[0]
         return KioskResult(k.tag, k.hostname, "unreachable", store.now(), clean(f"error: {e!r}"))
 
-    results = run_pool(
-        targets, lambda k: check_one(k, ssh, pins[k.tag], pkey), failed, parallel, on_result
+    def work(item: tuple[Kiosk, Any]) -> KioskResult:
+        return check_one(item[0], ssh, pins[item[0].tag], pkey, item[1])
+
+    # Connect and wait for banners in one thread for up to `window` kiosks at once, so dead
+    # kiosks time out together instead of each holding a worker (tracker/fleet_reach.py).
+    by_tag = {k.tag: k for k in targets}
+    window = max(64, 4 * parallel)
+    reached = reach(((k.tag, k.host, k.port) for k in targets if k.port), ssh.timeout, window)
+    items = itertools.chain(
+        ((k, None) for k in targets if not k.port), ((by_tag[t], r) for t, r in reached)
     )
-    return sorted(results, key=lambda r: r.tag)
+    return sorted(run_pool(items, work, failed, parallel, on_result), key=lambda r: r.tag)
 
 
 def record(db: Database, result: KioskResult) -> None:
