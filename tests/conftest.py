@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -26,6 +27,9 @@ def _isolate_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("TRACKER_OPERATOR", "tester")
     monkeypatch.setenv("TRACKER_STATION", "station-1")
     monkeypatch.delenv("TRACKER_SEED_CSV", raising=False)
+    # Snapshots and printed times show local time: make it the same on every machine.
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
 
 
 @pytest.fixture(scope="session")
