@@ -96,7 +96,7 @@ def cmd_check(ctx: Context, args: argparse.Namespace) -> int:
         json.dump({"kiosks": [r.as_json() for r in results]}, sys.stdout)
         out()
     elif not results:
-        out("no kiosks to check (kiosk-kind assets with a hostname, in service or installed)")
+        out("no kiosks to check (kiosks with a hostname, in service, installed or arrived)")
     else:
         out(format_results(results, _color()))
         out(f"{len(results)} kiosk(s): {fleet.Counts.of(results)}")
@@ -273,7 +273,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     def common(s: argparse.ArgumentParser, timeout: float | None = None) -> None:
         s.add_argument("tags", nargs="*", metavar="TAG", help="kiosk asset tags")
-        s.add_argument("--all", action="store_true", help="every kiosk in service or installed")
+        s.add_argument("--all", action="store_true", help="kiosks in service, installed, arrived")
         s.add_argument("--user", help="SSH user (default: $TRACKER_SSH_USER or kioskcheck)")
         s.add_argument(
             "--identity", help="private key file (default: $TRACKER_SSH_IDENTITY, else ssh-agent)"
