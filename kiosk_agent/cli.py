@@ -6,22 +6,25 @@ Exit status in every mode follows the monitoring plugins: 0 ok, 1 warn, 2 crit, 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import socket
 import sys
 import time
 from datetime import UTC, datetime
 from importlib import resources
+from typing import NoReturn
 
 from kiosk_agent import __version__
 from kiosk_agent.config import ConfigError, default_config_path, load_config
-from kiosk_agent.model import HEALTH, CheckResult, Status
+from kiosk_agent.model import HEALTH, CheckResult, Status, worst
 from kiosk_agent.outputs import render_json, render_nagios, render_prom, render_text, write_atomic
 from kiosk_agent.runner import Report, run_checks
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (kept separate so tests can inspect it)."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="kiosk-agent",
         description="Check that this PC reaches the internet and not the municipal network.",
     )
@@ -38,6 +41,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage errors exit 3 (unknown), not argparse's 2, which a monitor reads as crit."""
+
+    def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
+        if message:
+            self._print_message(message, sys.stderr)
+        sys.exit(Status.UNKNOWN.value if status else 0)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command; return the exit status."""
     args = build_parser().parse_args(argv)
@@ -49,10 +61,27 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"kiosk-agent: bad configuration: {exc}", file=sys.stderr)
         # Still emit a well-formed document, so the fleet view shows why this PC is unknown.
-        report = Report(socket.gethostname(), _now_iso(), 0)
-        report.checks.append(CheckResult("config", HEALTH, Status.UNKNOWN, f"bad config: {exc}"))
-        return _emit(report, args)
-    return _emit(run_checks(cfg), args)
+        return _emit(_failed("config", f"bad config: {exc}"), args)
+    try:
+        report = run_checks(cfg)
+    except Exception as exc:  # noqa: BLE001 - the agent always reports; Python would exit 1
+        print(f"kiosk-agent: internal error: {exc!r}", file=sys.stderr)
+        report = _failed("agent", f"internal error: {type(exc).__name__}: {exc}")
+    return _emit(report, args)
+
+
+def _failed(name: str, detail: str) -> Report:
+    """A report with one ``unknown`` check, for runs that could not check anything."""
+    report = Report(_hostname(), _now_iso(), 0)
+    report.checks.append(CheckResult(name, HEALTH, Status.UNKNOWN, detail))
+    return report
+
+
+def _hostname() -> str:
+    try:
+        return socket.gethostname()
+    except OSError:
+        return "unknown-host"
 
 
 def _now_iso() -> str:
@@ -67,9 +96,7 @@ def _emit(report: Report, args: argparse.Namespace) -> int:
         text = render_nagios(report)
     else:
         text = render_text(report)
-    # Under pythonw.exe (the Windows task) there is no console and sys.stdout is None.
-    if sys.stdout is not None:
-        sys.stdout.write(text)
+    _print(text)
     try:
         if args.out:
             write_atomic(args.out, render_json(report))
@@ -77,5 +104,25 @@ def _emit(report: Report, args: argparse.Namespace) -> int:
             write_atomic(args.prom, render_prom(report, time.time()))
     except OSError as exc:
         print(f"kiosk-agent: cannot write output: {exc}", file=sys.stderr)
-        return Status.UNKNOWN.value
+        # A known problem outranks the unknown (monitoring-plugins order).
+        return worst([report.verdict, Status.UNKNOWN]).value
     return report.verdict.value
+
+
+def _print(text: str) -> None:
+    """Write to stdout whatever its encoding (a cp1252 console, PYTHONIOENCODING=ascii):
+    a name with an ``ø`` must not crash the agent before it writes --out and --prom."""
+    # Under pythonw.exe (the Windows task) there is no console and sys.stdout is None.
+    if sys.stdout is None:
+        return
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except UnicodeEncodeError:
+        encoding = getattr(sys.stdout, "encoding", None) or "ascii"
+        sys.stdout.write(text.encode(encoding, "backslashreplace").decode(encoding))
+    except OSError as exc:  # a closed pipe: the files and the exit code still matter
+        print(f"kiosk-agent: cannot write to stdout: {exc}", file=sys.stderr)
+        # Python would flush the broken stdout again at exit and turn the status into 120.
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -150,6 +150,16 @@ def parse_config(raw: dict[str, Any], path: str = "<config>") -> Config:
     if "max_clock_skew_s" in health:
         cfg.max_clock_skew_s = v.number(health["max_clock_skew_s"], "health.max_clock_skew_s")
     cfg.processes = v.names(health, "health.processes")
+    v.unique([c.url for c in cfg.check_urls], "internet.check_urls", ".url")
+    for key, items in (
+        ("internet.resolve", cfg.resolve),
+        ("internet.https", cfg.https),
+        ("isolation.targets", cfg.targets),
+        ("isolation.internal_names", cfg.internal_names),
+        ("isolation.canaries", cfg.canaries),
+        ("health.processes", cfg.processes),
+    ):
+        v.unique(items, key)
     return cfg
 
 
@@ -166,6 +176,15 @@ class _Validator:
         for key in table:
             if key not in known:
                 raise self.fail(prefix + key, f"unknown key (expected one of {sorted(known)})")
+
+    def unique(self, items: list[Any], key: str, suffix: str = "") -> None:
+        """Each entry names a check and a metric series; node_exporter rejects the whole
+        metrics file when two series are the same, so a repeated entry is an error."""
+        first: dict[str, int] = {}
+        for i, item in enumerate(items):
+            j = first.setdefault(str(item), i)
+            if j != i:
+                raise self.fail(f"{key}[{i}]{suffix}", f"repeats [{j}] ({str(item)!r})")
 
     def number(self, value: Any, key: str, low: float = 0, high: float | None = None) -> float:
         if isinstance(value, bool) or not isinstance(value, int | float):

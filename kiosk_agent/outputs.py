@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -19,21 +20,37 @@ _NAGIOS = {
 }
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def one_line(text: str) -> str:
+    """Control characters made visible (``\\n``, ``\\x1b``): details quote what servers and
+    files said, and a newline or an escape sequence must not break a line or a terminal."""
+
+    def show(match: re.Match[str]) -> str:
+        return repr(match.group())[1:-1]
+
+    return _CONTROL.sub(show, text)
+
+
 def render_text(report: Report) -> str:
     """For the technician at the PC: verdict first on every line, worst category first."""
     lines = [
-        f"{report.verdict.name:<7} kiosk {report.host}: {len(report.checks)} checks "
+        f"{report.verdict.name:<7} kiosk {one_line(report.host)}: {len(report.checks)} checks "
         f"in {report.duration_ms / 1000:.1f} s (agent {report.agent_version})"
     ]
     for category in CATEGORIES:
         for c in (c for c in report.checks if c.category == category):
-            lines.append(f"{c.status.name:<7} {c.category:<9} {c.name}: {c.detail}")
+            lines.append(
+                f"{c.status.name:<7} {c.category:<9} {one_line(c.name)}: {one_line(c.detail)}"
+            )
     return "\n".join(lines) + "\n"
 
 
 def render_json(report: Report) -> str:
     """The document the tracker's fleet code parses (see ``Report.as_dict``)."""
-    return json.dumps(report.as_dict(), indent=2, ensure_ascii=False) + "\n"
+    # ASCII-only: valid JSON on any console encoding (a cp1252 task log, PYTHONIOENCODING).
+    return json.dumps(report.as_dict(), indent=2, ensure_ascii=True) + "\n"
 
 
 def render_nagios(report: Report) -> str:
@@ -43,7 +60,8 @@ def render_nagios(report: Report) -> str:
     bad.sort(key=lambda c: (c.status is not Status.CRIT, c.status is not Status.WARN))
     summary = "; ".join(f"{c.status.label} {c.name}: {c.detail}" for c in bad)
     summary = summary or f"all {len(report.checks)} checks ok"
-    summary = summary.replace("|", "/").replace("\n", " ")
+    # "|" starts the perfdata and a line break ends the plugin output.
+    summary = one_line(summary.replace("|", "/"))
     perf = (
         f"checks={len(report.checks)};;;0 ok={counts[Status.OK]};;;0 "
         f"warn={counts[Status.WARN]};;;0 crit={counts[Status.CRIT]};;;0 "

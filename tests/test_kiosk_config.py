@@ -54,6 +54,15 @@ BAD = [
     ("[health]\nmin_free_disk_mb = true", "health.min_free_disk_mb", "must be a number"),
     ("[health]\nprocesses = [1]", "health.processes[0]", "must be a string"),
     ("health = 3", "health", "must be a table"),
+    # A repeated entry would repeat a metric series, and node_exporter drops the whole file.
+    ("[isolation]\ntargets = ['10.0.0.1:445', '10.0.0.1:445']", "isolation.targets[1]", "repeats"),
+    ("[isolation]\ncanaries = ['[fd00::1]:1', '[fd00:0::1]:1']", "canaries[1]", "repeats"),
+    ("[health]\nprocesses = ['a', 'b', 'a']", "health.processes[2]", "repeats [0]"),
+    (
+        "[internet]\ncheck_urls = [{ url = 'http://x/' }, { url = 'http://x/', status = 200 }]",
+        "internet.check_urls[1].url",
+        "repeats",
+    ),
 ]
 
 
