@@ -18,10 +18,13 @@ class Route:
     network: IPNetwork
     gateway: str
     interface: str
+    table: str = ""
+    """A policy-routing table other than the main one (Linux), "" for the main table."""
 
     def __str__(self) -> str:
         via = f" via {self.gateway}" if self.gateway else ""
-        return f"{self.network}{via} dev {self.interface}"
+        table = f" table {self.table}" if self.table else ""
+        return f"{self.network}{via} dev {self.interface}{table}"
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Linux readers: routing table from /proc, proxy settings from system-wide files.
+"""Linux readers: routing table over rtnetlink (or /proc), proxy settings from system-wide files.
 
 Only files readable without root are used; what lives in a user's private settings
 (e.g. a GNOME session's dconf database) is not seen, and the proxy check says so.
@@ -28,7 +28,94 @@ def default_disk_path() -> str:
 
 
 def routes() -> list[Route]:
-    """IPv4 and IPv6 routes of the main table that are up and not reject/blackhole routes."""
+    """Unicast routes of every routing table, IPv4 and IPv6.
+
+    Read over rtnetlink, which any user may do: /proc/net/route shows only the main table
+    (a leak in a policy-routing table would go unseen) and cannot tell a blackhole route,
+    which isolates, from one that leads somewhere. /proc is the fallback.
+    """
+    try:
+        return _netlink_routes()
+    except OSError:
+        return _proc_routes()
+
+
+_RTM_NEWROUTE, _RTM_GETROUTE = 24, 26
+_NLMSG_ERROR, _NLMSG_DONE = 2, 3
+_NLM_F_REQUEST, _NLM_F_DUMP = 0x1, 0x300
+_RTA_DST, _RTA_OIF, _RTA_GATEWAY, _RTA_TABLE = 1, 4, 5, 15
+_RTN_UNICAST = 1
+_RTM_F_CLONED = 0x200
+_RT_TABLE_MAIN = 254
+_HEADER = struct.Struct("=IHHII")
+_RTMSG = struct.Struct("=BBBBBBBBI")
+
+
+def _netlink_routes() -> list[Route]:
+    """Dump the routing tables (``ip route show table all``) and keep the unicast routes."""
+    with socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, socket.NETLINK_ROUTE) as sock:
+        sock.settimeout(2.0)
+        sock.bind((0, 0))
+        request = _RTMSG.pack(socket.AF_UNSPEC, 0, 0, 0, 0, 0, 0, 0, 0)
+        flags = _NLM_F_REQUEST | _NLM_F_DUMP
+        sock.send(_HEADER.pack(_HEADER.size + len(request), _RTM_GETROUTE, flags, 1, 0) + request)
+        found: list[Route] = []
+        while True:
+            data = sock.recv(1 << 20)
+            if not data:
+                raise OSError("netlink closed before the end of the route dump")
+            offset = 0
+            while offset + _HEADER.size <= len(data):
+                length, kind, _flags, _seq, _pid = _HEADER.unpack_from(data, offset)
+                if length < _HEADER.size:
+                    raise OSError("malformed netlink message")
+                body = data[offset + _HEADER.size : offset + length]
+                if kind == _NLMSG_DONE:
+                    return found
+                if kind == _NLMSG_ERROR:
+                    code = -struct.unpack_from("=i", body)[0]
+                    raise OSError(code, os.strerror(code))
+                if kind == _RTM_NEWROUTE:
+                    route = _parse_rtmsg(body)
+                    if route:
+                        found.append(route)
+                offset += (length + 3) & ~3
+
+
+def _parse_rtmsg(body: bytes) -> Route | None:
+    """One route, or None for what never leads off the PC: local, broadcast, multicast,
+    blackhole, unreachable and prohibit routes, and cached clones."""
+    family, dst_len, _src, _tos, table, _proto, _scope, kind, flags = _RTMSG.unpack_from(body)
+    if family not in (socket.AF_INET, socket.AF_INET6) or kind != _RTN_UNICAST:
+        return None
+    if flags & _RTM_F_CLONED:
+        return None
+    attrs: dict[int, bytes] = {}
+    offset = _RTMSG.size
+    while offset + 4 <= len(body):
+        size, attr = struct.unpack_from("=HH", body, offset)
+        if size < 4:
+            break
+        attrs[attr] = body[offset + 4 : offset + size]
+        offset += (size + 3) & ~3
+    width = 4 if family == socket.AF_INET else 16
+    dst = attrs.get(_RTA_DST, bytes(width))
+    network = network_of(socket.inet_ntop(family, dst), dst_len)
+    gateway = socket.inet_ntop(family, attrs[_RTA_GATEWAY]) if _RTA_GATEWAY in attrs else ""
+    iface = "?"
+    if _RTA_OIF in attrs:
+        index = struct.unpack("=I", attrs[_RTA_OIF])[0]
+        try:
+            iface = socket.if_indextoname(index)
+        except OSError:
+            iface = f"if{index}"
+    if _RTA_TABLE in attrs:
+        table = struct.unpack("=I", attrs[_RTA_TABLE])[0]
+    return Route(network, gateway, iface, "" if table == _RT_TABLE_MAIN else str(table))
+
+
+def _proc_routes() -> list[Route]:
+    """IPv4 (main table only) and IPv6 routes from /proc, without reject routes."""
     found: list[Route] = []
     with open(PROC_ROUTE, encoding="ascii") as fh:
         next(fh, None)
@@ -45,9 +132,10 @@ def routes() -> list[Route]:
             )
             if int(flags, 16) & _RTF_REJECT or not int(flags, 16) & _RTF_UP:
                 continue
-            dest_ip = socket.inet_ntoa(struct.pack("<L", int(dest, 16)))
+            # The kernel prints the raw 32-bit value, so it is in the host's byte order.
+            dest_ip = socket.inet_ntoa(struct.pack("=L", int(dest, 16)))
             prefix = bin(int(mask, 16)).count("1")
-            gw = socket.inet_ntoa(struct.pack("<L", int(gateway, 16)))
+            gw = socket.inet_ntoa(struct.pack("=L", int(gateway, 16)))
             found.append(Route(network_of(dest_ip, prefix), "" if gw == "0.0.0.0" else gw, iface))
     if os.path.exists(PROC_ROUTE6):
         with open(PROC_ROUTE6, encoding="ascii") as fh:

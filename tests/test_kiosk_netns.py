@@ -172,3 +172,27 @@ def test_https_certificate_must_verify(lab: Lab, tmp_path: Path) -> None:
     )
     assert bad.status(name) == "crit"
     assert "did not verify" in bad.detail(name)
+
+
+def test_leak_through_a_policy_routing_table_is_crit(lab: Lab) -> None:
+    # Like a VPN client or a hand-made fix: the route lives in its own table, chosen by a
+    # rule; /proc/net/route shows only the main table and would call this isolated.
+    lab.serve_internet()
+    lab.leak_route()
+    lab.ip(lab.kiosk, "route", "del", "10.20.0.0/16")
+    lab.ip(lab.kiosk, "route", "add", "10.20.0.0/16", "via", "198.18.1.2", "table", "100")
+    lab.ip(lab.kiosk, "rule", "add", "to", "10.20.0.0/16", "lookup", "100")
+    run = lab.run_agent(config_toml(targets="[]"))
+    assert run.status("routes") == "crit", run.summary()
+    assert "10.20.0.0/16 via 198.18.1.2" in run.detail("routes")
+    assert "table 100" in run.detail("routes")
+
+
+def test_blackhole_route_on_the_kiosk_is_isolation_not_a_leak(lab: Lab) -> None:
+    # Hardening some sites apply: drop the municipal ranges on the PC itself.
+    lab.serve_internet()
+    lab.ip(lab.kiosk, "route", "add", "blackhole", "10.0.0.0/8")
+    lab.ip(lab.kiosk, "route", "add", "prohibit", "10.20.0.0/16")
+    run = lab.run_agent(config_toml(targets="[]", canaries="[]"))
+    assert run.status("routes") == "ok", run.summary()
+    assert run.doc["verdict"] == "ok"

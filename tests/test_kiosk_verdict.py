@@ -258,3 +258,27 @@ def test_no_console_under_pythonw_still_writes_files(monkeypatch, tmp_path: Path
     args = argparse.Namespace(json=True, nagios=False, out=str(tmp_path / "o.json"), prom=None)
     assert cli._emit(_report(Status.CRIT), args) == 2
     assert json.loads((tmp_path / "o.json").read_text())["verdict"] == "crit"
+
+
+PROC_NET_ROUTE = """\
+Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT
+d0\t00000000\t016433C6\t0003\t0\t0\t0\t00000000\t0\t0\t0
+*\t000010AC\t00000000\t0201\t0\t0\t0\t0000F0FF\t0\t0\t0
+d0\t006433C6\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0
+d1\t0000140A\t020112C6\t0003\t0\t0\t0\t0000FFFF\t0\t0\t0
+"""
+
+
+@pytest.mark.skipif(sys.byteorder != "little", reason="sample written on a little-endian host")
+def test_proc_net_route_fallback_is_parsed(monkeypatch, tmp_path: Path) -> None:
+    from kiosk_agent import os_linux
+
+    (tmp_path / "route").write_text(PROC_NET_ROUTE)
+    monkeypatch.setattr(os_linux, "PROC_ROUTE", str(tmp_path / "route"))
+    monkeypatch.setattr(os_linux, "PROC_ROUTE6", str(tmp_path / "absent"))
+    shown = [str(r) for r in os_linux._proc_routes()]
+    assert shown == [
+        "0.0.0.0/0 via 198.51.100.1 dev d0",
+        "198.51.100.0/24 dev d0",  # the unreachable 172.16/12 route is left out
+        "10.20.0.0/16 via 198.18.1.2 dev d1",
+    ]
