@@ -99,7 +99,10 @@ def link() -> Finding:
 
 def default_route() -> Finding:
     """Precondition: a default route, the way out to the internet."""
-    defaults = [r for r in current().routes() if r.network.prefixlen == 0]
+    table = current().routes()
+    if not table:
+        return Finding(Status.UNKNOWN, "read no routes at all, so cannot tell")
+    defaults = [r for r in table if r.network.prefixlen == 0]
     if defaults:
         return Finding(Status.OK, "default route " + "; ".join(str(r) for r in defaults))
     return Finding(Status.CRIT, "no default route: this PC cannot reach the internet")

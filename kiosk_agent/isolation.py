@@ -98,6 +98,9 @@ def vpn_adapters() -> Finding:
 def routes(cfg: Config) -> Finding:
     """No route more specific than the default may lead into the internal ranges."""
     table = current().routes()
+    if not table:
+        # Every PC with a link has some route: an empty table means the reader failed.
+        return Finding(Status.UNKNOWN, "read no routes at all, so cannot tell")
     leaks = [
         r
         for r in table

@@ -34,30 +34,31 @@ def _run(args: list[str]) -> str:
     return out.stdout.decode("utf-8", errors="replace")
 
 
+_V4 = r"\d{1,3}(?:\.\d{1,3}){3}"
+# Matched by shape, not by headings or "On-link", which Windows translates ("På link").
+_V4_ROUTE = re.compile(rf"^\s*({_V4})\s+({_V4})\s+(\S.*?)\s+({_V4})\s+(\d+)\s*$")
+# A long IPv6 destination pushes the gateway onto the next line.
+_V6_ROUTE = re.compile(r"^\s*(\d+)\s+(\d+)\s+([0-9A-Fa-f:.]+(?:%\d+)?/\d+)(?:\s+(\S.*?))?\s*$")
+
+
 def parse_route_print(text: str) -> list[Route]:
-    """Parse the "Active Routes" sections of ``route print`` (IPv4 and IPv6)."""
+    """Parse the active routes of ``route print`` (IPv4 and IPv6) in any display language."""
     found: list[Route] = []
-    section = ""
     for line in text.splitlines():
-        if "IPv4 Route Table" in line:
-            section = "v4"
-        elif "IPv6 Route Table" in line:
-            section = "v6"
-        elif line.strip().startswith("Persistent Routes"):
-            section = ""
-        fields = line.split()
+        v4, v6 = _V4_ROUTE.match(line), _V6_ROUTE.match(line)
         try:
-            if section == "v4" and len(fields) == 5:
-                dest, mask, gateway, iface = fields[0], fields[1], fields[2], fields[3]
+            if v4:
+                dest, mask, gateway, iface, _metric = v4.groups()
                 prefix = ipaddress.IPv4Network(f"0.0.0.0/{mask}").prefixlen
-                gw = "" if gateway == "On-link" else gateway
+                gw = gateway if re.fullmatch(_V4, gateway) else ""
                 found.append(Route(network_of(dest, prefix), gw, iface))
-            elif section == "v6" and len(fields) == 4 and fields[0].isdigit():
-                dest, prefix = fields[2].split("/")
-                gw = "" if fields[3] == "On-link" else fields[3]
-                found.append(Route(network_of(dest, int(prefix)), gw, f"if{fields[0]}"))
+            elif v6:
+                index, _metric, dest, gateway = v6.groups()
+                address, prefix = dest.split("%", 1)[0].split("/")
+                gw = gateway if gateway and ":" in gateway else ""
+                found.append(Route(network_of(address, int(prefix)), gw, f"if{index}"))
         except ValueError:
-            continue  # header and separator lines
+            continue  # an address-like line that is not a route
     # Loopback, link-local, multicast and broadcast entries never lead off the PC.
     return [
         r

@@ -282,3 +282,49 @@ def test_proc_net_route_fallback_is_parsed(monkeypatch, tmp_path: Path) -> None:
         "198.51.100.0/24 dev d0",  # the unreachable 172.16/12 route is left out
         "10.20.0.0/16 via 198.18.1.2 dev d1",
     ]
+
+
+ROUTE_PRINT_DA = """\
+IPv4-rutetabel
+===========================================================================
+Aktive ruter:
+Netværksdestination        Netmaske          Gateway       Grænseflade  Metrikværdi
+          0.0.0.0          0.0.0.0      192.168.1.1    192.168.1.20     25
+        10.20.0.0      255.255.0.0          På link       10.8.0.2      281
+===========================================================================
+Vedvarende ruter:
+  Netværksadresse          Netmaske  Gatewayadresse  Metrikværdi
+        10.30.0.0      255.255.0.0         10.8.0.1       1
+===========================================================================
+
+IPv6-rutetabel
+===========================================================================
+Aktive ruter:
+ If Metrik Netværksdestination      Gateway
+ 12     25 ::/0                     fe80::1
+ 17    281 fd12:3456:789a:1:abcd:ef01:2345:6789/128
+                                    På link
+  1    331 ::1/128                  På link
+===========================================================================
+"""
+
+
+def test_windows_route_print_in_danish_with_a_wrapped_ipv6_line() -> None:
+    # Matching on "IPv4 Route Table" and a one-word "On-link" read no route at all on a
+    # Danish Windows: the leak below would have passed as isolated.
+    routes = os_windows.parse_route_print(ROUTE_PRINT_DA)
+    shown = {str(r) for r in routes}
+    assert shown == {
+        "0.0.0.0/0 via 192.168.1.1 dev 192.168.1.20",
+        "10.20.0.0/16 dev 10.8.0.2",
+        "::/0 via fe80::1 dev if12",
+        "fd12:3456:789a:1:abcd:ef01:2345:6789/128 dev if17",
+    }
+
+
+def test_an_unreadable_routing_table_is_unknown_not_isolated(monkeypatch) -> None:
+    monkeypatch.setattr(isolation, "current", lambda: argparse.Namespace(routes=lambda: []))
+    monkeypatch.setattr(internet, "current", lambda: argparse.Namespace(routes=lambda: []))
+    cfg = parse_config({"isolation": {"internal_cidrs": ["10.0.0.0/8"]}})
+    assert isolation.routes(cfg).status is Status.UNKNOWN
+    assert internet.default_route().status is Status.UNKNOWN
