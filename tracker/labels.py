@@ -1,0 +1,356 @@
+"""QR labels for assets and sites: what each carries, and PDF sheets, PNG and SVG files of them.
+
+The payload is `codes.asset_payload(tag)` or `codes.site_payload(site_id)`: plain upper-case
+text (no URL), all in QR alphanumeric mode, typed the same by a scanner on a US or a Danish
+keyboard layout (see `codes`). The code is the smallest QR version that holds the payload at
+error correction M, with the correction raised to Q or H when that still fits the same version:
+M already survives a scuffed corner, and a larger version would only make the modules smaller,
+which hurts a handheld scanner more than the extra correction helps. The quiet zone is four
+modules, as the QR standard asks.
+
+Pages are drawn as 1-bit images at the layout's resolution and stored CCITT G4 compressed in a
+PDF whose page size is the stock's size in points, so the labels come out right at 100 %.
+Pillow and qrcode are imported here, never by `tracker.cli`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+from xml.sax.saxutils import escape
+
+import qrcode
+from qrcode.constants import ERROR_CORRECT_H, ERROR_CORRECT_M, ERROR_CORRECT_Q
+
+from tracker import codes, label_text, store
+from tracker.label_layouts import LAYOUTS, Layout
+
+if TYPE_CHECKING:
+    from PIL import Image
+    from sqlite_utils import Database
+
+    from tracker.plan import Plan
+
+QUIET_ZONE = 4
+_BOLD = ' font-weight="bold"'
+FORMATS = (".pdf", ".png", ".svg")
+
+
+class LabelError(ValueError):
+    """Labels that cannot be made (unknown tag, bad file name); the message says which."""
+
+
+def qr_code(payload: str) -> qrcode.QRCode:
+    """The QR code of `payload`: smallest version at level M, correction boosted if free."""
+    qr = qrcode.QRCode(version=None, error_correction=ERROR_CORRECT_M, border=QUIET_ZONE)
+    qr.add_data(payload)
+    version = qr.best_fit()
+    for level in (ERROR_CORRECT_H, ERROR_CORRECT_Q):
+        qr.error_correction = level
+        if qr.best_fit(start=version) == version:
+            break
+    else:
+        qr.error_correction = ERROR_CORRECT_M
+    qr.version = version
+    qr.make(fit=False)
+    return qr
+
+
+def qr_matrix(payload: str, border: int = QUIET_ZONE) -> list[list[bool]]:
+    """The modules of `payload`'s code, `border` quiet modules around it (True = dark)."""
+    matrix = qr_code(payload).get_matrix()
+    trim = QUIET_ZONE - border
+    if trim > 0:
+        matrix = [row[trim:-trim] for row in matrix[trim:-trim]]
+    elif trim < 0:
+        pad = [False] * -trim
+        wide = len(matrix[0]) - 2 * trim
+        matrix = [
+            *([False] * wide for _ in range(-trim)),
+            *([*pad, *row, *pad] for row in matrix),
+            *([False] * wide for _ in range(-trim)),
+        ]
+    return [list(row) for row in matrix]
+
+
+@dataclass(frozen=True)
+class Label:
+    """One label's content. `kind` and `key` say what a scan of it must find."""
+
+    kind: str
+    """asset | site"""
+    key: str
+    """The asset's tag or the site's id."""
+    payload: str
+    heading: str
+    lines: tuple[str, ...]
+    footer: str
+
+
+def asset_label(asset: store.Asset, plan: Plan) -> Label:
+    kind = plan.kinds[asset.kind].name if asset.kind in plan.kinds else asset.kind
+    return Label(
+        "asset",
+        asset.tag,
+        codes.asset_payload(asset.tag),
+        asset.tag,
+        (asset.name, kind),
+        plan.municipality_short,
+    )
+
+
+def site_label(site_id: str, plan: Plan) -> Label:
+    site = plan.sites[site_id]
+    lines = (site.address,) if site.address else ()
+    return Label(
+        "site",
+        site_id,
+        codes.site_payload(site_id),
+        site.name,
+        lines,
+        f"{plan.municipality_short} · location",
+    )
+
+
+def select(
+    db: Database,
+    plan: Plan,
+    tags: Sequence[str] = (),
+    all_assets: bool = False,
+    sites: bool = False,
+) -> list[Label]:
+    """The labels asked for, in order: named tags, or every asset, and/or every site.
+
+    A tag may be given as printed or as its label payload. Raises LabelError naming every
+    tag that matches no asset.
+    """
+    out: list[Label] = []
+    if all_assets:
+        out += [asset_label(a, plan) for a in store.assets(db, order_by="tag")]
+    missing = []
+    for tag in tags:
+        asset = store.find_asset(db, tag)
+        if asset is None:
+            missing.append(tag)
+        else:
+            out.append(asset_label(asset, plan))
+    if missing:
+        names = ", ".join(repr(t) for t in missing)
+        raise LabelError(f"no asset with tag {names}; no labels were written")
+    if sites:
+        out += [site_label(s, plan) for s in plan.sites]
+    return out
+
+
+# --- drawing ----------------------------------------------------------------------------------
+
+
+def _px(mm: float, dpi: int) -> int:
+    return round(mm * dpi / 25.4)
+
+
+def qr_placement(layout: Layout, modules: int) -> tuple[int, int, int]:
+    """(x, y, module) in pixels within a label: whole pixels per module, centred in the box."""
+    box = _px(layout.qr_box, layout.dpi)
+    module = box // modules
+    size = module * modules
+    x = _px(layout.qr_pad, layout.dpi) + (box - size) // 2
+    y = (_px(layout.label_h, layout.dpi) - size) // 2
+    return x, y, module
+
+
+def draw_label(page: Image.Image, label: Label, layout: Layout, at: tuple[int, int]) -> None:
+    """Draw `label` onto the 1-bit `page` with its top-left corner at pixel `at`."""
+    from PIL import Image, ImageDraw
+
+    matrix = qr_matrix(label.payload)
+    n = len(matrix)
+    code = Image.frombytes("1", (n, n), _pack(matrix))
+    x, y, module = qr_placement(layout, n)
+    page.paste(
+        code.resize((n * module, n * module), Image.Resampling.NEAREST), (at[0] + x, at[1] + y)
+    )
+    draw = ImageDraw.Draw(page)
+    dpi = layout.dpi
+    for run in _runs(label, layout):
+        font = label_text.font(run.bold, round(run.size * dpi / 25.4 * 2) / 2)
+        xy = (at[0] + run.x * dpi / 25.4, at[1] + run.baseline * dpi / 25.4)
+        draw.text(xy, run.text, font=font, fill=0, anchor="ls")
+
+
+def _pack(matrix: list[list[bool]]) -> bytes:
+    """Rows of modules as 1-bit image data (a set bit is white)."""
+    out = bytearray()
+    for row in matrix:
+        bits = "".join("0" if dark else "1" for dark in row)
+        bits += "1" * (-len(bits) % 8)
+        out += int(bits, 2).to_bytes(len(bits) // 8, "big")
+    return bytes(out)
+
+
+def _runs(label: Label, layout: Layout) -> list[label_text.TextRun]:
+    return label_text.place(
+        label.heading, label.lines, label.footer, layout, 2 if label.kind == "site" else 1
+    )
+
+
+def label_image(label: Label, layout: Layout) -> Image.Image:
+    """One label as a 1-bit image of the label's size."""
+    from PIL import Image
+
+    size = (_px(layout.label_w, layout.dpi), _px(layout.label_h, layout.dpi))
+    img = Image.new("1", size, 1)
+    draw_label(img, label, layout, (0, 0))
+    return img
+
+
+def page_images(labels: Sequence[Label], layout: Layout) -> Iterator[Image.Image]:
+    """The pages of a print run, one at a time (an A4 page takes 9 MB in memory)."""
+    from PIL import Image
+
+    size = (_px(layout.page_w, layout.dpi), _px(layout.page_h, layout.dpi))
+    origins = [(_px(x, layout.dpi), _px(y, layout.dpi)) for x, y in layout.origins()]
+    for start in range(0, len(labels), layout.per_page):
+        page = Image.new("1", size, 1)
+        for label, at in zip(labels[start : start + layout.per_page], origins, strict=False):
+            draw_label(page, label, layout, at)
+        yield page
+
+
+# --- files ------------------------------------------------------------------------------------
+
+
+def write(labels: Sequence[Label], path: str | Path, layout: str | Layout = "a4-3x7") -> int:
+    """Write `labels` to `path` (.pdf: pages of `layout`; .png/.svg: one label). Returns pages.
+
+    The file appears complete or not at all: it is written beside and renamed into place.
+    """
+    lay = layout if isinstance(layout, Layout) else LAYOUTS[layout]
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in FORMATS:
+        raise LabelError(
+            f"{path}: unknown file type {path.suffix or '(none)'!r}; use .pdf, .png or .svg"
+        )
+    if not labels:
+        raise LabelError("no labels to write")
+    if suffix != ".pdf" and len(labels) != 1:
+        raise LabelError(
+            f"{path}: a {suffix[1:].upper()} file holds one label, not {len(labels)}; "
+            "use a .pdf file for several"
+        )
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        if suffix == ".pdf":
+            pages = write_pdf(labels, lay, tmp)
+        elif suffix == ".png":
+            label_image(labels[0], lay).save(tmp, "PNG", dpi=(lay.dpi, lay.dpi))
+            pages = 1
+        else:
+            tmp.write_text(label_svg(labels[0], lay), encoding="utf-8")
+            pages = 1
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return pages
+
+
+def write_pdf(labels: Sequence[Label], layout: Layout, path: str | Path) -> int:
+    """Write the pages to a PDF whose page size is the stock's size. Returns the page count.
+
+    Pillow's PdfParser writes the file a page at a time (Image.save(save_all=True) would hold
+    every page in memory first: about 430 MB for 1,000 labels).
+    """
+    import io
+
+    from PIL import PdfParser
+
+    count = -(-len(labels) // layout.per_page)
+    w_pt, h_pt = layout.page_w * 72 / 25.4, layout.page_h * 72 / 25.4
+    with open(path, "wb") as f:
+        pdf = PdfParser.PdfParser(f=f, mode="w+b")
+        pdf.start_writing()
+        pdf.write_header()
+        pdf.write_comment("tracker labels, layout " + layout.name)
+        refs = [(pdf.next_object_id(0), pdf.next_object_id(0)) for _ in range(count)]
+        pdf.pages = [page for page, _ in refs]
+        pdf.write_catalog()
+        for (page_ref, contents_ref), img in zip(refs, page_images(labels, layout), strict=True):
+            tiff = io.BytesIO()
+            # One strip, as PdfImagePlugin does: the G4 data then starts right after the header.
+            img.save(tiff, "TIFF", compression="group4", strip_size=-(-img.width // 8) * img.height)
+            image_ref = pdf.write_obj(
+                None,
+                stream=tiff.getvalue()[8:],
+                Type=PdfParser.PdfName("XObject"),
+                Subtype=PdfParser.PdfName("Image"),
+                Width=img.width,
+                Height=img.height,
+                Filter=PdfParser.PdfArray([PdfParser.PdfName("CCITTFaxDecode")]),
+                DecodeParms=PdfParser.PdfArray(
+                    [
+                        PdfParser.PdfDict(
+                            {"K": -1, "BlackIs1": True, "Columns": img.width, "Rows": img.height}
+                        )
+                    ]
+                ),
+                BitsPerComponent=1,
+                ColorSpace=PdfParser.PdfName("DeviceGray"),
+            )
+            pdf.write_page(
+                page_ref,
+                Resources=PdfParser.PdfDict(
+                    ProcSet=[PdfParser.PdfName("PDF"), PdfParser.PdfName("ImageB")],
+                    XObject=PdfParser.PdfDict(image=image_ref),
+                ),
+                MediaBox=[0, 0, w_pt, h_pt],
+                Contents=contents_ref,
+            )
+            pdf.write_obj(contents_ref, stream=b"q %f 0 0 %f 0 0 cm /image Do Q\n" % (w_pt, h_pt))
+        pdf.write_xref_and_trailer()
+        pdf.close()
+    return count
+
+
+def label_svg(label: Label, layout: Layout) -> str:
+    """One label as SVG in millimetres: the code as black rectangles, the text as text."""
+    matrix = qr_matrix(label.payload)
+    x, y, module = qr_placement(layout, len(matrix))
+    mm = 25.4 / layout.dpi
+    rects = []
+    for r, row in enumerate(matrix):
+        c = 0
+        while c < len(row):
+            if row[c]:
+                start = c
+                while c < len(row) and row[c]:
+                    c += 1
+                rects.append(f'<rect x="{start}" y="{r}" width="{c - start}" height="1"/>')
+            c += 1
+    texts = [
+        f'<text x="{run.x:.2f}" y="{run.baseline:.2f}" font-size="{run.size:.2f}"'
+        f"{_BOLD if run.bold else ''}>{escape(run.text)}</text>"
+        for run in _runs(label, layout)
+    ]
+    w, h = layout.label_w, layout.label_h
+    return "\n".join(
+        [
+            '<?xml version="1.0" encoding="UTF-8"?>',
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}mm" height="{h}mm"'
+            f' viewBox="0 0 {w} {h}">',
+            f"<title>{escape(label.payload)}</title>",
+            f'<rect width="{w}" height="{h}" fill="#fff"/>',
+            f'<g fill="#000" shape-rendering="crispEdges" transform="translate({x * mm:.4f} '
+            f'{y * mm:.4f}) scale({module * mm:.5f})">',
+            *rects,
+            "</g>",
+            f'<g fill="#000" font-family="{label_text.SVG_FAMILY}">',
+            *texts,
+            "</g>",
+            "</svg>",
+            "",
+        ]
+    )
