@@ -6,8 +6,10 @@ runs behind it for the `agent` and `dispatch` ports. Traffic stays on 127.0.0.1.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
+import socket
 import sqlite3
 import subprocess
 import threading
@@ -47,8 +49,16 @@ EVIL_REPORT = json.dumps(
         ],
     }
 )
+OK_BUT_EVIL = json.dumps(
+    {
+        "agent_version": "9\x1b]0;owned\x07\x1b[2J[blink]" + "v" * 2000,
+        "verdict": "ok",
+        "checks": [{"name": "disk", "status": "ok", "detail": ""}],
+    }
+)
 ROLES = {
     "agent": "agent",
+    "evilok": "file:EVILOK",
     "warn": "report:warn",
     "crit": "report:crit",
     "unknown": "report:unknown",
@@ -68,6 +78,7 @@ def kiosk_sshd(tmp_path_factory: pytest.TempPathFactory):
     (base / "agent.toml").write_text(AGENT_CONFIG)
     (base / "garbage.bin").write_bytes(GARBAGE)
     (base / "evil.json").write_text(EVIL_REPORT)
+    (base / "evilok.json").write_text(OK_BUT_EVIL)
     (base / "deployed").mkdir()
     sshd = Sshd(base / "sshd", n_ports=len(ROLES))
     sshd.modes.update({"pyz": str(pyz), "config": str(base / "agent.toml")})
@@ -75,6 +86,7 @@ def kiosk_sshd(tmp_path_factory: pytest.TempPathFactory):
     sshd.deployed = base / "deployed"
     for role, port in sshd.port_of.items():
         mode = ROLES[role].replace("GARBAGE", str(base / "garbage.bin"))
+        mode = mode.replace("EVILOK", str(base / "evilok.json"))
         mode = mode.replace("EVIL", str(base / "evil.json")).replace(
             "DEPLOY", str(base / "deployed")
         )
@@ -267,6 +279,123 @@ def test_garbage_escapes_and_floods_are_invalid_and_never_reach_the_terminal(
     assert len(stored) == 6
     for _tag, _verdict, detail in stored:
         assert "\x1b" not in detail and "\x9b" not in detail and len(detail) <= 400
+
+
+def test_an_ok_report_stores_the_agent_version_cleaned_and_bounded(
+    run_tracker, tmp_path, kiosk_sshd, env, db_path
+):
+    add_kiosks(run_tracker, tmp_path, hosts_for(kiosk_sshd, "evilok"))
+    assert run_tracker("kiosks", "trust", "--all", "--yes", env=env).returncode == 0
+    code, res = check_json(run_tracker, env)
+    assert code == 0 and res["KIO-EVILOK"]["verdict"] == "ok"
+    with sqlite3.connect(db_path) as db:
+        (detail,) = db.execute("SELECT detail FROM kiosk_latest").fetchone()
+    assert detail.startswith("1 checks ok (agent 9[blink]vvv")
+    assert "\x1b" not in detail and "\x07" not in detail and len(detail) <= fleet.DETAIL_LIMIT
+
+
+class BannerThenSilence:
+    """A kiosk that says `SSH-2.0-...` and then nothing: sshd frozen mid key exchange."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.conns: list[socket.socket] = []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                conn, _ = self.sock.accept()
+                conn.sendall(b"SSH-2.0-OpenSSH_9.6\r\n")
+                self.conns.append(conn)  # held open, never read
+
+    def close(self) -> None:
+        self.sock.close()
+        for c in self.conns:
+            c.close()
+
+
+def test_a_kiosk_that_stalls_after_its_banner_is_unreachable_and_delays_no_one(
+    run_tracker, tmp_path, kiosk_sshd, env, db_path, plan
+):
+    stall = BannerThenSilence()
+    try:
+        hosts = {"KIO-STALL": f"127.0.0.1:{stall.port}", **hosts_for(kiosk_sshd, "switch")}
+        add_kiosks(run_tracker, tmp_path, hosts)
+        ssh = fleet.settings(
+            db_path, user=kiosk_sshd.user, identity=str(kiosk_sshd.user_key), timeout=2
+        )
+        db = store.open_db(db_path)
+        seen = fleet_admin.scan_keys(fleet.kiosks(db, plan, ["KIO-SWITCH"]), ssh, 1)
+        db.close()
+        fleet_admin.pin(ssh, seen[0])
+        started = time.monotonic()
+        arrived: dict[str, float] = {}
+        results = fleet.check_kiosks(
+            db_path,
+            plan,
+            None,
+            ssh,
+            parallel=4,
+            on_result=lambda r: arrived.setdefault(r.tag, time.monotonic() - started),
+        )
+    finally:
+        stall.close()
+    res = {r.tag: r for r in results}
+    assert res["KIO-SWITCH"].verdict == "ok"
+    assert res["KIO-STALL"].verdict == "unreachable"
+    assert "within 2 s" in res["KIO-STALL"].detail
+    assert arrived["KIO-SWITCH"] < 1.5, "the healthy kiosk waited for the stalled one"
+    assert 2 <= arrived["KIO-STALL"] < 2 + 1.5
+
+
+def test_a_kiosk_that_freezes_after_login_is_unreachable_within_the_command_timeout(
+    tmp_path, kiosk_sshd
+):
+    """paramiko's exec request has no timeout of its own: without a deadline over the whole
+    command, a kiosk that freezes after login (or drops off the network) holds a worker until
+    TCP gives up."""
+    import psutil
+
+    from tracker.fleet_ssh import SSHFailure, connect, host_key, load_identity, run_channel
+
+    with Sshd(tmp_path / "frozen-sshd", n_ports=1) as kiosk:
+        port = kiosk.ports[0]
+        ssh = fleet.settings(
+            tmp_path / "t.db", user=kiosk.user, identity=str(kiosk.user_key), timeout=5
+        )
+        key = host_key("127.0.0.1", port, 5)
+        client = connect("127.0.0.1", port, ssh, [key], load_identity(ssh.identity))
+        chan = client.get_transport().open_session(timeout=5)
+        frozen = psutil.Process(kiosk.proc.pid).children(recursive=True)
+        assert frozen, "sshd has a process for the session"
+        for proc in frozen:
+            proc.send_signal(signal.SIGSTOP)
+        outcome: list[object] = []
+
+        def check() -> None:
+            try:
+                outcome.append(run_channel(chan, CHECK_COMMAND, 1.5, 1024))
+            except SSHFailure as e:
+                outcome.append(e)
+
+        started = time.monotonic()
+        worker = threading.Thread(target=check, daemon=True)
+        worker.start()
+        worker.join(6)
+        elapsed = time.monotonic() - started
+        for proc in frozen:
+            with contextlib.suppress(psutil.Error):
+                proc.send_signal(signal.SIGCONT)
+        client.close()
+        assert not worker.is_alive(), "the check still waits on a frozen kiosk"
+        assert elapsed < 1.5 + 1
+        (failure,) = outcome
+        assert isinstance(failure, SSHFailure) and failure.verdict == "unreachable"
+        assert failure.detail == "no complete answer within 1.5 s"
 
 
 def test_exit_status_summarises_verdicts(run_tracker, tmp_path, kiosk_sshd, env):

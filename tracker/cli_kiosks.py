@@ -138,6 +138,8 @@ def cmd_watch(ctx: Context, args: argparse.Namespace) -> int:
             except fleet.FleetError as e:
                 err(str(e))
                 return EXIT_USAGE
+            # Counted once stored: a Ctrl-C while printing must not report it as not done.
+            rounds += 1
             status = fleet.exit_code(results)
             out(f"{stamp}  {len(results)} kiosk(s): {fleet.Counts.of(results)}")
             bad = [r for r in results if r.verdict != "ok"]
@@ -145,7 +147,6 @@ def cmd_watch(ctx: Context, args: argparse.Namespace) -> int:
                 out(format_results(bad, _color()))
             _alerts(results)
             sys.stdout.flush()
-            rounds += 1
             if args.count and rounds >= args.count:
                 return status
             next_at = max(next_at + every, time.monotonic())

@@ -206,7 +206,8 @@ def summary(doc: dict[str, Any]) -> str:
         key=lambda c: order.get(c.get("status"), 3),
     )
     if not bad:
-        return f"{len(doc['checks'])} checks ok (agent {doc.get('agent_version', '?')})"
+        # The version is the kiosk's text like any other: cleaned and bounded.
+        return clean(f"{len(doc['checks'])} checks ok (agent {doc.get('agent_version', '?')})")
     return clean(
         "; ".join(f"{c['status']} {c['name']}: {c.get('detail', '')}" for c in bad), DETAIL_LIMIT
     )

@@ -16,6 +16,7 @@ import logging
 import secrets
 import select
 import socket
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -242,13 +243,42 @@ def host_key(host: str, port: int, timeout: float, prefer: str | None = None) ->
 
 
 def run(client: paramiko.SSHClient, command: str, timeout: float, cap: int) -> CommandOutput:
-    """Run `command`, reading stdout and stderr as they come (a full SSH window would stall the
-    remote process), keeping at most `cap` bytes of stdout and stopping the command beyond it."""
+    """Run `command` in a new session within `timeout` seconds in all (see `run_channel`)."""
     transport = client.get_transport()
     assert transport is not None
-    deadline = time.monotonic() + timeout
+    started = time.monotonic()
     try:
         chan = transport.open_session(timeout=timeout)
+    except (paramiko.SSHException, EOFError, OSError) as e:
+        raise SSHFailure("unreachable", f"SSH failed while running: {e or type(e).__name__}") from e
+    return run_channel(chan, command, timeout - (time.monotonic() - started), cap, timeout)
+
+
+def run_channel(
+    chan: paramiko.Channel, command: str, timeout: float, cap: int, shown: float | None = None
+) -> CommandOutput:
+    """Run `command` on the open `chan`, reading stdout and stderr as they come (a full SSH
+    window would stall the remote process), keeping at most `cap` bytes of stdout and stopping
+    the command beyond it.
+
+    paramiko's `exec_command` waits for the server's reply without a timeout, so a kiosk that
+    freezes or drops off the network after login would hold a worker until TCP gives up
+    (many minutes): a watchdog closes the transport at the deadline, which wakes every wait.
+    `shown`: the timeout named in the failure (the whole command's, when part went on login).
+    """
+    shown = timeout if shown is None else shown
+    transport = chan.get_transport()
+    deadline = time.monotonic() + timeout
+    expired = threading.Event()
+
+    def expire() -> None:
+        expired.set()
+        transport.close()
+
+    watchdog = threading.Timer(max(0.0, timeout), expire)
+    watchdog.daemon = True
+    watchdog.start()
+    try:
         chan.exec_command(command)
         chan.shutdown_write()
         out, err = bytearray(), bytearray()
@@ -265,16 +295,20 @@ def run(client: paramiko.SSHClient, command: str, timeout: float, cap: int) -> C
             if chan.eof_received and not chan.recv_ready() and not chan.recv_stderr_ready():
                 break
             remaining = deadline - time.monotonic()
-            if remaining <= 0:
+            if remaining <= 0 or expired.is_set():
                 raise TimeoutError
             select.select([fd], [], [], min(remaining, 1.0))
-        if not chan.status_event.wait(max(0.0, deadline - time.monotonic())):
+        if not chan.status_event.wait(max(0.0, deadline - time.monotonic())) or expired.is_set():
             raise TimeoutError
         return CommandOutput(chan.recv_exit_status(), bytes(out), bytes(err), overflow=False)
     except TimeoutError as e:
-        raise SSHFailure("unreachable", f"no complete answer within {timeout:g} s") from e
+        raise SSHFailure("unreachable", f"no complete answer within {shown:g} s") from e
     except (paramiko.SSHException, EOFError, OSError) as e:
+        if expired.is_set():
+            raise SSHFailure("unreachable", f"no complete answer within {shown:g} s") from e
         raise SSHFailure("unreachable", f"SSH failed while running: {e or type(e).__name__}") from e
+    finally:
+        watchdog.cancel()
 
 
 def replace_file(
