@@ -160,3 +160,33 @@ def test_the_cli_does_not_import_paramiko():
     )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert r.stdout.strip() == "False", r.stderr
+
+
+def test_slow_name_lookups_overlap_and_failed_ones_are_unreachable():
+    """A slow DNS server costs one lookup's wait, not one per kiosk (the lookups used to run
+    one after another in the thread feeding the connections)."""
+    import socket
+    import time
+
+    from sshd import closed_port
+
+    from tracker.fleet_reach import reach
+    from tracker.fleet_ssh import SSHFailure
+
+    port = closed_port()
+
+    def slow_dns(host, port, **kw):
+        time.sleep(1.0)
+        if host.startswith("gone"):
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return socket.getaddrinfo("127.0.0.1", port, **kw)
+
+    targets = [(f"K{i}", f"kiosk{i}.example.dk", port) for i in range(6)]
+    started = time.monotonic()
+    got = dict(reach([*targets, ("G", "gone.example.dk", port)], 5, resolve=slow_dns))
+    elapsed = time.monotonic() - started
+    assert set(got) == {"K0", "K1", "K2", "K3", "K4", "K5", "G"}
+    assert all(isinstance(r, SSHFailure) and r.verdict == "unreachable" for r in got.values())
+    assert "refused" in got["K0"].detail.lower()
+    assert got["G"].detail.startswith("cannot resolve gone.example.dk")
+    assert elapsed < 1.0 + 1.5, "lookups ran one after another"

@@ -10,10 +10,12 @@ run. Waiting for them here, up to `window` at a time in one selector, makes any 
 from __future__ import annotations
 
 import errno
+import queue
 import selectors
 import socket
+import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,35 +54,75 @@ def _strerror(err: int) -> str:
     return os.strerror(err)
 
 
+RESOLVERS = 16
+"""Host names looked up at once: a slow or dead DNS server costs one lookup's wait, not one per
+kiosk (the C library's resolver blocks, so each lookup needs a thread)."""
+
+
+def _resolve_all(
+    targets: Iterable[tuple[Any, str, int]], resolve: Callable[..., list], workers: int
+) -> tuple[queue.SimpleQueue, int]:
+    """Look every target up in daemon threads; (key, host, port, addrs, error) in a queue as
+    each lookup ends. Daemon threads: a Ctrl-C must not wait for DNS."""
+    todo: queue.SimpleQueue = queue.SimpleQueue()
+    done: queue.SimpleQueue = queue.SimpleQueue()
+    n = 0
+    for target in targets:
+        todo.put(target)
+        n += 1
+
+    def work() -> None:
+        while True:
+            try:
+                key, host, port = todo.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                done.put((key, host, port, resolve(host, port, type=socket.SOCK_STREAM), None))
+            except OSError as e:
+                done.put((key, host, port, None, e))
+
+    for i in range(min(workers, n)):
+        threading.Thread(target=work, name=f"kiosk-dns-{i}", daemon=True).start()
+    return done, n
+
+
 def reach(
-    targets: Iterable[tuple[Any, str, int]], timeout: float, window: int = 128
+    targets: Iterable[tuple[Any, str, int]],
+    timeout: float,
+    window: int = 128,
+    resolve: Callable[..., list] = socket.getaddrinfo,
 ) -> Iterator[tuple[Any, Any]]:
     """Yield (key, socket) once a target's SSH banner is waiting, or (key, SSHFailure).
 
-    The socket is blocking, tuned (`tune_socket`), banner unread: paramiko reads it."""
+    The socket is blocking, tuned (`tune_socket`), banner unread: paramiko reads it.
+    `resolve`: `socket.getaddrinfo`'s signature (tests pass a slow one)."""
     sel = selectors.DefaultSelector()
-    todo = iter(targets)
-    more = True
+    resolved, unresolved = _resolve_all(targets, resolve, RESOLVERS)
     try:
         while True:
-            while more and len(sel.get_map()) < window:
+            while unresolved and len(sel.get_map()) < window:
                 try:
-                    key, host, port = next(todo)
-                except StopIteration:
-                    more = False
+                    # Block only when nothing else is in flight.
+                    item = resolved.get(block=not sel.get_map())
+                except queue.Empty:
                     break
-                try:
-                    addrs = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-                except OSError as e:
-                    yield key, SSHFailure("unreachable", f"cannot resolve {host}: {e}")
+                unresolved -= 1
+                key, host, port, addrs, error = item
+                if error is not None:
+                    yield key, SSHFailure("unreachable", f"cannot resolve {host}: {error}")
                     continue
                 p = _Pending(key, list(addrs), 0.0)
                 if not _start(p, sel, timeout):
                     yield key, SSHFailure("unreachable", p.last_error)
             if not sel.get_map():
+                if unresolved:
+                    continue
                 return
             now = time.monotonic()
             wait = min(k.data.deadline for k in sel.get_map().values()) - now
+            if unresolved and len(sel.get_map()) < window:
+                wait = min(wait, 0.02)  # look again for lookups that have ended
             for k, _ in sel.select(max(0.0, wait)):
                 p = k.data
                 sock = p.sock
