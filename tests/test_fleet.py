@@ -11,7 +11,8 @@ import pytest
 
 from tracker import fleet, known_hosts
 from tracker.cli_kiosks import format_results, parse_every
-from tracker.fleet import KioskResult, clean, exit_code, interpret, split_hostname
+from tracker.fleet import KioskResult, exit_code, split_hostname
+from tracker.fleet_report import DETAIL_LIMIT, clean, interpret
 from tracker.fleet_ssh import CommandOutput
 
 
@@ -38,7 +39,7 @@ def test_split_hostname_rejects(value):
 def test_clean_removes_escape_sequences_and_shows_other_controls():
     text = "a\x1b[31mred\x1b[0m\x1b]0;title\x07b\x9b2Jc\x00d\ne"
     assert clean(text) == "aredbc\\x00d\\ne"
-    assert len(clean("x" * 1000)) == fleet.DETAIL_LIMIT
+    assert len(clean("x" * 1000)) == DETAIL_LIMIT
 
 
 def _out(stdout: bytes, status: int = 0, overflow: bool = False) -> CommandOutput:

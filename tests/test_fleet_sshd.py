@@ -22,7 +22,7 @@ from sshd import AGENT_CONFIG, BlackHole, Sshd, closed_port
 
 from kiosk_agent import __version__ as agent_version
 from kiosk_agent.build import build_zipapp
-from tracker import fleet, fleet_admin, scan, store
+from tracker import fleet, fleet_admin, fleet_report, scan, store
 from tracker.fleet import CHECK_COMMAND
 
 pytestmark = pytest.mark.timeout(120)
@@ -291,7 +291,9 @@ def test_an_ok_report_stores_the_agent_version_cleaned_and_bounded(
     with sqlite3.connect(db_path) as db:
         (detail,) = db.execute("SELECT detail FROM kiosk_latest").fetchone()
     assert detail.startswith("1 checks ok (agent 9[blink]vvv")
-    assert "\x1b" not in detail and "\x07" not in detail and len(detail) <= fleet.DETAIL_LIMIT
+    assert (
+        "\x1b" not in detail and "\x07" not in detail and len(detail) <= fleet_report.DETAIL_LIMIT
+    )
 
 
 class BannerThenSilence:

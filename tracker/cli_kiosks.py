@@ -247,7 +247,7 @@ def cmd_list(ctx: Context, args: argparse.Namespace) -> int:
             }
             for k, last, age, verified in rows
         ]
-        json.dump({"kiosks": doc}, sys.stdout, ensure_ascii=False)
+        json.dump({"kiosks": doc}, sys.stdout)  # ASCII: see cmd_check
         out()
         return EXIT_OK
     out(f"{'TAG':<14} {'VERDICT':<12} {'AGE':>8}  {'COUNTS':<8} HOST")

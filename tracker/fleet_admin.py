@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from tracker import fleet, known_hosts
-from tracker.fleet import AGENT_FILE, CONFIG_FILE, FleetError, Kiosk, clean
+from tracker.fleet import AGENT_FILE, CONFIG_FILE, FleetError, Kiosk
+from tracker.fleet_report import clean
 
 
 @dataclass
