@@ -245,6 +245,14 @@ def test_layout_matches_label_stock(layout, tmp_path, every_label):
     reader.close()
 
 
+def test_pages_drawn_by_several_processes_match_one_process(every_label, tmp_path):
+    many = every_label * 4  # several tasks' worth of pages
+    one, two = tmp_path / "one.pdf", tmp_path / "two.pdf"
+    assert labels.write(many, one, "a4-3x7", workers=1) == 7
+    assert labels.write(many, two, "a4-3x7", workers=2) == 7
+    assert one.read_bytes() == two.read_bytes()
+
+
 # --- single labels ----------------------------------------------------------------------------
 
 

@@ -107,7 +107,12 @@ def printable(text: str) -> str:
 
 def width(text: str, size: float, bold: bool) -> float:
     """Printed width of `text` in mm at font size `size` mm."""
-    return font(bold, _REF_PX).getlength(text) * size / _REF_PX
+    return _em_width(text, bold) * size
+
+
+@lru_cache(maxsize=8192)
+def _em_width(text: str, bold: bool) -> float:
+    return font(bold, _REF_PX).getlength(text) / _REF_PX
 
 
 def ascent(size: float, bold: bool) -> float:
@@ -156,14 +161,17 @@ def wrap(text: str, room: float, size: float, bold: bool, lines: int = 2) -> lis
     return out
 
 
+@lru_cache(maxsize=1024)  # kind names and footers repeat on every label of a run
 def block(
     text: str, room: float, size: float, bold: bool, lines: int, shrink: float
-) -> tuple[list[str], float]:
+) -> tuple[tuple[str, ...], float]:
     """`text` wrapped into `lines` lines, shrunk (not below `shrink` x size) rather than cut."""
     smallest = size * shrink
-    while size > smallest and any(t.endswith(ELLIPSIS) for t in wrap(text, room, size, bold)):
+    while size > smallest and any(
+        t.endswith(ELLIPSIS) for t in wrap(text, room, size, bold, lines)
+    ):
         size = max(smallest, size * 0.95)
-    return wrap(text, room, size, bold, lines), size
+    return tuple(wrap(text, room, size, bold, lines)), size
 
 
 def place(

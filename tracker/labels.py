@@ -223,7 +223,12 @@ def page_images(labels: Sequence[Label], layout: Layout) -> Iterator[Image.Image
 # --- files ------------------------------------------------------------------------------------
 
 
-def write(labels: Sequence[Label], path: str | Path, layout: str | Layout = "a4-3x7") -> int:
+def write(
+    labels: Sequence[Label],
+    path: str | Path,
+    layout: str | Layout = "a4-3x7",
+    workers: int | None = None,
+) -> int:
     """Write `labels` to `path` (.pdf: pages of `layout`; .png/.svg: one label). Returns pages.
 
     The file appears complete or not at all: it is written beside and renamed into place.
@@ -245,7 +250,7 @@ def write(labels: Sequence[Label], path: str | Path, layout: str | Layout = "a4-
     tmp = path.with_name(f".{path.name}.tmp")
     try:
         if suffix == ".pdf":
-            pages = write_pdf(labels, lay, tmp)
+            pages = write_pdf(labels, lay, tmp, workers)
         elif suffix == ".png":
             label_image(labels[0], lay).save(tmp, "PNG", dpi=(lay.dpi, lay.dpi))
             pages = 1
@@ -258,14 +263,14 @@ def write(labels: Sequence[Label], path: str | Path, layout: str | Layout = "a4-
     return pages
 
 
-def write_pdf(labels: Sequence[Label], layout: Layout, path: str | Path) -> int:
+def write_pdf(
+    labels: Sequence[Label], layout: Layout, path: str | Path, workers: int | None = None
+) -> int:
     """Write the pages to a PDF whose page size is the stock's size. Returns the page count.
 
     Pillow's PdfParser writes the file a page at a time (Image.save(save_all=True) would hold
     every page in memory first: about 430 MB for 1,000 labels).
     """
-    import io
-
     from PIL import PdfParser
 
     count = -(-len(labels) // layout.per_page)
@@ -278,24 +283,18 @@ def write_pdf(labels: Sequence[Label], layout: Layout, path: str | Path) -> int:
         refs = [(pdf.next_object_id(0), pdf.next_object_id(0)) for _ in range(count)]
         pdf.pages = [page for page, _ in refs]
         pdf.write_catalog()
-        for (page_ref, contents_ref), img in zip(refs, page_images(labels, layout), strict=True):
-            tiff = io.BytesIO()
-            # One strip, as PdfImagePlugin does: the G4 data then starts right after the header.
-            img.save(tiff, "TIFF", compression="group4", strip_size=-(-img.width // 8) * img.height)
+        pages = encoded_pages(labels, layout, workers)
+        for (page_ref, contents_ref), (w, h, g4) in zip(refs, pages, strict=True):
             image_ref = pdf.write_obj(
                 None,
-                stream=tiff.getvalue()[8:],
+                stream=g4,
                 Type=PdfParser.PdfName("XObject"),
                 Subtype=PdfParser.PdfName("Image"),
-                Width=img.width,
-                Height=img.height,
+                Width=w,
+                Height=h,
                 Filter=PdfParser.PdfArray([PdfParser.PdfName("CCITTFaxDecode")]),
                 DecodeParms=PdfParser.PdfArray(
-                    [
-                        PdfParser.PdfDict(
-                            {"K": -1, "BlackIs1": True, "Columns": img.width, "Rows": img.height}
-                        )
-                    ]
+                    [PdfParser.PdfDict({"K": -1, "BlackIs1": True, "Columns": w, "Rows": h})]
                 ),
                 BitsPerComponent=1,
                 ColorSpace=PdfParser.PdfName("DeviceGray"),
@@ -313,6 +312,58 @@ def write_pdf(labels: Sequence[Label], layout: Layout, path: str | Path) -> int:
         pdf.write_xref_and_trailer()
         pdf.close()
     return count
+
+
+EncodedPage = tuple[int, int, bytes]
+"""(width, height, CCITT G4 data) of a page image."""
+LABELS_PER_TASK = 60
+
+
+def encoded_pages(
+    labels: Sequence[Label], layout: Layout, workers: int | None = None
+) -> Iterator[EncodedPage]:
+    """The compressed pages, in order, drawn by up to `workers` processes (default: one per
+    CPU, at most 4). Drawing is CPU-bound Python, so threads would not help; on one CPU, or
+    where processes cannot start, the pages are drawn here."""
+    per_task = layout.per_page * max(1, LABELS_PER_TASK // layout.per_page)
+    chunks = [(labels[i : i + per_task], layout) for i in range(0, len(labels), per_task)]
+    if workers is None:
+        workers = min(_cpus(), 4)
+    workers = min(workers, len(chunks))
+    if workers > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        try:
+            pool = ProcessPoolExecutor(workers)
+        except (OSError, NotImplementedError):  # no semaphores (some sandboxes): draw here
+            pool = None
+        if pool is not None:
+            with pool:
+                for pages in pool.map(_encode_chunk, chunks):
+                    yield from pages
+            return
+    for chunk in chunks:
+        yield from _encode_chunk(chunk)
+
+
+def _encode_chunk(chunk: tuple[Sequence[Label], Layout]) -> list[EncodedPage]:
+    import io
+
+    out = []
+    for img in page_images(*chunk):
+        tiff = io.BytesIO()
+        # One strip, as Pillow's PdfImagePlugin does: the G4 data then starts right after the
+        # 8-byte TIFF header, and a PDF reader stops at the end-of-block code.
+        img.save(tiff, "TIFF", compression="group4", strip_size=-(-img.width // 8) * img.height)
+        out.append((img.width, img.height, tiff.getvalue()[8:]))
+    return out
+
+
+def _cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def label_svg(label: Label, layout: Layout) -> str:
