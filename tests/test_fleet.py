@@ -191,3 +191,21 @@ def test_slow_name_lookups_overlap_and_failed_ones_are_unreachable():
     assert "refused" in got["K0"].detail.lower()
     assert got["G"].detail.startswith("cannot resolve gone.example.dk")
     assert elapsed < 1.0 + 1.5, "lookups ran one after another"
+
+
+@pytest.mark.parametrize(
+    "option", [("--timeout", "0"), ("--parallel", "-1"), ("--command-timeout", "x")]
+)
+def test_a_bad_number_is_refused_and_records_nothing(run_tracker, tmp_path, option):
+    from sshd import closed_port
+
+    csv = tmp_path / "k.csv"
+    csv.write_text(
+        "tag,kind,name,serial,site,step,hostname,notes\n"
+        f"KIO-1,kiosk,Kiosk,SN-1,raadhus,in_service,127.0.0.1:{closed_port()},\n"
+    )
+    assert run_tracker("import", str(csv)).returncode == 0
+    r = run_tracker("kiosks", "check", *option)
+    assert r.returncode == 2 and option[0] in r.stderr and "above 0" in r.stderr
+    listed = json.loads(run_tracker("kiosks", "list", "--json").stdout)["kiosks"]
+    assert [k["verdict"] for k in listed] == [None]

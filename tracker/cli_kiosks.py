@@ -104,6 +104,23 @@ def cmd_check(ctx: Context, args: argparse.Namespace) -> int:
     return fleet.exit_code(results)
 
 
+def _positive(kind: type) -> Any:
+    """An argparse type for a number above zero: `--timeout 0` would otherwise record every
+    kiosk as unreachable instead of refusing the option."""
+
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            value = 0
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number above 0")
+        return value
+
+    parse.__name__ = kind.__name__  # argparse names the type in its messages
+    return parse
+
+
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smh]?)\s*$")
 
 
@@ -283,9 +300,14 @@ def register(sub: argparse._SubParsersAction) -> None:
             "--known-hosts",
             help="pinned host keys (default: $TRACKER_KNOWN_HOSTS or DB.known_hosts)",
         )
-        s.add_argument("--parallel", type=int, default=16, help="kiosks at a time (default 16)")
         s.add_argument(
-            "--timeout", type=float, default=timeout, help="seconds per connect, banner, login"
+            "--parallel", type=_positive(int), default=16, help="kiosks at a time (default 16)"
+        )
+        s.add_argument(
+            "--timeout",
+            type=_positive(float),
+            default=timeout,
+            help="seconds per connect, banner, login",
         )
 
     s = actions.add_parser("trust", help="show kiosks' host key fingerprints and pin them")
@@ -306,13 +328,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     ):
         s = actions.add_parser(name, help=helptext)
         common(s)
-        s.add_argument("--command-timeout", type=float, help="seconds the agent may run (60)")
+        s.add_argument(
+            "--command-timeout", type=_positive(float), help="seconds the agent may run (60)"
+        )
         if name == "check":
             s.add_argument("--json", action="store_true")
             s.set_defaults(handler=cmd_check)
         else:
             s.add_argument("--every", type=parse_every, help="e.g. 15m (default: the plan's)")
-            s.add_argument("--count", type=int, default=0, help="stop after N rounds")
+            s.add_argument("--count", type=_positive(int), default=0, help="stop after N rounds")
             s.set_defaults(handler=cmd_watch)
 
     s = actions.add_parser("list", help="kiosks with their latest verdict and its age")
