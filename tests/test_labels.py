@@ -269,9 +269,10 @@ def test_png_label_from_the_command_line(run_tracker, seeded_db, plan, tmp_path)
     assert resolve(seeded_db, plan, code.text) == ("asset", "EKS-PAS-001")
 
 
-def test_svg_site_label_draws_a_readable_code(seeded_db, plan, tmp_path):
+def test_svg_site_label_draws_a_readable_code(run_tracker, seeded_db, plan, tmp_path):
     out = tmp_path / "site.svg"
-    labels.write([labels.site_label("hovedbibliotek", plan)], out, "a4-2x5")
+    r = run_tracker("labels", "LOC.HOVEDBIBLIOTEK", "--out", str(out), "--layout", "a4-2x5")
+    assert r.returncode == 0, r.stderr
     root = ET.parse(out).getroot()
     ns = {"s": "http://www.w3.org/2000/svg"}
     assert (root.get("width"), root.get("height")) == ("105.0mm", "57.0mm")

@@ -59,7 +59,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Make QR labels. A .pdf file gets pages of the chosen label stock; a .png "
         "or .svg file holds one label. Print PDFs at 100 %% (actual size).",
     )
-    s.add_argument("tags", nargs="*", metavar="TAG", help="assets to label, by tag")
+    s.add_argument(
+        "tags", nargs="*", metavar="TAG", help="assets to label, by tag (LOC.SITEID for one site)"
+    )
     s.add_argument("--all", action="store_true", help="every asset, sorted by tag")
     s.add_argument("--sites", action="store_true", help="every site's location label")
     s.add_argument("--out", required=True, metavar="FILE", help="a .pdf, .png or .svg file")

@@ -124,19 +124,22 @@ def select(
 ) -> list[Label]:
     """The labels asked for, in order: named tags, or every asset, and/or every site.
 
-    A tag may be given as printed or as its label payload. Raises LabelError naming every
-    tag that matches no asset.
+    A tag may be given as printed or as its label payload; a site's payload (`LOC.BIBNORD`)
+    names that site. Raises LabelError naming every tag that matches nothing.
     """
     out: list[Label] = []
     if all_assets:
         out += [asset_label(a, plan) for a in store.assets(db, order_by="tag")]
+    site_keys = {codes.key_for(s): s for s in plan.sites}
     missing = []
     for tag in tags:
-        asset = store.find_asset(db, tag)
-        if asset is None:
-            missing.append(tag)
-        else:
+        code = codes.parse(tag)
+        if code is not None and code.kind == "site" and code.key in site_keys:
+            out.append(site_label(site_keys[code.key], plan))
+        elif (asset := store.find_asset(db, tag)) is not None:
             out.append(asset_label(asset, plan))
+        else:
+            missing.append(tag)
     if missing:
         names = ", ".join(repr(t) for t in missing)
         raise LabelError(f"no asset with tag {names}; no labels were written")
