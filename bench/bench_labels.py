@@ -22,7 +22,7 @@ sys.path.insert(0, str(REPO))
 
 import qrcode  # noqa: E402
 
-from tracker import labels, store  # noqa: E402
+from tracker import label_pdf, labels, store  # noqa: E402
 from tracker.importer import import_file  # noqa: E402
 from tracker.label_layouts import LAYOUTS  # noqa: E402
 from tracker.plan import load_plan  # noqa: E402
@@ -90,7 +90,7 @@ def main() -> None:
                 times = timed(run, args.runs)
                 pages = -(-n // lay.per_page)
                 size = out.stat().st_size / 1e6
-                how = "1 process" if workers == 1 else f"{labels._cpus()} CPUs"
+                how = "1 process" if workers == 1 else f"{label_pdf._cpus()} CPUs"
                 note = f"{pages} pages, {size:.1f} MB"
                 rows.append((f"{n} labels -> PDF, {name}, {how}", times, note))
 
