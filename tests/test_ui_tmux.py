@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 from conftest import SAMPLE_CSV, tracker_exe
@@ -20,11 +22,22 @@ pytestmark = [
 
 
 class Tmux:
-    def __init__(self, name: str) -> None:
+    """A private tmux server per test: no other tmux session or setting can interfere."""
+
+    def __init__(self, name: str, conf: Path) -> None:
         self.name = name
+        # The window is born at this size: with tmux's 80x24 default it was born small and
+        # resized a moment later, and an app that started in between drew at 80x24.
+        conf.write_text("set -g default-size 100x30\n")
+        self.base = ["tmux", "-L", name, "-f", str(conf)]
 
     def run(self, *args: str) -> str:
-        done = subprocess.run(["tmux", *args], capture_output=True, text=True, timeout=10)
+        # The test run may carry COLUMNS/LINES (pytest plugins set them), which would make the
+        # app draw at that size instead of the pane's: tmux must not pass them on.
+        env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+        done = subprocess.run(
+            [*self.base, *args], capture_output=True, text=True, timeout=10, env=env
+        )
         assert done.returncode == 0, done.stderr
         return done.stdout
 
@@ -45,9 +58,9 @@ class Tmux:
 @pytest.fixture
 def tmux(tmp_path):
     name = f"tracker-test-{uuid.uuid4().hex[:8]}"
-    session = Tmux(name)
+    session = Tmux(name, tmp_path / "tmux.conf")
     yield session
-    subprocess.run(["tmux", "kill-session", "-t", name], capture_output=True)
+    subprocess.run([*session.base, "kill-server"], capture_output=True)
 
 
 def start(tmux: Tmux, tmp_path, *args: str) -> None:
