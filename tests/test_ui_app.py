@@ -424,3 +424,26 @@ async def test_background_kiosk_check_reaches_the_dashboard(seeded_db, db_path, 
         os.environ.pop("TRACKER_SSH_IDENTITY", None)
         os.environ.pop("TRACKER_KNOWN_HOSTS", None)
     assert store.kiosk_latest(seeded_db)["EKS-KIO-001"]["verdict"] == "unreachable"
+
+
+@async_test
+async def test_kiosk_check_without_ssh_key_says_so(seeded_db, db_path, plan, tmp_path):
+    """No key and no ssh-agent: the app tells the user, and blames neither the DB nor a kiosk."""
+    os.environ["TRACKER_SSH_IDENTITY"] = str(tmp_path / "no-such-key")
+    saved_agent = os.environ.pop("SSH_AUTH_SOCK", None)
+    notes = []
+    try:
+        app = build(db_path, plan)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await ready(pilot)
+            app.notify = lambda message, **kw: notes.append((message, kw.get("severity")))
+            app.action_check_kiosks()
+            await wait_for(pilot, lambda: notes, timeout=15)
+    finally:
+        os.environ.pop("TRACKER_SSH_IDENTITY", None)
+        if saved_agent is not None:
+            os.environ["SSH_AUTH_SOCK"] = saved_agent
+    message, severity = notes[-1]
+    assert message.startswith("kiosk checks not run") and severity == "error"
+    assert "database" not in message
+    assert store.kiosk_latest(seeded_db) == {}

@@ -297,7 +297,11 @@ class TrackerApp(App[int]):
         # one), so scans never wait behind it; results reach the dashboard by data_version.
         from tracker import fleet
 
-        results = fleet.check_kiosks(self.db_path, self.plan)
+        try:
+            results = fleet.check_kiosks(self.db_path, self.plan)
+        except fleet.FleetError as e:  # no SSH key, bad settings: say so, it is no DB error
+            self.post_message(Done(f"kiosk checks not run: {e}", error=True))
+            return
         counts = fleet.Counts.of(results)
         failing = any(r.verdict in fleet.FAILING for r in results)
         self.post_message(Done(f"kiosk checks: {counts}", error=failing))
