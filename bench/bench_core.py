@@ -138,7 +138,8 @@ def build_big_db(path: Path, plan, csv_path: Path, events: int) -> None:
 def bench_scan(db_path: Path, plan, n: int) -> tuple[list[float], list[float]]:
     db = store.open_db(db_path)
     tags = [r[0] for r in db.execute("SELECT tag FROM assets LIMIT ?", [n])]
-    steps = ["packed", "arrived", "installed"]
+    # Steps no imported asset is in (they are in service or installed), so every scan writes.
+    steps = ["packed", "arrived", "missing"]
     ours = []
     for i, tag in enumerate(tags):
         t = time.perf_counter()
