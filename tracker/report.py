@@ -53,8 +53,8 @@ CONTACT_COLS: list[Column] = [("Role", 55), ("Name", 25), ("Phone", 20)]
 TIMELINE_COLS: list[Column] = [
     ("Time", 13), ("Who", 12), ("What", 30), ("Step", 14), ("Where", 18), ("Note", 13)]
 CHECKLIST_COLS: list[Column] = [
-    ("Arrived", 9, "box"), ("Installed", 9, "box"), ("Tag", 14), ("Name", 22), ("Kind", 16),
-    ("Serial", 12), ("Tracker says", 18)]
+    ("Arrived", 9, "box"), ("Installed", 9, "box"), ("Tag", 13), ("Name", 21), ("Kind", 19),
+    ("Serial", 12), ("Tracker says", 17)]
 # fmt: on
 
 
@@ -388,11 +388,12 @@ class _Report:
             f'<dl class="meta"><dt>Address</dt><dd>{t(site.address or "—")}</dd>'
             f"<dt>Functions here</dt><dd>{t(names)}</dd>"
             f"<dt>Printed</dt><dd>{t(printed)} (tracker state as of then)</dd></dl>",
+            # At the top, so a full last page cannot push it onto a page of its own.
+            '<div class="sign"><div>Checked by</div><div>Date and time</div></div>',
             "<p class='small'>Tick <strong>Arrived</strong> when the item is on site and "
             "<strong>Installed</strong> when it works. Write unexpected equipment in the empty "
             "rows. Scan the ticks into the tracker when the laptop is back.</p>",
             table(CHECKLIST_COLS, rows, ""),
-            '<div class="sign"><div>Checked by</div><div>Date and time</div></div>',
             css="checklist",
         )
 

@@ -76,6 +76,6 @@ tr.marker td { background: #f2f2f2; font-weight: bold; text-align: center; }
 .checklist td.box { font-size: 15pt; line-height: 1; padding: 0.5mm; }
 .checklist tr { height: 9mm; }
 .checklist td { vertical-align: middle; }
-.sign { display: grid; grid-template-columns: 1fr 1fr; gap: 6mm; margin-top: 6mm; }
+.sign { display: grid; grid-template-columns: 1fr 1fr; gap: 6mm; margin: 9mm 0 3mm; }
 .sign div { border-top: 0.25mm solid #333; padding-top: 1mm; }
 """
