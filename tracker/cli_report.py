@@ -22,7 +22,8 @@ def cmd_report(ctx: Any, args: argparse.Namespace) -> int:
         return EXIT_USAGE
     folder = os.path.dirname(path) or "."
     if not os.path.isdir(folder):
-        err(f"report: cannot write {shown}: the folder {one_line(folder)} does not exist")
+        what = "is a file, not a folder" if os.path.exists(folder) else "does not exist"
+        err(f"report: cannot write {shown}: {one_line(folder)} {what}")
         return EXIT_FAIL
 
     from tracker import readiness
