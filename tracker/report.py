@@ -20,8 +20,9 @@ from sqlite_utils import Database
 from tracker import __version__, moves, readiness, store
 from tracker.plan import Plan
 from tracker.report_css import CSS
-from tracker.report_html import Column, age, local, mark, parse_time, section, t, table, when
+from tracker.report_html import Column, local, mark, section, t, table, when
 from tracker.scan import STEP_LABELS
+from tracker.timefmt import age, parse_time
 
 TIMELINE_LIMIT = 500
 """Scans shown in the timeline; a long move's full log is `tracker history TAG` away."""

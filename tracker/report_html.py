@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 
 from tracker.textsafe import one_line
+from tracker.timefmt import local_time
 
 Column = tuple[str, int] | tuple[str, int, str]
 """A table column: its heading, its share of the width in percent, and a class for the cell."""
@@ -21,40 +22,9 @@ def t(value: object) -> str:
     return html.escape(one_line("" if value is None else value), quote=True)
 
 
-def parse_time(at: str | None) -> datetime | None:
-    """A stored ISO time (UTC), or None when it is missing or unreadable."""
-    if not at:
-        return None
-    try:
-        parsed = datetime.fromisoformat(at)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
 def local(at: datetime | str | None, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
     """A time as the people in the meeting read it: local time of the machine making it."""
-    parsed = at if isinstance(at, datetime) else parse_time(at)
-    return parsed.astimezone().strftime(fmt) if parsed else "—"
-
-
-def age(at: str | None, now: datetime) -> str:
-    """How long ago, in words a meeting reads at a glance."""
-    then = parse_time(at)
-    if then is None:
-        return "—"
-    secs = int((now - then).total_seconds())
-    if secs < 0:
-        return "in the future (clock skew?)"
-    if secs < 60:
-        return "just now"
-    mins = secs // 60
-    if mins < 60:
-        return f"{mins} min ago"
-    hours, mins = divmod(mins, 60)
-    if hours < 48:
-        return f"{hours} h {mins} min ago"
-    return f"{hours // 24} days ago"
+    return local_time(at, fmt)
 
 
 def when(at: str | None) -> str:
