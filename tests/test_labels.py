@@ -6,6 +6,8 @@ poppler's pdftoppm and on the page images before they are encoded.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import shutil
 import subprocess
 import sys
@@ -17,7 +19,7 @@ import zxingcpp
 from PIL import Image, ImageChops, ImageDraw, PdfParser
 from qrcode.constants import ERROR_CORRECT_H, ERROR_CORRECT_M, ERROR_CORRECT_Q
 
-from tracker import codes, label_text, labels, scan, store
+from tracker import codes, label_pdf, label_text, labels, scan, store
 from tracker.label_layouts import LAYOUTS, Layout
 
 MM_PER_PT = 25.4 / 72
@@ -107,12 +109,15 @@ def test_every_label_on_every_page_decodes_to_its_asset(layout, every_label, see
         _assert_blank_edges(page, lay)
 
 
-@pytest.mark.skipif(not shutil.which("pdftoppm"), reason="needs pdftoppm (apt: poppler-utils)")
 @pytest.mark.parametrize("layout", list(LAYOUTS))
 def test_written_pdf_renders_and_every_code_resolves(
     layout, every_label, seeded_db, plan, tmp_path
 ):
-    """The PDF as a viewer sees it: pdftoppm renders each page, zxing reads every code."""
+    """The PDF as a viewer sees it: pdftoppm renders each page, zxing reads every code.
+
+    Not skipped without pdftoppm: a skip in CI would leave the written PDF untested unnoticed.
+    """
+    assert shutil.which("pdftoppm"), "needs pdftoppm: apt install poppler-utils"
     pdf = tmp_path / "labels.pdf"
     lay = LAYOUTS[layout]
     pages = labels.write(every_label, pdf, lay)
@@ -245,6 +250,31 @@ def test_layout_matches_label_stock(layout, tmp_path, every_label):
     reader.close()
 
 
+def test_a_worker_that_dies_is_replaced_by_drawing_here(every_label, tmp_path, monkeypatch):
+    """A worker killed mid-run (the out-of-memory killer) used to fail the whole command."""
+    assert multiprocessing.get_start_method() == "fork"  # the patch below reaches the workers
+    parent, real = os.getpid(), label_pdf.page_images
+
+    def dies_in_a_worker(*args):
+        if os.getpid() != parent:
+            os._exit(9)
+        return real(*args)
+
+    monkeypatch.setattr(label_pdf, "page_images", dies_in_a_worker)
+    many = every_label * 4
+    broken, one = tmp_path / "broken.pdf", tmp_path / "one.pdf"
+    assert labels.write(many, broken, "a4-3x7", workers=2) == 7
+    assert labels.write(many, one, "a4-3x7", workers=1) == 7
+    assert broken.read_bytes() == one.read_bytes()
+
+
+def test_a_payload_too_long_for_any_qr_code_is_a_label_error(tmp_path):
+    label = labels.Label("asset", "A", "A" * 4000, "A", (), "EKS")
+    with pytest.raises(labels.LabelError, match="4000 characters do not fit"):
+        labels.write([label], tmp_path / "long.pdf", workers=1)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_pages_drawn_by_several_processes_match_one_process(every_label, tmp_path):
     many = every_label * 4  # several tasks' worth of pages
     one, two = tmp_path / "one.pdf", tmp_path / "two.pdf"
@@ -294,6 +324,20 @@ def test_svg_site_label_draws_a_readable_code(run_tracker, seeded_db, plan, tmp_
     assert resolve(seeded_db, plan, code.text) == ("site", "hovedbibliotek")
 
 
+def test_control_characters_in_a_name_show_as_escapes(run_tracker, fresh_db, tmp_path):
+    """ESC and BEL have no glyph and are not allowed in XML: one in an imported name used to
+    make the SVG file unreadable."""
+    csv = tmp_path / "odd.csv"
+    row = 'EKS-ODD-001,laptop,"Bærbar \x1b[31mrød\x07 <b>&",SN1,raadhus,in_service,,'
+    csv.write_text("tag,kind,name,serial,site,step,hostname,notes\n" + row + "\n")
+    assert run_tracker("import", str(csv)).returncode == 0
+    out = tmp_path / "odd.svg"
+    r = run_tracker("labels", "EKS-ODD-001", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    texts = [t.text for t in ET.parse(out).getroot().iter("{http://www.w3.org/2000/svg}text")]
+    assert texts[1:3] == ["Bærbar", "\\x1b[31mrød\\x07 <b>&"]  # the name, on two lines
+
+
 def test_svg_escapes_names(plan):
     label = labels.Label("asset", "X-1", "X1", "X-1", ("a <b> & 'c'", "[red]kind"), "EKS")
     svg = labels.label_svg(label, LAYOUTS["a4-3x7"])
@@ -305,10 +349,13 @@ def test_svg_escapes_names(plan):
 
 
 def test_danish_letters_print_or_are_spelt_out(monkeypatch):
-    if label_text.font_file(False) and label_text.font_file(True):
-        font = label_text.font(False, 40)
-        assert label_text.covers(font, "æøåÆØÅ")
-        assert label_text.printable("Rådhuset,  kælderen") == "Rådhuset, kælderen"
+    # Required, not skipped: without a font CI would only ever test the ASCII fallback.
+    assert label_text.font_file(False) and label_text.font_file(True), (
+        "no TrueType font with æøå: apt install fonts-dejavu-core"
+    )
+    font = label_text.font(False, 40)
+    assert label_text.covers(font, "æøåÆØÅ")
+    assert label_text.printable("Rådhuset,  kælderen") == "Rådhuset, kælderen"
     monkeypatch.setattr(label_text, "font_file", lambda bold: None)
     assert label_text.printable("Rådhuset Kælder Øst") == "Raadhuset Kaelder Oest"
 

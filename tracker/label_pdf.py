@@ -83,19 +83,21 @@ def encoded_pages(
     if workers is None:
         workers = min(_cpus(), 4)
     workers = min(workers, len(chunks))
+    done = 0
     if workers > 1:
         from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
 
         try:
-            pool = ProcessPoolExecutor(workers)
-        except (OSError, NotImplementedError):  # no semaphores (some sandboxes): draw here
-            pool = None
-        if pool is not None:
-            with pool:
+            with ProcessPoolExecutor(workers) as pool:
                 for pages in pool.map(_encode_chunk, chunks):
                     yield from pages
-            return
-    for chunk in chunks:
+                    done += 1
+        # No semaphores (some sandboxes), no process left to fork, or a worker killed (out of
+        # memory): draw the pages not yet written here.
+        except (OSError, NotImplementedError, BrokenProcessPool):
+            pass
+    for chunk in chunks[done:]:
         yield from _encode_chunk(chunk)
 
 

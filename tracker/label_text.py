@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from tracker.textsafe import visible
+
 if TYPE_CHECKING:
     from PIL.ImageFont import FreeTypeFont
 
@@ -98,8 +100,12 @@ def font(bold: bool, px: float) -> FreeTypeFont:
 
 
 def printable(text: str) -> str:
-    """`text` as the font can draw it: one line, Danish letters spelt out if it has none."""
-    text = " ".join(text.split())
+    """`text` as the font can draw it: one line, Danish letters spelt out if it has none.
+
+    Control characters are shown as escapes (ESC as `\\x1b`), as in the terminal: they have no
+    glyph, and XML forbids them, so one in a name would make the SVG file unreadable.
+    """
+    text = visible(" ".join(text.split()))
     if font_file(False) is None or font_file(True) is None:
         text = text.translate(_ASCII_DANISH)
     return text

@@ -24,6 +24,7 @@ from xml.sax.saxutils import escape
 
 import qrcode
 from qrcode.constants import ERROR_CORRECT_H, ERROR_CORRECT_M, ERROR_CORRECT_Q
+from qrcode.exceptions import DataOverflowError
 
 from tracker import codes, label_text, store
 from tracker.label_layouts import LAYOUTS, Layout
@@ -47,7 +48,12 @@ def qr_code(payload: str) -> qrcode.QRCode:
     """The QR code of `payload`: smallest version at level M, correction boosted if free."""
     qr = qrcode.QRCode(version=None, error_correction=ERROR_CORRECT_M, border=QUIET_ZONE)
     qr.add_data(payload)
-    version = qr.best_fit()
+    try:
+        version = qr.best_fit()
+    except (ValueError, DataOverflowError):  # qrcode says "Invalid version (was 41 ...)"
+        raise LabelError(
+            f"{payload[:20]}...: {len(payload)} characters do not fit in a QR code"
+        ) from None
     for level in (ERROR_CORRECT_H, ERROR_CORRECT_Q):
         qr.error_correction = level
         if qr.best_fit(start=version) == version:
