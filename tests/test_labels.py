@@ -21,6 +21,7 @@ from qrcode.constants import ERROR_CORRECT_H, ERROR_CORRECT_M, ERROR_CORRECT_Q
 
 from tracker import codes, label_pdf, label_text, labels, scan, store
 from tracker.label_layouts import LAYOUTS, Layout
+from tracker.plan import PlanError, default_plan_path, load_plan
 
 MM_PER_PT = 25.4 / 72
 # The label stock as sold, in mm: sheet, one label, columns x rows, first label's top-left.
@@ -392,6 +393,19 @@ def test_payloads_survive_a_scanner_set_to_the_other_layout(every_label, seeded_
         for typed in (label.payload.translate(US_ON_DK), label.payload.translate(DK_ON_US)):
             assert typed == label.payload
             assert resolve(seeded_db, plan, typed) == (label.kind, label.key)
+
+
+def test_two_sites_that_would_share_a_label_are_refused(tmp_path):
+    """`bib_nord` and `bibnord` both print LOC.BIBNORD; a scan of the second site's label used
+    to switch to the first site."""
+    src = default_plan_path().read_text(encoding="utf-8")
+    twin = '[[sites]]\nid = "bibnord"\nname = "Nordby filial"\nfunctions = []\n\n'
+    bad = tmp_path / "plan.toml"
+    bad.write_text(src.replace("[[sites]]", twin + "[[sites]]", 1), encoding="utf-8")
+    with pytest.raises(
+        PlanError, match=r"sites\[3\]\.id: 'bib_nord' .* as 'bibnord' \(LOC\.BIBNORD\)"
+    ):
+        load_plan(bad)
 
 
 def test_a_dashed_tag_typed_through_the_wrong_layout_still_resolves(seeded_db, plan):

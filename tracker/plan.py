@@ -12,6 +12,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from tracker.codes import key_for
+
 DEFAULT_PLAN_NAME = "default_plan.toml"
 
 
@@ -226,6 +228,15 @@ class _Reader:
             key = f"sites[{i}]"
             raw = self.table(raw, key, {"id", "name", "address", "functions"})
             ident = self.ident(raw, key, set(sites))
+            # A site label carries LOC. and the id's letters and digits: ids that differ only
+            # in `_` or case would print the same label, and a scan would find the first site.
+            twin = next((s for s in sites if key_for(s) == key_for(ident)), None)
+            if twin is not None:
+                raise self.fail(
+                    f"{key}.id",
+                    f"{ident!r} would print the same site label as {twin!r} "
+                    f"(LOC.{key_for(ident)}); rename one",
+                )
             funcs = self.refs(raw, key, "functions", functions, "function")
             sites[ident] = Site(
                 ident,
