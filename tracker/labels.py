@@ -117,7 +117,7 @@ def site_label(site_id: str, plan: Plan) -> Label:
         codes.site_payload(site_id),
         site.name,
         lines,
-        f"{plan.municipality_short} · location",
+        f"{plan.municipality_short} · lokation",
     )
 
 
