@@ -80,3 +80,27 @@ async def test_site_label_in_a_burst_applies_to_the_next_scan(many_assets, db_pa
         "SELECT tag, site FROM events WHERE action = 'scan' ORDER BY id"
     ).fetchall()
     assert rows == [("BU-0000", "raadhus"), ("BU-0001", "bib_nord"), ("BU-0002", "bib_syd")]
+
+
+@async_test
+async def test_function_keys_in_a_burst_apply_in_typing_order(many_assets, db_path, plan):
+    """F8 (undo) and F7 (next step) pressed between scans act exactly there, not after the next
+    scan: a bubbling binding ran behind the typed characters and undid the wrong scan."""
+    app = build(db_path, plan, mode="scan", site="raadhus", step="packed")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        for code in ("BU0000", "f8", "f7", "BU0001"):
+            if code.startswith("f"):
+                key(app, None, code)
+                continue
+            for char in code:
+                key(app, char)
+            key(app, "\r", "enter")
+        await wait_for(pilot, lambda: len(app.screen.query_one(RichLog).lines) >= 3)
+        assert app.step == "arrived"
+    rows = many_assets.execute("SELECT action, tag, step FROM events ORDER BY id").fetchall()
+    assert rows == [
+        ("scan", "BU-0000", "packed"),
+        ("undo", "BU-0000", "in_service"),
+        ("scan", "BU-0001", "arrived"),
+    ]

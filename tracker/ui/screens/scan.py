@@ -117,6 +117,10 @@ class ScanScreen(Screen):
         message.stop()
         self.app.submit_scan(message.code, reply_to=self)
 
+    async def on_scan_input_bound_key(self, message: ScanInput.BoundKey) -> None:
+        message.stop()
+        await self.app.run_action(message.action, message.namespace)
+
     def action_undo(self) -> None:
         self.app.submit_undo(reply_to=self)
 

@@ -6,6 +6,12 @@ back-to-back scans: the bound Enter key ran out of order with the typed characte
 (Textualize/textual#6605, PR #6631). Handling Enter in this widget's own key handler keeps it
 in the same queue as the characters, so every scan comes out whole and in order.
 
+The same goes for the screen's and the app's function keys (F6 next site, F7 next step, F8
+undo, ...): left to bubble, F7 pressed just before a scan changed the step after that scan was
+recorded, and F8 could undo the scan after the one meant. This widget turns them into
+`BoundKey` messages that travel the same way as `Scanned`, so the screen sees both in typing
+order.
+
 No `restrict=` (it silently drops characters) and no debounce: every key is taken as typed.
 """
 
@@ -14,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from textual import events
+from textual.dom import DOMNode
 from textual.message import Message
 from textual.widgets import Input
 
@@ -29,6 +36,13 @@ class ScanInput(Input):
 
         code: str
 
+    @dataclass
+    class BoundKey(Message):
+        """A screen or app key binding pressed while scanning, to be run in typing order."""
+
+        action: str
+        namespace: DOMNode
+
     def on_key(self, event: events.Key) -> None:
         if event.key in SUBMIT_KEYS:
             # Stopped here, Enter never reaches the binding that would run out of order.
@@ -37,3 +51,12 @@ class ScanInput(Input):
             code = self.value
             self.clear()
             self.post_message(self.Scanned(code))
+            return
+        if event.is_printable:
+            return
+        active = self.app.active_bindings.get(event.key)
+        if active is None or active.node is self or not active.enabled:
+            return  # the input's own keys (cursor, backspace) and unbound keys as usual
+        event.stop()
+        event.prevent_default()
+        self.post_message(self.BoundKey(active.binding.action, active.node))
