@@ -447,3 +447,68 @@ async def test_kiosk_check_without_ssh_key_says_so(seeded_db, db_path, plan, tmp
     assert message.startswith("kiosk checks not run") and severity == "error"
     assert "database" not in message
     assert store.kiosk_latest(seeded_db) == {}
+
+
+@async_test
+async def test_site_label_and_f6_crossing_leave_screen_and_scans_agreeing(seeded_db, db_path, plan):
+    """A site label still in the worker when F6 is pressed: the screen must end on the site the
+    next scan is recorded at (it showed the label's site while scans went to F6's)."""
+    app = build(db_path, plan, mode="scan", site="raadhus", step="packed")
+    async with app.run_test(size=(160, 30)) as pilot:
+        await ready(pilot)
+        app.submit_scan("LOC.BIBNORD", reply_to=app.screen)
+        app.choose_station(site="bib_syd")
+        log = app.screen.query_one(RichLog)
+        await wait_for(pilot, lambda: len(log.lines) >= 1)
+        await pilot.pause(0.2)
+        assert "Sydhavn Bibliotek" in text(app.screen.query_one("#site", Static))
+        await scan(pilot, "EKSPAS001")
+        await wait_for(pilot, lambda: app.screen.recorded == 1)
+    assert events(seeded_db) == [("EKS-PAS-001", "packed", "bib_syd", "")]
+
+
+@async_test
+async def test_failing_report_says_so_and_scanning_goes_on(seeded_db, db_path, plan, tmp_path):
+    """A report that cannot be written is reported as such; it used to kill the database
+    worker, and after a few tries every scan went nowhere."""
+    app = build(db_path, plan, mode="scan", report_dir=tmp_path / "no-such-folder")
+    notes = []
+    async with app.run_test(size=(160, 30)) as pilot:
+        await ready(pilot)
+        app.notify = lambda message, **kw: notes.append((message, kw.get("severity")))
+        for n in range(1, 5):
+            await pilot.press("f9")
+            await wait_for(pilot, lambda n=n: sum("report" in m for m, _ in notes) >= 2 * n)
+        errors = [m for m, severity in notes if severity == "error"]
+        assert len(errors) == 4
+        assert all(m.startswith("readiness report not written") for m in errors)
+        assert all("no-such-folder" in m for m in errors)
+        await scan(pilot, "EKSPAS001")
+        await wait_for(pilot, lambda: app.screen.recorded == 1)
+    assert events(seeded_db) == [("EKS-PAS-001", "packed", "raadhus", "")]
+
+
+@async_test
+async def test_scans_after_the_database_worker_stopped_say_not_recorded(
+    seeded_db, db_path, plan, monkeypatch
+):
+    """The disk goes away (simulated: the worker cannot open the database any more): each scan
+    is answered NOT RECORDED with the bell instead of vanishing into a queue nobody reads."""
+    app = build(db_path, plan, mode="scan", site="raadhus", step="packed")
+    async with app.run_test(size=(160, 30)) as pilot:
+        await ready(pilot)
+
+        def broken(*args):
+            raise store.StoreError("disk I/O error")
+
+        # The running loop fails on its next look at the database, and cannot reopen it.
+        monkeypatch.setattr(store, "data_version", broken)
+        monkeypatch.setattr(store, "open_db", broken)
+        await wait_for(pilot, lambda: app._db_dead != "")
+        bells = app.bells
+        await scan(pilot, "EKSPAS001")
+        log = app.screen.query_one(RichLog)
+        await wait_for(pilot, lambda: len(log.lines) >= 1)
+        line = log_lines(log)[0]
+        assert "NOT RECORDED" in line and "EKSPAS001" in line and "disk I/O error" in line
+        assert app.bells == bells + 1

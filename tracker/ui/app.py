@@ -31,7 +31,7 @@ from tracker import moves, scan, store
 from tracker.plan import Plan
 from tracker.textsafe import one_line
 from tracker.ui import jobs
-from tracker.ui.messages import Done, OverviewReady, ScanDone
+from tracker.ui.messages import Done, OverviewReady, ScanDone, StationChanged
 
 MIN_SIZE = (80, 24)
 POLL_SECONDS = 0.5
@@ -47,6 +47,11 @@ class Job:
     run: Callable[[Database], Message | None]
     writes: bool = False
     reply_to: MessagePump | None = None
+    failed: Callable[[str], Message] | None = None
+    """The answer when `run` raises or the worker is gone, so a scan is never silently lost."""
+
+    def failure(self, error: str) -> Message:
+        return self.failed(error) if self.failed else Done(f"not done: {error}", error=True)
 
 
 _STOP = object()
@@ -108,6 +113,8 @@ class TrackerApp(App[int]):
         """How many times the app rang the bell (tests read it; headless has no sound)."""
         self._jobs: queue.SimpleQueue[Job | object] = queue.SimpleQueue()
         self._db_restarts = 0
+        self._db_dead = ""
+        """Why the database worker stopped for good ('' while it runs)."""
         first_site = site or next(iter(plan.sites))
         first_step = step or "packed"
         scan.check_site_step(plan, first_site, first_step)
@@ -148,9 +155,14 @@ class TrackerApp(App[int]):
         *,
         writes: bool = False,
         reply_to: MessagePump | None = None,
+        failed: Callable[[str], Message] | None = None,
     ) -> None:
         """Queue `run` for the database worker; jobs run one at a time, in order."""
-        self._jobs.put(Job(run, writes, reply_to))
+        job = Job(run, writes, reply_to, failed)
+        if self._db_dead:
+            (reply_to or self).post_message(job.failure(self._db_dead))
+        else:
+            self._jobs.put(job)
 
     @work(thread=True, exclusive=True, group="db", exit_on_error=False, name="database")
     def _db_loop(self) -> None:
@@ -167,7 +179,10 @@ class TrackerApp(App[int]):
                 if job is _STOP:
                     return
                 if isinstance(job, Job):
-                    message = job.run(db)
+                    try:
+                        message = job.run(db)
+                    except Exception as e:  # one failed job must not stop the scans behind it
+                        message = job.failure(one_line(e))
                     if message is not None:
                         (job.reply_to or self).post_message(message)
                     dirty = dirty or job.writes
@@ -177,7 +192,10 @@ class TrackerApp(App[int]):
                     last_version, dirty = version, True
                 if dirty:
                     dirty = False
-                    self.post_message(OverviewReady(jobs.overview(db, self.plan)))
+                    try:
+                        self.post_message(OverviewReady(jobs.overview(db, self.plan)))
+                    except Exception as e:
+                        self.post_message(Done(f"dashboard not updated: {e}", error=True))
         finally:
             db.close()
 
@@ -186,19 +204,34 @@ class TrackerApp(App[int]):
         """The one place worker failures end up: say what failed, keep the app usable."""
         if event.state is not WorkerState.ERROR:
             return
-        error = event.worker.error
-        self.notify(
-            f"database error: {one_line(error)}", severity="error", timeout=15, markup=False
-        )
-        if event.worker.group == "db" and self._db_restarts < 3:
+        error = one_line(event.worker.error)
+        what = "database error" if event.worker.group == "db" else f"{event.worker.name} failed"
+        self.notify(f"{what}: {error}", severity="error", timeout=15, markup=False)
+        if event.worker.group != "db":
+            return
+        if self._db_restarts < 3:
             # Queued jobs are still in the queue; a new loop picks them up.
             self._db_restarts += 1
             self._db_loop()
+            return
+        # Gone for good: every queued and later job is answered (a scan says NOT RECORDED).
+        self._db_dead = f"the database worker stopped ({error})"
+        self.alert()
+        while True:
+            try:
+                job = self._jobs.get_nowait()
+            except queue.Empty:
+                break
+            if isinstance(job, Job):
+                (job.reply_to or self).post_message(job.failure(self._db_dead))
 
     # --- scanning (called by the scan screen) ---------------------------------------------
 
     def submit_scan(self, code: str, reply_to: MessagePump) -> None:
-        self.submit(partial(self._scan_job, code), writes=True, reply_to=reply_to)
+        def failed(error: str) -> ScanDone:
+            return ScanDone(code, self.site, self.step, None, error=error)
+
+        self.submit(partial(self._scan_job, code), writes=True, reply_to=reply_to, failed=failed)
 
     def _scan_job(self, code: str, db: Database) -> ScanDone:
         site, step = self._worker_site, self._worker_step
@@ -216,18 +249,18 @@ class TrackerApp(App[int]):
             return ScanDone(code, site, step, None, error=str(e))
         if result.outcome == "site" and result.site_id:
             self._worker_site = result.site_id
+            self.post_message(StationChanged(self._worker_site, self._worker_step))
         return ScanDone(code, site, step, result)
 
     def submit_undo(self, reply_to: MessagePump) -> None:
         def undo(db: Database) -> ScanDone:
-            site, step = self._worker_site, self._worker_step
-            try:
-                result = scan.undo_last(db, self.plan, station=self.station, operator=self.operator)
-            except Exception as e:
-                return ScanDone("", site, step, None, error=str(e), undo=True)
-            return ScanDone("", site, step, result, undo=True)
+            result = scan.undo_last(db, self.plan, station=self.station, operator=self.operator)
+            return ScanDone("", self._worker_site, self._worker_step, result, undo=True)
 
-        self.submit(undo, writes=True, reply_to=reply_to)
+        def failed(error: str) -> ScanDone:
+            return ScanDone("", self.site, self.step, None, error=error, undo=True)
+
+        self.submit(undo, writes=True, reply_to=reply_to, failed=failed)
 
     def choose_station(self, site: str | None = None, step: str | None = None) -> None:
         """Change the scan station's site or step (shown at once, applied in scan order)."""
@@ -236,11 +269,14 @@ class TrackerApp(App[int]):
         if step:
             self.step = step
 
-        def apply(_db: Database) -> None:
+        def apply(_db: Database) -> StationChanged:
             if site:
                 self._worker_site = site
             if step:
                 self._worker_step = step
+            # The screen follows the worker, so it ends on the site scans are recorded at even
+            # when a site label and F6 cross.
+            return StationChanged(self._worker_site, self._worker_step)
 
         self.submit(apply)
 
@@ -279,7 +315,10 @@ class TrackerApp(App[int]):
                 from tracker.report import write_report
             except ImportError:
                 return Done("the readiness report is not part of this version yet", error=True)
-            write_report(db, self.plan, path)
+            try:
+                write_report(db, self.plan, path)
+            except OSError as e:
+                return Done(f"readiness report not written: {e}", error=True)
             return Done(f"readiness report written to {path}")
 
         self.notify("writing the readiness report…", timeout=2)
@@ -318,6 +357,9 @@ class TrackerApp(App[int]):
 
     def on_overview_ready(self, message: OverviewReady) -> None:
         self.overview = message.overview
+
+    def on_station_changed(self, message: StationChanged) -> None:
+        self.site, self.step = message.site, message.step
 
     # --- keys, help, size -----------------------------------------------------------------
 

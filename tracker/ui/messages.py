@@ -51,6 +51,14 @@ class AssetDetail(Message):
 
 
 @dataclass
+class StationChanged(Message):
+    """The worker's site and step changed (a site label, F6, F7): the screen shows these."""
+
+    site: str
+    step: str
+
+
+@dataclass
 class Done(Message):
     """A one-off command (scenario start/end, report) finished; `error` when it failed."""
 

@@ -144,8 +144,6 @@ class ScanScreen(Screen):
             kind, text = "flagged", result.message
         else:
             kind, text = result.outcome, result.message
-        if result is not None and result.outcome == "site" and result.site_id:
-            self.app.site = result.site_id
         if kind in ("recorded", "flagged"):
             self.recorded += 1
         if kind in ("flagged", "repeat", "unknown", "error"):
