@@ -512,3 +512,29 @@ async def test_scans_after_the_database_worker_stopped_say_not_recorded(
         line = log_lines(log)[0]
         assert "NOT RECORDED" in line and "EKSPAS001" in line and "disk I/O error" in line
         assert app.bells == bells + 1
+
+
+@async_test
+async def test_plan_status_line_is_on_screen(seeded_db, db_path, plan):
+    """The line saying which scenario is active (or that none is) is the first thing shown."""
+    app = build(db_path, plan, mode="plan")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        widget, _ = app.screen.get_widget_at(2, 0)
+        assert widget.id == "plan-status"
+        assert "No scenario is active" in text(widget)
+
+
+@async_test
+async def test_a_scan_while_too_small_rings_the_bell(seeded_db, db_path, plan):
+    app = build(db_path, plan, mode="scan", site="raadhus", step="packed")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await pilot.resize_terminal(60, 20)
+        await wait_for(pilot, lambda: isinstance(app.screen, TooSmallScreen))
+        await scan(pilot, "EKSPAS001")
+        assert app.bells == 1
+        await pilot.resize_terminal(80, 24)
+        await wait_for(pilot, lambda: not isinstance(app.screen, TooSmallScreen))
+        assert app.focused is app.screen.query_one(ScanInput)
+    assert events(seeded_db) == []

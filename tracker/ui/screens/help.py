@@ -7,9 +7,11 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.events import Resize
+from textual.events import Key, Resize
 from textual.screen import ModalScreen
 from textual.widgets import Static
+
+from tracker.ui.widgets.scan_input import SUBMIT_KEYS
 
 KEYS = (
     ("Everywhere", ""),
@@ -77,6 +79,11 @@ class TooSmallScreen(ModalScreen[None]):
 
     def on_resize(self, event: Resize) -> None:
         self._show(event.size)
+
+    def on_key(self, event: Key) -> None:
+        # A scan typed now goes nowhere: the bell tells the person at the scanner at once.
+        if event.key in SUBMIT_KEYS:
+            self.app.alert()
 
     def _show(self, size: tuple[int, int]) -> None:
         from tracker.ui.app import MIN_SIZE

@@ -22,12 +22,14 @@ class PlanScreen(Screen):
     BINDINGS = [Binding("f8", "end_scenario", "End scenario", id="plan.end")]
 
     def compose(self) -> ComposeResult:
+        # Status and scenarios stay put above the scrolling text: inside the scroll, the
+        # focused table scrolled the status line out of sight.
+        yield Static(id="plan-status")
+        table: DataTable = DataTable(id="scenarios", cursor_type="row")
+        table.add_column("Scenario", key="name")
+        table.add_column("Status", key="status")
+        yield table
         with VerticalScroll(id="plan-body"):
-            yield Static(id="plan-status")
-            table: DataTable = DataTable(id="scenarios", cursor_type="row")
-            table.add_column("Scenario", key="name")
-            table.add_column("Status", key="status")
-            yield table
             yield Static(id="plan-scenario-text")
             yield Static(id="plan-functions")
             yield Static(id="plan-contacts")

@@ -7,6 +7,7 @@ here can take it.
 
 from __future__ import annotations
 
+from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -151,7 +152,12 @@ class ScanScreen(Screen):
             self.app.alert()
         label, style, css = OUTCOME[kind]
         when = self.app.clock().astimezone().strftime("%H:%M:%S")
-        line = Text.assemble((when, "dim"), " ", (f"{label:<8}", style), " ", lit(text))
+        # A grid, so a message that wraps at 80 columns stays indented under its own text.
+        line = Table.grid(padding=(0, 1), expand=True)
+        line.add_column(no_wrap=True)
+        line.add_column(width=12 if label == "NOT RECORDED" else 8, no_wrap=True)
+        line.add_column(ratio=1, overflow="fold")
+        line.add_row(Text(when, "dim"), Text(label, style), lit(text))
         log = self.query_one(RichLog)
         # Wrap at the log's own width (RichLog otherwise measures against the console's).
         log.write(line, width=log.scrollable_content_region.width or None)
