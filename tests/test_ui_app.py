@@ -538,3 +538,42 @@ async def test_a_scan_while_too_small_rings_the_bell(seeded_db, db_path, plan):
         await wait_for(pilot, lambda: not isinstance(app.screen, TooSmallScreen))
         assert app.focused is app.screen.query_one(ScanInput)
     assert events(seeded_db) == []
+
+
+@async_test
+async def test_plan_names_are_shown_literally(seeded_db, db_path, tmp_path):
+    """Plan names come from a TOML file people edit: markup and escapes in them show as typed."""
+    from tracker.plan import default_plan_path, load_plan
+
+    toml = default_plan_path().read_text(encoding="utf-8")
+    toml = toml.replace('name = "Rådhuset"', 'name = "[red]x\\u001b[2J"', 1)
+    toml = toml.replace('"Borgerservice flytter til Hovedbiblioteket"', '"[blink]Flyt[/blink]"', 1)
+    path = tmp_path / "plan.toml"
+    path.write_text(toml, encoding="utf-8")
+    evil = load_plan(path)
+    app = build(db_path, evil, mode="plan")
+    notes = []
+    async with app.run_test(size=(120, 30)) as pilot:
+        await ready(pilot)
+        table = app.screen.query_one("#scenarios", DataTable)
+        assert "[blink]Flyt[/blink]" in [str(table.get_row_at(i)[0]) for i in range(4)]
+        await pilot.press("down", "down")
+        scenario = text(app.screen.query_one("#plan-scenario-text", Static))
+        assert "Closes: [red]x\\x1b[2J" in scenario
+        app.notify = lambda message, **kw: notes.append((message, kw.get("markup")))
+        await pilot.press("enter")
+        assert "[blink]Flyt[/blink]?" in text(app.screen.query_one("#confirm-question", Static))
+        await pilot.click("#yes")
+        await wait_for(pilot, lambda: notes)
+        assert notes[-1] == ("started [blink]Flyt[/blink]: 9 item(s) to move", False)
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: "Flyt" in text(app.screen.query_one("#dash-title", Static)))
+        assert "[blink]Flyt[/blink]" in text(app.screen.query_one("#dash-title", Static))
+        # The closed town hall leaves the readiness list; its kiosks still name it.
+        assert "[red]x\\x1b[2J" in text(app.screen.query_one("#dash-kiosks", Static))
+        await pilot.press("f3")
+        assert "[red]x\\x1b[2J" in text(app.screen.query_one("#site", Static))
+        await scan(pilot, "EKSPAS001")
+        log = app.screen.query_one(RichLog)
+        await wait_for(pilot, lambda: len(log.lines) >= 1)
+        assert "packed at [red]x\\x1b[2J" in log_lines(log)[0]
