@@ -47,22 +47,29 @@ async def test_dashboard_shows_readiness_in_words(seeded_db, db_path, plan):
 async def test_dashboard_kiosk_verdict_and_age(seeded_db, db_path, plan):
     from ui_helpers import FROZEN
 
-    at = FROZEN.replace(minute=25).isoformat(timespec="milliseconds")
-    store.record_kiosk_result(
-        seeded_db,
-        tag="EKS-KIO-001",
-        host="h",
-        verdict="fail",
-        detail="x",
-        report=None,
-        checked_at=at,
-    )
+    # Ages are worded by tracker.timefmt, as in the CLI and the report.
+    for tag, verdict, at in (
+        ("EKS-KIO-001", "fail", FROZEN.replace(minute=25)),
+        ("EKS-KIO-002", "ok", FROZEN.replace(hour=6, minute=25)),
+        ("EKS-KIO-003", "ok", FROZEN.replace(minute=45)),  # a kiosk whose clock runs ahead
+    ):
+        store.record_kiosk_result(
+            seeded_db,
+            tag=tag,
+            host="h",
+            verdict=verdict,
+            detail="x",
+            report=None,
+            checked_at=at.isoformat(timespec="milliseconds"),
+        )
     app = build(db_path, plan)
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
         kiosks = text(app.screen.query_one("#dash-kiosks", Static))
-        line = next(x for x in kiosks.splitlines() if "EKS-KIO-001" in x)
-        assert "FAIL" in line and "5 min ago" in line
+        line = {x.split()[0]: x for x in kiosks.splitlines() if x.startswith("EKS-KIO-")}
+        assert "FAIL" in line["EKS-KIO-001"] and "5 min ago" in line["EKS-KIO-001"]
+        assert "3 h 5 min ago" in line["EKS-KIO-002"]
+        assert "in the future (clock skew?)" in line["EKS-KIO-003"]
 
 
 @async_test

@@ -7,10 +7,11 @@ typed instead of restyling or moving the terminal.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from rich.text import Text
 
+from tracker import timefmt
 from tracker.textsafe import one_line
 
 STATE_STYLE = {"ready": "bold green", "degraded": "bold yellow", "not_ready": "bold red"}
@@ -29,35 +30,14 @@ def state_text(state: str) -> Text:
     return Text(STATE_WORDS.get(state, state.upper()), style=STATE_STYLE.get(state, "bold"))
 
 
-def parse_time(at: str | None) -> datetime | None:
-    if not at:
-        return None
-    try:
-        when = datetime.fromisoformat(at)
-    except ValueError:
-        return None
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
-
-
 def clock_time(at: str | None) -> str:
     """A stored UTC timestamp as local wall-clock time (HH:MM:SS), '' when absent."""
-    when = parse_time(at)
-    return when.astimezone().strftime("%H:%M:%S") if when else ""
+    return timefmt.local_time(at, "%H:%M:%S", missing="")
 
 
 def age(at: str | None, now: datetime) -> str:
-    """How long ago `at` was, in words a person reads at a glance."""
-    when = parse_time(at)
-    if when is None:
-        return "never"
-    seconds = int((now - when).total_seconds())
-    if seconds < 60:
-        return "just now" if seconds < 10 else f"{seconds} s ago"
-    if seconds < 3600:
-        return f"{seconds // 60} min ago"
-    if seconds < 48 * 3600:
-        return f"{seconds // 3600} h {seconds % 3600 // 60} min ago"
-    return f"{seconds // 86400} days ago"
+    """How long ago `at` was, worded as in the CLI and the report (timefmt); 'never' if absent."""
+    return timefmt.age(at, now, missing="never")
 
 
 def bar(have: int, target: int, width: int = 12) -> Text:

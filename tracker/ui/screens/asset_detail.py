@@ -12,16 +12,16 @@ from textual.widgets import Footer, Static
 
 from tracker import codes, store
 from tracker.scan import STEP_LABELS
+from tracker.timefmt import local_time
 from tracker.ui.messages import AssetDetail
-from tracker.ui.render import VERDICT_STYLE, lit, parse_time
+from tracker.ui.render import VERDICT_STYLE, lit
 from tracker.ui.widgets.qr import QRCode, qr_matrix
 
 FLAG_WORDS = {"wrong_site": "wrong site", "not_in_manifest": "not in manifest"}
 
 
 def when(at: str | None) -> str:
-    t = parse_time(at)
-    return t.astimezone().strftime("%Y-%m-%d %H:%M:%S") if t else ""
+    return local_time(at, missing="")
 
 
 class AssetDetailScreen(Screen):

@@ -16,9 +16,10 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, Static
 
 from tracker.scan import STEP_LABELS
+from tracker.timefmt import local_time
 from tracker.ui import jobs
 from tracker.ui.messages import AssetsPage
-from tracker.ui.render import lit, parse_time
+from tracker.ui.render import lit
 
 PAGE_SIZE = 100
 COLUMNS = (
@@ -36,8 +37,7 @@ FIXED_WIDTH = 11 + 8 + 14 + 10 + 11 + 2 * len(COLUMNS) + 2
 
 
 def short_time(at: str | None) -> str:
-    when = parse_time(at)
-    return when.astimezone().strftime("%m-%d %H:%M") if when else ""
+    return local_time(at, "%m-%d %H:%M", missing="")
 
 
 class AssetsScreen(Screen):
