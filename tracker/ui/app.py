@@ -1,17 +1,14 @@
-"""The terminal app: screens as modes, one database worker, and the entry point `run_app`.
+"""The terminal app: screens as modes, what the keys do, and the entry point `run_app`.
 
-All database work runs in one long-lived thread worker (group "db") with its own connection:
-jobs are taken from a FIFO queue in the order the user caused them, so scans are recorded in
-the order they were typed, and the UI thread never waits on a lock. The worker also watches
-`PRAGMA data_version` (constant cost) to notice writes by other processes.
+All database work goes through the one database worker (`db_worker.DatabaseWorker`, group
+"db"), in the order the user caused it; the jobs it runs for scans, scenarios and the report
+are here, the dashboard's reads in `jobs`.
 """
 
 from __future__ import annotations
 
 import os
-import queue
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -21,43 +18,22 @@ from sqlite_utils import Database
 from textual import events, on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
-from textual.message import Message
 from textual.message_pump import MessagePump
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.worker import Worker, WorkerState, get_current_worker
+from textual.worker import Worker, WorkerState
 
 from tracker import moves, scan, store
 from tracker.plan import Plan
 from tracker.textsafe import one_line
 from tracker.ui import jobs
+from tracker.ui.db_worker import POLL_SECONDS, DatabaseWorker
 from tracker.ui.messages import Done, OverviewReady, ScanDone, StationChanged
 
 MIN_SIZE = (80, 24)
-POLL_SECONDS = 0.5
-"""How often the worker checks for writes by other processes (the dashboard's 2 s promise)."""
-SETTLE_SECONDS = 0.05
-"""During a burst of scans, wait this long for the next job before refreshing the dashboard."""
 
 
-@dataclass(frozen=True)
-class Job:
-    """A function run in the database worker; its returned message goes to `reply_to`."""
-
-    run: Callable[[Database], Message | None]
-    writes: bool = False
-    reply_to: MessagePump | None = None
-    failed: Callable[[str], Message] | None = None
-    """The answer when `run` raises or the worker is gone, so a scan is never silently lost."""
-
-    def failure(self, error: str) -> Message:
-        return self.failed(error) if self.failed else Done(f"not done: {error}", error=True)
-
-
-_STOP = object()
-
-
-class TrackerApp(App[int]):
+class TrackerApp(DatabaseWorker, App[int]):
     """Dashboard, scan, assets and plan over one tracker database."""
 
     CSS_PATH = "tracker.tcss"
@@ -111,10 +87,6 @@ class TrackerApp(App[int]):
         self.kiosk_check_minutes = kiosk_check_minutes
         self.bells = 0
         """How many times the app rang the bell (tests read it; headless has no sound)."""
-        self._jobs: queue.SimpleQueue[Job | object] = queue.SimpleQueue()
-        self._db_restarts = 0
-        self._db_dead = ""
-        """Why the database worker stopped for good ('' while it runs)."""
         first_site = site or next(iter(plan.sites))
         first_step = step or "packed"
         scan.check_site_step(plan, first_site, first_step)
@@ -138,66 +110,14 @@ class TrackerApp(App[int]):
         self.install_screen(AssetsScreen(), "assets")
         self.install_screen(PlanScreen(), "plan")
         self.switch_mode(self.start_mode)
-        self._db_loop()
+        self.start_db_worker()
         self._check_size()
         if self.kiosk_check_minutes:
             self.set_interval(self.kiosk_check_minutes * 60, self.action_check_kiosks)
             self.action_check_kiosks()
 
     def on_unmount(self) -> None:
-        self._jobs.put(_STOP)
-
-    # --- the database worker --------------------------------------------------------------
-
-    def submit(
-        self,
-        run: Callable[[Database], Message | None],
-        *,
-        writes: bool = False,
-        reply_to: MessagePump | None = None,
-        failed: Callable[[str], Message] | None = None,
-    ) -> None:
-        """Queue `run` for the database worker; jobs run one at a time, in order."""
-        job = Job(run, writes, reply_to, failed)
-        if self._db_dead:
-            (reply_to or self).post_message(job.failure(self._db_dead))
-        else:
-            self._jobs.put(job)
-
-    @work(thread=True, exclusive=True, group="db", exit_on_error=False, name="database")
-    def _db_loop(self) -> None:
-        worker = get_current_worker()
-        db = store.open_db(self.db_path)
-        try:
-            last_version: int | None = None
-            dirty = True
-            while not worker.is_cancelled:
-                try:
-                    job = self._jobs.get(timeout=SETTLE_SECONDS if dirty else self.poll_seconds)
-                except queue.Empty:
-                    job = None
-                if job is _STOP:
-                    return
-                if isinstance(job, Job):
-                    try:
-                        message = job.run(db)
-                    except Exception as e:  # one failed job must not stop the scans behind it
-                        message = job.failure(one_line(e))
-                    if message is not None:
-                        (job.reply_to or self).post_message(message)
-                    dirty = dirty or job.writes
-                    continue
-                version = store.data_version(db)
-                if version != last_version:
-                    last_version, dirty = version, True
-                if dirty:
-                    dirty = False
-                    try:
-                        self.post_message(OverviewReady(jobs.overview(db, self.plan)))
-                    except Exception as e:
-                        self.post_message(Done(f"dashboard not updated: {e}", error=True))
-        finally:
-            db.close()
+        self.stop_db_worker()
 
     @on(Worker.StateChanged)
     def _worker_failed(self, event: Worker.StateChanged) -> None:
@@ -207,23 +127,8 @@ class TrackerApp(App[int]):
         error = one_line(event.worker.error)
         what = "database error" if event.worker.group == "db" else f"{event.worker.name} failed"
         self.notify(f"{what}: {error}", severity="error", timeout=15, markup=False)
-        if event.worker.group != "db":
-            return
-        if self._db_restarts < 3:
-            # Queued jobs are still in the queue; a new loop picks them up.
-            self._db_restarts += 1
-            self._db_loop()
-            return
-        # Gone for good: every queued and later job is answered (a scan says NOT RECORDED).
-        self._db_dead = f"the database worker stopped ({error})"
-        self.alert()
-        while True:
-            try:
-                job = self._jobs.get_nowait()
-            except queue.Empty:
-                break
-            if isinstance(job, Job):
-                (job.reply_to or self).post_message(job.failure(self._db_dead))
+        if event.worker.group == "db":
+            self.db_worker_failed(error)
 
     # --- scanning (called by the scan screen) ---------------------------------------------
 
