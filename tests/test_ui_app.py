@@ -375,6 +375,31 @@ async def test_report_key(seeded_db, db_path, plan, tmp_path):
 
 
 @async_test
+async def test_report_key_twice_in_one_second_keeps_both(seeded_db, db_path, plan, tmp_path):
+    """The app's clock is frozen, so every F9 here falls in the same second."""
+    from ui_helpers import FROZEN
+
+    stamp = FROZEN.astimezone().strftime("%Y%m%d-%H%M%S")
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    earlier = reports / f"readiness-report-{stamp}.html"
+    earlier.write_text("an earlier report")
+    app = build(db_path, plan, report_dir=reports)
+    notes = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        app.notify = lambda message, **kw: notes.append(message)
+        await pilot.press("f9", "f9")
+        await wait_for(pilot, lambda: sum("written to" in m for m in notes) == 2)
+    assert earlier.read_text() == "an earlier report"
+    names = [f"readiness-report-{stamp}-{n}.html" for n in (2, 3)]
+    assert sorted(p.name for p in reports.iterdir()) == sorted([earlier.name, *names])
+    for name in names:
+        assert "</html>" in (reports / name).read_text()
+        assert any(m.endswith(str(reports / name)) for m in notes)
+
+
+@async_test
 async def test_search_box_is_an_input_not_a_scan_input(seeded_db, db_path, plan):
     app = build(db_path, plan, mode="assets")
     async with app.run_test(size=(80, 24)) as pilot:

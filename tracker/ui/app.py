@@ -213,7 +213,6 @@ class TrackerApp(DatabaseWorker, App[int]):
     def action_report(self) -> None:
         """Write the readiness report (tracker.report) into the working folder."""
         stamp = self.clock().astimezone().strftime("%Y%m%d-%H%M%S")
-        path = self.report_dir / f"readiness-report-{stamp}.html"
 
         def run(db: Database) -> Done:
             try:
@@ -221,8 +220,13 @@ class TrackerApp(DatabaseWorker, App[int]):
             except ImportError:
                 return Done("the readiness report is not part of this version yet", error=True)
             try:
+                path = new_report_path(self.report_dir, stamp)
+            except OSError as e:
+                return Done(f"readiness report not written: {e}", error=True)
+            try:
                 write_report(db, self.plan, path)
             except OSError as e:
+                path.unlink(missing_ok=True)
                 return Done(f"readiness report not written: {e}", error=True)
             return Done(f"readiness report written to {path}")
 
@@ -316,6 +320,19 @@ class TrackerApp(DatabaseWorker, App[int]):
         elif not small and self.too_small and isinstance(self.screen, TooSmallScreen):
             self.pop_screen()
         self.too_small = small
+
+
+def new_report_path(folder: Path, stamp: str) -> Path:
+    """A report file name nobody has used, created empty to claim it: F9 twice in one second
+    (or a report left from earlier) gets `-2`, `-3`, ... instead of being replaced."""
+    n = 1
+    while True:
+        path = folder / f"readiness-report-{stamp}{f'-{n}' if n > 1 else ''}.html"
+        try:
+            with path.open("x"):
+                return path
+        except FileExistsError:
+            n += 1
 
 
 def make_app(db_path: str | Path, plan: Plan, **options: Any) -> TrackerApp:
