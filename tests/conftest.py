@@ -27,6 +27,8 @@ def _isolate_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("TRACKER_OPERATOR", "tester")
     monkeypatch.setenv("TRACKER_STATION", "station-1")
     monkeypatch.delenv("TRACKER_SEED_CSV", raising=False)
+    for name in ("TRACKER_SSH_IDENTITY", "TRACKER_SSH_USER", "TRACKER_APP_KIOSK_CHECKS"):
+        monkeypatch.delenv(name, raising=False)  # no test reaches out with a developer's key
     # Snapshots and printed times show local time: make it the same on every machine.
     monkeypatch.setenv("TZ", "UTC")
     time.tzset()

@@ -609,3 +609,14 @@ async def test_plan_names_are_shown_literally(seeded_db, db_path, tmp_path):
         log = app.screen.query_one(RichLog)
         await wait_for(pilot, lambda: len(log.lines) >= 1)
         assert "packed at [red]x\\x1b[2J" in log_lines(log)[0]
+
+
+def test_background_kiosk_checks_follow_the_ssh_setup():
+    from tracker.ui.app import background_kiosk_checks
+
+    assert not background_kiosk_checks({})  # no key set up: do not reach out in vain
+    assert background_kiosk_checks({"TRACKER_SSH_IDENTITY": "/etc/tracker/id_ed25519"})
+    assert not background_kiosk_checks(
+        {"TRACKER_SSH_IDENTITY": "/etc/tracker/id_ed25519", "TRACKER_APP_KIOSK_CHECKS": "0"}
+    )
+    assert background_kiosk_checks({"TRACKER_APP_KIOSK_CHECKS": "1"})  # keys in ssh-agent

@@ -8,7 +8,7 @@ are here, the dashboard's reads in `jobs`.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -340,6 +340,20 @@ def make_app(db_path: str | Path, plan: Plan, **options: Any) -> TrackerApp:
     return TrackerApp(db_path, plan, **options)
 
 
+def background_kiosk_checks(env: Mapping[str, str]) -> bool:
+    """Whether the app checks the kiosks on the plan's interval.
+
+    On once kiosk SSH is set up (TRACKER_SSH_IDENTITY names the tracker's key): then the checks
+    can succeed, and a self-service PC only counts while its check is fresh. Off otherwise, so a
+    laptop without the key does not reach out to every kiosk in vain.
+    TRACKER_APP_KIOSK_CHECKS=1 or 0 overrides either way (1 with keys in ssh-agent).
+    """
+    flag = env.get("TRACKER_APP_KIOSK_CHECKS", "").strip().lower()
+    if flag:
+        return flag not in ("0", "no", "false", "off")
+    return bool(env.get("TRACKER_SSH_IDENTITY"))
+
+
 def run_app(ctx: Any, scan_site: str | None = None, scan_step: str | None = None) -> int:
     """`tracker` without a command, or `tracker scan --site S --step P` without a code."""
     import sys
@@ -357,8 +371,7 @@ def run_app(ctx: Any, scan_site: str | None = None, scan_step: str | None = None
         except scan.ScanError as e:
             print(f"tracker: {e}", file=sys.stderr)
             return 2
-    # Background kiosk checks reach out over SSH, so they are opted into, not a default.
-    interval = plan.kiosk_interval_minutes if os.environ.get("TRACKER_APP_KIOSK_CHECKS") else None
+    interval = plan.kiosk_interval_minutes if background_kiosk_checks(os.environ) else None
     app = make_app(
         ctx.db_path,
         plan,
