@@ -14,13 +14,13 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 import qrcode  # noqa: E402
+from bench_core import timed  # noqa: E402
 
 from tracker import label_pdf, labels, store  # noqa: E402
 from tracker.importer import import_file  # noqa: E402
@@ -38,15 +38,6 @@ def write_csv(path: Path, rows: int) -> None:
             name = f"Arbejdsstation {i} (skranke {i % 7}) æøå"
             row = [f"EKS-B-{i:05d}", KINDS[i % 5], name, f"SN{i:08d}", "raadhus", "in_service"]
             w.writerow([*row, "", ""])
-
-
-def timed(fn, runs: int) -> list[float]:
-    out = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - t)
-    return out
 
 
 def main() -> None:
