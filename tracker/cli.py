@@ -88,10 +88,13 @@ def cmd_export(ctx: Context, args: argparse.Namespace) -> int:
     if args.file == "-":
         n = export(ctx.db, ctx.plan, sys.stdout, args.format)
     else:
-        tmp = f"{args.file}.tmp"
-        with open(tmp, "w", encoding="utf-8", newline="") as f:
+        from tracker.files import replaced_atomically
+
+        with (
+            replaced_atomically(args.file) as tmp,
+            open(tmp, "w", encoding="utf-8", newline="") as f,
+        ):
             n = export(ctx.db, ctx.plan, f, args.format)
-        os.replace(tmp, args.file)
         out(f"exported {n} asset(s) to {args.file}")
     return EXIT_OK
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
-import tempfile
 from pathlib import Path
 
 import paramiko
+
+from tracker.files import write_text_atomically
 
 DEFAULT_SUFFIX = ".known_hosts"
 
@@ -66,14 +67,4 @@ def pin(path: str | os.PathLike[str], name: str, key: paramiko.PKey) -> None:
             kept.append(line)
     kept.append(f"{name} {key.get_name()} {key.get_base64()}")
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write("\n".join(kept) + "\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text_atomically(path, "\n".join(kept) + "\n")

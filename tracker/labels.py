@@ -14,7 +14,6 @@ Pillow and qrcode are imported here, never by `tracker.cli`.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -27,6 +26,7 @@ from qrcode.constants import ERROR_CORRECT_H, ERROR_CORRECT_M, ERROR_CORRECT_Q
 from qrcode.exceptions import DataOverflowError
 
 from tracker import codes, label_text, store
+from tracker.files import replaced_atomically
 from tracker.label_layouts import LAYOUTS, Layout
 
 if TYPE_CHECKING:
@@ -269,8 +269,7 @@ def write(
             f"{path}: a {suffix[1:].upper()} file holds one label, not {len(labels)}; "
             "use a .pdf file for several"
         )
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
+    with replaced_atomically(path) as tmp:
         if suffix == ".pdf":
             from tracker.label_pdf import write_pdf
 
@@ -281,9 +280,6 @@ def write(
         else:
             tmp.write_text(label_svg(labels[0], lay), encoding="utf-8")
             pages = 1
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
     return pages
 
 

@@ -8,8 +8,6 @@ Every piece of data goes through `report_html.t()`: inventory names are text, ne
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -18,6 +16,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from tracker import __version__, moves, readiness, store
+from tracker.files import write_text_atomically
 from tracker.plan import Plan
 from tracker.report_css import CSS
 from tracker.report_html import Column, local, mark, section, t, table, when
@@ -86,19 +85,7 @@ def render_report(db: Database, plan: Plan, now: datetime | None = None) -> str:
 
 def write_report(db: Database, plan: Plan, path: str | Path, now: datetime | None = None) -> None:
     """Render and write the report; a reader never sees a half-written file."""
-    text = render_report(db, plan, now)
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; the report is meant to be shared
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text_atomically(path, render_report(db, plan, now))
 
 
 @contextmanager
