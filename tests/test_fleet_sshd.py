@@ -400,6 +400,52 @@ def test_a_kiosk_that_freezes_after_login_is_unreachable_within_the_command_time
         assert failure.detail == "no complete answer within 1.5 s"
 
 
+def test_a_deploy_to_a_kiosk_that_freezes_after_login_fails_within_the_timeout(
+    tmp_path, kiosk_sshd
+):
+    """Opening SFTP waits for the server with no timeout of its own in paramiko."""
+    import psutil
+
+    from tracker.fleet_ssh import SSHFailure, connect, host_key, load_identity, replace_file
+
+    local = tmp_path / "agent.pyz"
+    local.write_bytes(b"agent")
+    with Sshd(tmp_path / "frozen-sftp", n_ports=1) as kiosk:
+        port = kiosk.ports[0]
+        ssh = fleet.settings(
+            tmp_path / "t.db", user=kiosk.user, identity=str(kiosk.user_key), timeout=5
+        )
+        key = host_key("127.0.0.1", port, 5)
+        client = connect("127.0.0.1", port, ssh, [key], load_identity(ssh.identity))
+        frozen = psutil.Process(kiosk.proc.pid).children(recursive=True)
+        assert frozen, "sshd has a process for the connection"
+        for proc in frozen:
+            proc.send_signal(signal.SIGSTOP)
+        outcome: list[object] = []
+
+        def deploy() -> None:
+            try:
+                replace_file(client, local, "kiosk-agent.pyz", 0o644, 1.5)
+                outcome.append("copied")
+            except SSHFailure as e:
+                outcome.append(e)
+
+        started = time.monotonic()
+        worker = threading.Thread(target=deploy, daemon=True)
+        worker.start()
+        worker.join(6)
+        elapsed = time.monotonic() - started
+        for proc in frozen:
+            with contextlib.suppress(psutil.Error):
+                proc.send_signal(signal.SIGCONT)
+        client.close()
+        assert not worker.is_alive(), "the deploy still waits on a frozen kiosk"
+        assert elapsed < 1.5 + 1
+        (failure,) = outcome
+        assert isinstance(failure, SSHFailure) and failure.verdict == "unreachable"
+        assert failure.detail == "no SFTP answer within 1.5 s"
+
+
 def test_exit_status_summarises_verdicts(run_tracker, tmp_path, kiosk_sshd, env):
     add_kiosks(run_tracker, tmp_path, hosts_for(kiosk_sshd, "agent", "warn", "crit", "unknown"))
     assert run_tracker("kiosks", "trust", "--all", "--yes", env=env).returncode == 0

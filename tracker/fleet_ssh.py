@@ -316,10 +316,21 @@ def replace_file(
 ) -> None:
     """Upload to a temporary name beside `remote`, then rename over it: the kiosk never runs a
     half-copied agent, and a failed upload leaves the old one in place."""
+    transport = client.get_transport()
+    assert transport is not None
+    # Opening the SFTP session waits for the server without a timeout of its own (as exec
+    # does, see `run_channel`): a kiosk frozen after login would hang the deploy.
+    watchdog = threading.Timer(max(0.0, timeout), transport.close)
+    watchdog.daemon = True
+    watchdog.start()
     try:
         sftp = client.open_sftp()
     except (paramiko.SSHException, EOFError, OSError) as e:
+        if not watchdog.is_alive():
+            raise SSHFailure("unreachable", f"no SFTP answer within {timeout:g} s") from e
         raise SSHFailure("unreachable", f"SFTP refused: {e or type(e).__name__}") from e
+    finally:
+        watchdog.cancel()
     sftp.get_channel().settimeout(timeout)
     tmp = f".{remote}.{secrets.token_hex(4)}.part"
     try:
