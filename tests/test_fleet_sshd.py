@@ -354,15 +354,13 @@ def test_a_kiosk_that_stalls_after_its_banner_is_unreachable_and_delays_no_one(
     assert 2 <= arrived["KIO-STALL"] < 2 + 1.5
 
 
-def test_a_kiosk_that_freezes_after_login_is_unreachable_within_the_command_timeout(
-    tmp_path, kiosk_sshd
-):
-    """paramiko's exec request has no timeout of its own: without a deadline over the whole
-    command, a kiosk that freezes after login (or drops off the network) holds a worker until
-    TCP gives up."""
+def _against_a_kiosk_frozen_after_login(tmp_path, action, *, open_channel: bool = False):
+    """Log in to a real sshd, freeze its processes for the connection (SIGSTOP), then run
+    `action(client, chan)` in a thread; returns (what it returned or raised, seconds taken,
+    whether it still waited after 6 s)."""
     import psutil
 
-    from tracker.fleet_ssh import SSHFailure, connect, host_key, load_identity, run_channel
+    from tracker.fleet_ssh import SSHFailure, connect, host_key, load_identity
 
     with Sshd(tmp_path / "frozen-sshd", n_ports=1) as kiosk:
         port = kiosk.ports[0]
@@ -371,67 +369,21 @@ def test_a_kiosk_that_freezes_after_login_is_unreachable_within_the_command_time
         )
         key = host_key("127.0.0.1", port, 5)
         client = connect("127.0.0.1", port, ssh, [key], load_identity(ssh.identity))
-        chan = client.get_transport().open_session(timeout=5)
-        frozen = psutil.Process(kiosk.proc.pid).children(recursive=True)
-        assert frozen, "sshd has a process for the session"
-        for proc in frozen:
-            proc.send_signal(signal.SIGSTOP)
-        outcome: list[object] = []
-
-        def check() -> None:
-            try:
-                outcome.append(run_channel(chan, CHECK_COMMAND, 1.5, 1024))
-            except SSHFailure as e:
-                outcome.append(e)
-
-        started = time.monotonic()
-        worker = threading.Thread(target=check, daemon=True)
-        worker.start()
-        worker.join(6)
-        elapsed = time.monotonic() - started
-        for proc in frozen:
-            with contextlib.suppress(psutil.Error):
-                proc.send_signal(signal.SIGCONT)
-        client.close()
-        assert not worker.is_alive(), "the check still waits on a frozen kiosk"
-        assert elapsed < 1.5 + 1
-        (failure,) = outcome
-        assert isinstance(failure, SSHFailure) and failure.verdict == "unreachable"
-        assert failure.detail == "no complete answer within 1.5 s"
-
-
-def test_a_deploy_to_a_kiosk_that_freezes_after_login_fails_within_the_timeout(
-    tmp_path, kiosk_sshd
-):
-    """Opening SFTP waits for the server with no timeout of its own in paramiko."""
-    import psutil
-
-    from tracker.fleet_ssh import SSHFailure, connect, host_key, load_identity, replace_file
-
-    local = tmp_path / "agent.pyz"
-    local.write_bytes(b"agent")
-    with Sshd(tmp_path / "frozen-sftp", n_ports=1) as kiosk:
-        port = kiosk.ports[0]
-        ssh = fleet.settings(
-            tmp_path / "t.db", user=kiosk.user, identity=str(kiosk.user_key), timeout=5
-        )
-        key = host_key("127.0.0.1", port, 5)
-        client = connect("127.0.0.1", port, ssh, [key], load_identity(ssh.identity))
+        chan = client.get_transport().open_session(timeout=5) if open_channel else None
         frozen = psutil.Process(kiosk.proc.pid).children(recursive=True)
         assert frozen, "sshd has a process for the connection"
         for proc in frozen:
             proc.send_signal(signal.SIGSTOP)
         outcome: list[object] = []
 
-        def deploy() -> None:
+        def run() -> None:
             try:
-                replace_file(client, local, "kiosk-agent.pyz", 0o644, 1.5)
-                outcome.append("copied")
+                outcome.append(action(client, chan))
             except SSHFailure as e:
                 outcome.append(e)
 
         started = time.monotonic()
-        worker = threading.Thread(target=deploy, daemon=True)
+        worker = threading.Thread(target=run, daemon=True)
         worker.start()
         worker.join(6)
         elapsed = time.monotonic() - started
@@ -439,11 +391,43 @@ def test_a_deploy_to_a_kiosk_that_freezes_after_login_fails_within_the_timeout(
             with contextlib.suppress(psutil.Error):
                 proc.send_signal(signal.SIGCONT)
         client.close()
-        assert not worker.is_alive(), "the deploy still waits on a frozen kiosk"
-        assert elapsed < 1.5 + 1
-        (failure,) = outcome
-        assert isinstance(failure, SSHFailure) and failure.verdict == "unreachable"
-        assert failure.detail == "no SFTP answer within 1.5 s"
+        return (outcome[0] if outcome else None), elapsed, worker.is_alive()
+
+
+def test_a_kiosk_that_freezes_after_login_is_unreachable_within_the_command_timeout(
+    tmp_path, kiosk_sshd
+):
+    """paramiko's exec request has no timeout of its own: without a deadline over the whole
+    command, a kiosk that freezes after login (or drops off the network) holds a worker until
+    TCP gives up."""
+    from tracker.fleet_ssh import SSHFailure, run_channel
+
+    failure, elapsed, waiting = _against_a_kiosk_frozen_after_login(
+        tmp_path,
+        lambda client, chan: run_channel(chan, CHECK_COMMAND, 1.5, 1024),
+        open_channel=True,
+    )
+    assert not waiting, "the check still waits on a frozen kiosk"
+    assert elapsed < 1.5 + 1
+    assert isinstance(failure, SSHFailure) and failure.verdict == "unreachable"
+    assert failure.detail == "no complete answer within 1.5 s"
+
+
+def test_a_deploy_to_a_kiosk_that_freezes_after_login_fails_within_the_timeout(
+    tmp_path, kiosk_sshd
+):
+    """Opening SFTP waits for the server with no timeout of its own in paramiko."""
+    from tracker.fleet_ssh import SSHFailure, replace_file
+
+    local = tmp_path / "agent.pyz"
+    local.write_bytes(b"agent")
+    failure, elapsed, waiting = _against_a_kiosk_frozen_after_login(
+        tmp_path, lambda client, chan: replace_file(client, local, "kiosk-agent.pyz", 0o644, 1.5)
+    )
+    assert not waiting, "the deploy still waits on a frozen kiosk"
+    assert elapsed < 1.5 + 1
+    assert isinstance(failure, SSHFailure) and failure.verdict == "unreachable"
+    assert failure.detail == "no SFTP answer within 1.5 s"
 
 
 def test_exit_status_summarises_verdicts(run_tracker, tmp_path, kiosk_sshd, env):
