@@ -283,12 +283,8 @@ def cmd_app(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def _run_app(ctx: Context, scan_site: str | None = None, scan_step: str | None = None) -> int:
-    try:
-        from tracker.ui.app import run_app
-    except ImportError:
-        # The terminal app is not built yet: the readiness table is the main job meanwhile.
-        out(format_status(__import__("tracker.readiness").readiness.compute(ctx.db, ctx.plan)))
-        return EXIT_OK
+    from tracker.ui.app import run_app  # Textual loads only for the app
+
     return run_app(ctx, scan_site=scan_site, scan_step=scan_step)
 
 

@@ -215,10 +215,8 @@ class TrackerApp(DatabaseWorker, App[int]):
         stamp = self.clock().astimezone().strftime("%Y%m%d-%H%M%S")
 
         def run(db: Database) -> Done:
-            try:
-                from tracker.report import write_report
-            except ImportError:
-                return Done("the readiness report is not part of this version yet", error=True)
+            from tracker.report import write_report
+
             try:
                 path = new_report_path(self.report_dir, stamp)
             except OSError as e:

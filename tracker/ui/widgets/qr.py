@@ -16,19 +16,10 @@ _DARK, _LIGHT = "black", "white"
 
 def qr_matrix(payload: str) -> list[list[bool]]:
     """The QR modules of `payload`, quiet zone included (True = dark)."""
-    try:
-        # The label module owns how labels encode; use it when it is there.
-        from tracker.labels import qr_matrix as labels_matrix
-    except ImportError:
-        labels_matrix = None
-    if labels_matrix is not None:
-        return labels_matrix(payload)
-    import qrcode
+    # The label module owns how codes encode; imported here so the app starts without it.
+    from tracker.labels import qr_matrix as labels_matrix
 
-    qr = qrcode.QRCode(border=2, error_correction=qrcode.constants.ERROR_CORRECT_M)
-    qr.add_data(payload)
-    qr.make(fit=True)
-    return [list(row) for row in qr.get_matrix()]
+    return labels_matrix(payload)
 
 
 class QRCode:
