@@ -62,11 +62,11 @@ def err(text: str) -> None:
 
 
 def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
-    from tracker.importer import ImportError_, import_file
+    from tracker.importer import UnreadableFile, import_file
 
     try:
         result = import_file(ctx.db, ctx.plan, args.file, fmt=args.format, dry_run=args.dry_run)
-    except ImportError_ as e:
+    except UnreadableFile as e:
         err(str(e))
         return EXIT_FAIL
     for line in result.errors:

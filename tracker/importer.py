@@ -29,7 +29,7 @@ _HOSTNAME = re.compile(
 )
 
 
-class ImportError_(ValueError):
+class UnreadableFile(ValueError):
     """The file could not be read at all (not a row problem)."""
 
 
@@ -161,9 +161,9 @@ def import_file(
     try:
         raw = Path(path).read_bytes()
     except OSError as e:
-        raise ImportError_(f"{path}: cannot read: {e.strerror or e}") from e
+        raise UnreadableFile(f"{path}: cannot read: {e.strerror or e}") from e
     if fmt not in ("auto", "tracker", "snipeit"):
-        raise ImportError_(f"unknown format {fmt!r} (auto, tracker or snipeit)")
+        raise UnreadableFile(f"unknown format {fmt!r} (auto, tracker or snipeit)")
     fmt, rows, errors = read_rows(path, decode(raw), fmt)
     result.errors = errors
     kind_names = {k.name.casefold(): k.id for k in plan.kinds.values()}
