@@ -120,3 +120,11 @@ def m003_create_kiosk_checks(db: Database) -> None:
         );
         """
     )
+
+
+@migrations()
+def m004_asset_details(db: Database) -> None:
+    """Manufacturer, model and purchase date: what an inventory system such as Snipe-IT holds
+    about an asset besides its tag and serial, kept so an import and export loses none of it."""
+    for column in ("manufacturer", "model", "purchase_date"):
+        db.execute(f"ALTER TABLE assets ADD COLUMN {column} TEXT NOT NULL DEFAULT ''")
