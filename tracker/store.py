@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from tracker import station
 from tracker.migrations import migrations
 
 BUSY_TIMEOUT_MS = 60_000
@@ -62,13 +63,20 @@ def connect(path: str | Path) -> sqlite3.Connection:
     return conn
 
 
-def open_db(path: str | Path) -> Database:
-    """Open (creating if needed) and migrate the tracker database at `path`."""
+def open_db(path: str | Path, *, bind: bool = True) -> Database:
+    """Open (creating if needed) and migrate the tracker database at `path`.
+
+    `bind=False` leaves the station identity alone: for another station's file opened only to
+    merge into it (`tracker sync --both`).
+    """
     try:
         db = Database(connect(path), execute_plugins=False)
         if migrations.pending(db):
             with write(db):
                 migrations.apply(db)
+        if bind and str(path) != ":memory:" and station.needs_binding(db, str(path)):
+            with write(db):
+                station.bind(db, str(path), station.default_name())
     except sqlite3.DatabaseError as e:
         raise StoreError(f"{path}: cannot open the tracker database: {e}") from e
     return db
