@@ -114,7 +114,7 @@ def bench_import(tmp: Path, plan_path: Path, csv_path: Path, runs: int) -> tuple
 
 
 def build_big_db(path: Path, plan, csv_path: Path, events: int) -> None:
-    from tracker.importer import import_file
+    from tracker.inventory.importer import import_file
 
     db = store.open_db(path)
     result = import_file(db, plan, csv_path)

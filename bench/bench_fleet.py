@@ -25,9 +25,9 @@ sys.path.insert(0, str(REPO / "tests"))
 import paramiko  # noqa: E402
 from sshd import BlackHole, Sshd, keygen  # noqa: E402
 
-from tracker import fleet, fleet_admin, known_hosts  # noqa: E402
-from tracker.fleet import CHECK_COMMAND, Kiosk  # noqa: E402
-from tracker.fleet_ssh import open_socket  # noqa: E402
+from tracker.fleet import admin, checks, known_hosts  # noqa: E402
+from tracker.fleet.checks import CHECK_COMMAND, Kiosk  # noqa: E402
+from tracker.fleet.ssh import open_socket  # noqa: E402
 
 REPORT = (
     '{"agent_version": "bench", "host": "k", "started_at": "2026-01-01T00:00:00Z",'
@@ -47,7 +47,7 @@ def median_s(fn, runs: int) -> tuple[float, list]:
 
 
 def paramiko_fanout(kiosks: list[Kiosk], ssh, parallel: int) -> list:
-    return fleet.run_checks(kiosks, ssh, parallel=parallel)
+    return checks.run_checks(kiosks, ssh, parallel=parallel)
 
 
 def openssh_fanout(kiosks: list[Kiosk], ssh, parallel: int, kex: str | None) -> list[int]:
@@ -89,7 +89,7 @@ def openssh_fanout(kiosks: list[Kiosk], ssh, parallel: int, kex: str | None) -> 
 def phases(host: str, port: int, ssh, pkey, mode: str, n: int) -> dict[str, float]:
     """Median ms of TCP connect + key exchange, login, and exec + read, over `n` connections.
 
-    `mode`: `plain` socket, `nodelay` (TCP_NODELAY), or `tracker` (fleet_ssh.open_socket:
+    `mode`: `plain` socket, `nodelay` (TCP_NODELAY), or `tracker` (fleet.ssh.open_socket:
     TCP_NODELAY and quick ACKs)."""
     keys = known_hosts.load(ssh.known_hosts)
     out: dict[str, list[float]] = {"kex": [], "auth": [], "exec": []}
@@ -152,7 +152,7 @@ def main() -> int:
             remaining -= n
         holes = [BlackHole() for _ in range(args.silent)]
         try:
-            ssh = fleet.settings(
+            ssh = checks.settings(
                 root / "bench.db",
                 user=servers[0].user,
                 identity=str(user_key),
@@ -162,8 +162,8 @@ def main() -> int:
                 Kiosk(f"K{i:03}", "", f"127.0.0.1:{p}", "127.0.0.1", p, "in_service")
                 for i, p in enumerate(p for s in servers for p in s.ports)
             ]
-            for seen in fleet_admin.scan_keys(kiosks, ssh, args.parallel):
-                fleet_admin.pin(ssh, seen)
+            for seen in admin.scan_keys(kiosks, ssh, args.parallel):
+                admin.pin(ssh, seen)
             silent = [
                 Kiosk(f"S{i:03}", "", f"127.0.0.1:{h.port}", "127.0.0.1", h.port, "in_service")
                 for i, h in enumerate(holes)

@@ -22,9 +22,11 @@ sys.path.insert(0, str(REPO))
 import qrcode  # noqa: E402
 from bench_core import timed  # noqa: E402
 
-from tracker import label_pdf, labels, store  # noqa: E402
-from tracker.importer import import_file  # noqa: E402
-from tracker.label_layouts import LAYOUTS  # noqa: E402
+from tracker import store  # noqa: E402
+from tracker.inventory.importer import import_file  # noqa: E402
+from tracker.labels import make, pdf  # noqa: E402
+from tracker.labels import pages as label_pages  # noqa: E402
+from tracker.labels.layouts import LAYOUTS  # noqa: E402
 from tracker.plan import load_plan  # noqa: E402
 
 KINDS = ["pass_ws", "nemid_ws", "printer", "laptop", "headset"]
@@ -55,7 +57,7 @@ def main() -> None:
         db = store.open_db(db_path)
         result = import_file(db, plan, csv_path)
         assert result.ok, result.errors[:3]
-        chosen = labels.select(db, plan, all_assets=True)
+        chosen = make.select(db, plan, all_assets=True)
         assert len(chosen) == n
         payloads = [x.payload for x in chosen]
 
@@ -65,7 +67,7 @@ def main() -> None:
 
         def codes_only() -> None:
             for p in payloads:
-                labels.qr_matrix(p)
+                label_pages.qr_matrix(p)
 
         rows: list[tuple[str, list[float], str]] = []
         base = timed(baseline, args.runs)
@@ -76,12 +78,12 @@ def main() -> None:
             for workers in (1, None):
 
                 def run(lay=lay, out=out, workers=workers) -> None:
-                    labels.write(chosen, out, lay, workers=workers)
+                    make.write(chosen, out, lay, workers=workers)
 
                 times = timed(run, args.runs)
                 pages = -(-n // lay.per_page)
                 size = out.stat().st_size / 1e6
-                how = "1 process" if workers == 1 else f"{label_pdf._cpus()} CPUs"
+                how = "1 process" if workers == 1 else f"{pdf._cpus()} CPUs"
                 note = f"{pages} pages, {size:.1f} MB"
                 rows.append((f"{n} labels -> PDF, {name}, {how}", times, note))
 

@@ -23,7 +23,7 @@ from bench_core import build_big_db, write_csv  # noqa: E402
 
 from tracker import moves, readiness, store  # noqa: E402
 from tracker.plan import load_plan  # noqa: E402
-from tracker.report import render_report  # noqa: E402
+from tracker.report.build import render_report  # noqa: E402
 
 
 def median_ms(fn, runs: int) -> float:

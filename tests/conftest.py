@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tracker import store
-from tracker.importer import import_file
+from tracker.inventory.importer import import_file
 from tracker.plan import Plan, load_plan
 
 REPO = Path(__file__).resolve().parent.parent

@@ -10,7 +10,7 @@ import textwrap
 from pathlib import Path
 
 from tracker import store
-from tracker.importer import import_file
+from tracker.inventory.importer import import_file
 
 WORKER = textwrap.dedent(
     """

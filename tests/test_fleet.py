@@ -9,11 +9,11 @@ import sys
 import paramiko
 import pytest
 
-from tracker import fleet, known_hosts
-from tracker.cli_kiosks import format_results, parse_every
-from tracker.fleet import KioskResult, exit_code, split_hostname
-from tracker.fleet_report import DETAIL_LIMIT, clean, interpret
-from tracker.fleet_ssh import CommandOutput
+from tracker.cli.kiosks import format_results, parse_every
+from tracker.fleet import checks, known_hosts
+from tracker.fleet.checks import KioskResult, exit_code, split_hostname
+from tracker.fleet.ssh import CommandOutput
+from tracker.fleet.verdicts import DETAIL_LIMIT, clean, interpret
 
 
 @pytest.mark.parametrize(
@@ -144,13 +144,13 @@ def test_known_hosts_default_is_next_to_the_database(tmp_path, monkeypatch):
 def test_settings_come_from_arguments_then_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("TRACKER_SSH_USER", "envuser")
     monkeypatch.setenv("TRACKER_SSH_IDENTITY", "/keys/env")
-    s = fleet.settings(tmp_path / "t.db")
+    s = checks.settings(tmp_path / "t.db")
     assert (s.user, s.identity) == ("envuser", "/keys/env")
-    s = fleet.settings(tmp_path / "t.db", user="arg", identity="/keys/arg", timeout=3)
+    s = checks.settings(tmp_path / "t.db", user="arg", identity="/keys/arg", timeout=3)
     assert (s.user, s.identity, s.timeout) == ("arg", "/keys/arg", 3)
     monkeypatch.delenv("TRACKER_SSH_USER")
     monkeypatch.delenv("TRACKER_SSH_IDENTITY")
-    s = fleet.settings(tmp_path / "t.db")
+    s = checks.settings(tmp_path / "t.db")
     assert (s.user, s.identity) == ("kioskcheck", None)
 
 
@@ -171,8 +171,8 @@ def test_slow_name_lookups_overlap_and_failed_ones_are_unreachable():
 
     from sshd import closed_port
 
-    from tracker.fleet_reach import reach
-    from tracker.fleet_ssh import SSHFailure
+    from tracker.fleet.reach import reach
+    from tracker.fleet.ssh import SSHFailure
 
     port = closed_port()
 

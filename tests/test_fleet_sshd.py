@@ -22,8 +22,9 @@ from sshd import AGENT_CONFIG, BlackHole, Sshd, closed_port
 
 from kiosk_agent import __version__ as agent_version
 from kiosk_agent.build import build_zipapp
-from tracker import fleet, fleet_admin, fleet_report, scan, store
-from tracker.fleet import CHECK_COMMAND
+from tracker import scan, store
+from tracker.fleet import admin, checks, verdicts
+from tracker.fleet.checks import CHECK_COMMAND
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -291,9 +292,7 @@ def test_an_ok_report_stores_the_agent_version_cleaned_and_bounded(
     with sqlite3.connect(db_path) as db:
         (detail,) = db.execute("SELECT detail FROM kiosk_latest").fetchone()
     assert detail.startswith("1 checks ok (agent 9[blink]vvv")
-    assert (
-        "\x1b" not in detail and "\x07" not in detail and len(detail) <= fleet_report.DETAIL_LIMIT
-    )
+    assert "\x1b" not in detail and "\x07" not in detail and len(detail) <= verdicts.DETAIL_LIMIT
 
 
 class BannerThenSilence:
@@ -327,16 +326,16 @@ def test_a_kiosk_that_stalls_after_its_banner_is_unreachable_and_delays_no_one(
     try:
         hosts = {"KIO-STALL": f"127.0.0.1:{stall.port}", **hosts_for(kiosk_sshd, "switch")}
         add_kiosks(run_tracker, tmp_path, hosts)
-        ssh = fleet.settings(
+        ssh = checks.settings(
             db_path, user=kiosk_sshd.user, identity=str(kiosk_sshd.user_key), timeout=2
         )
         db = store.open_db(db_path)
-        seen = fleet_admin.scan_keys(fleet.kiosks(db, plan, ["KIO-SWITCH"]), ssh, 1)
+        seen = admin.scan_keys(checks.kiosks(db, plan, ["KIO-SWITCH"]), ssh, 1)
         db.close()
-        fleet_admin.pin(ssh, seen[0])
+        admin.pin(ssh, seen[0])
         started = time.monotonic()
         arrived: dict[str, float] = {}
-        results = fleet.check_kiosks(
+        results = checks.check_kiosks(
             db_path,
             plan,
             None,
@@ -360,11 +359,11 @@ def _against_a_kiosk_frozen_after_login(tmp_path, action, *, open_channel: bool 
     whether it still waited after 6 s)."""
     import psutil
 
-    from tracker.fleet_ssh import SSHFailure, connect, host_key, load_identity
+    from tracker.fleet.ssh import SSHFailure, connect, host_key, load_identity
 
     with Sshd(tmp_path / "frozen-sshd", n_ports=1) as kiosk:
         port = kiosk.ports[0]
-        ssh = fleet.settings(
+        ssh = checks.settings(
             tmp_path / "t.db", user=kiosk.user, identity=str(kiosk.user_key), timeout=5
         )
         key = host_key("127.0.0.1", port, 5)
@@ -400,7 +399,7 @@ def test_a_kiosk_that_freezes_after_login_is_unreachable_within_the_command_time
     """paramiko's exec request has no timeout of its own: without a deadline over the whole
     command, a kiosk that freezes after login (or drops off the network) holds a worker until
     TCP gives up."""
-    from tracker.fleet_ssh import SSHFailure, run_channel
+    from tracker.fleet.ssh import SSHFailure, run_channel
 
     failure, elapsed, waiting = _against_a_kiosk_frozen_after_login(
         tmp_path,
@@ -417,7 +416,7 @@ def test_a_deploy_to_a_kiosk_that_freezes_after_login_fails_within_the_timeout(
     tmp_path, kiosk_sshd
 ):
     """Opening SFTP waits for the server with no timeout of its own in paramiko."""
-    from tracker.fleet_ssh import SSHFailure, replace_file
+    from tracker.fleet.ssh import SSHFailure, replace_file
 
     local = tmp_path / "agent.pyz"
     local.write_bytes(b"agent")
@@ -538,15 +537,15 @@ def test_check_kiosks_in_a_thread_while_scans_are_recorded(
 ):
     many = {f"KIO-{i:02}": f"127.0.0.1:{kiosk_sshd.port_of['switch']}" for i in range(12)}
     add_kiosks(run_tracker, tmp_path, many)
-    ssh = fleet.settings(db_path, user=kiosk_sshd.user, identity=str(kiosk_sshd.user_key))
+    ssh = checks.settings(db_path, user=kiosk_sshd.user, identity=str(kiosk_sshd.user_key))
     db = store.open_db(db_path)
-    for seen in fleet_admin.scan_keys(fleet.kiosks(db, plan), ssh, 4):
-        fleet_admin.pin(ssh, seen)
+    for seen in admin.scan_keys(checks.kiosks(db, plan), ssh, 4):
+        admin.pin(ssh, seen)
 
     rounds: list[list] = []
     worker = threading.Thread(
         target=lambda: rounds.extend(
-            fleet.check_kiosks(db_path, plan, list(many), ssh, parallel=8) for _ in range(3)
+            checks.check_kiosks(db_path, plan, list(many), ssh, parallel=8) for _ in range(3)
         )
     )
     worker.start()

@@ -7,8 +7,8 @@ import io
 from pathlib import Path
 
 from tracker import store
-from tracker.exporter import export
-from tracker.importer import import_file
+from tracker.inventory.exporter import export
+from tracker.inventory.importer import import_file
 
 HEADER = "tag,kind,name,serial,site,step,hostname,notes\n"
 
@@ -172,7 +172,7 @@ def test_export_round_trips_in_both_formats(seeded_db, plan, tmp_path, db_path):
 
 def test_large_import_is_all_or_nothing_too(fresh_db, plan, tmp_path):
     """From BULK rows on, the readiness index is rebuilt in the same transaction."""
-    from tracker.importer import BULK
+    from tracker.inventory.importer import BULK
 
     good = [f"B-{i:06d},laptop,Laptop {i},S{i},bib_nord,,," for i in range(BULK + 100)]
     bad = _csv(tmp_path, HEADER + "\n".join([*good, "B-X,laptop,Late error,S,atlantis,,,"]))

@@ -19,8 +19,11 @@ import zxingcpp
 from PIL import Image, ImageChops, ImageDraw, PdfParser
 from qrcode.constants import ERROR_CORRECT_H, ERROR_CORRECT_M, ERROR_CORRECT_Q
 
-from tracker import codes, label_pdf, label_text, labels, scan, store
-from tracker.label_layouts import LAYOUTS, Layout
+from tracker import codes, scan, store
+from tracker.labels import make, pdf
+from tracker.labels import pages as label_pages
+from tracker.labels import text as label_text
+from tracker.labels.layouts import LAYOUTS, Layout
 from tracker.plan import PlanError, default_plan_path, load_plan
 
 MM_PER_PT = 25.4 / 72
@@ -47,8 +50,8 @@ def resolve(db, plan, text: str) -> tuple[str, str]:
 
 
 @pytest.fixture
-def every_label(seeded_db, plan) -> list[labels.Label]:
-    chosen = labels.select(seeded_db, plan, all_assets=True, sites=True)
+def every_label(seeded_db, plan) -> list[label_pages.Label]:
+    chosen = make.select(seeded_db, plan, all_assets=True, sites=True)
     assert len(chosen) == store.count_assets(seeded_db) + len(plan.sites)
     return chosen
 
@@ -58,14 +61,14 @@ def every_label(seeded_db, plan) -> list[labels.Label]:
 
 def test_codes_are_smallest_alphanumeric_with_quiet_zone(every_label):
     for label in every_label:
-        qr = labels.qr_code(label.payload)
+        qr = label_pages.qr_code(label.payload)
         assert [d.mode for d in qr.data_list] == [qrcode.util.MODE_ALPHA_NUM], label.payload
         at_m = qrcode.QRCode(error_correction=ERROR_CORRECT_M)
         at_m.add_data(label.payload)
         assert qr.version == at_m.best_fit() == 1, label.payload  # all sample payloads fit v1
         # The correction level is M or better (Q, H are boosts that keep the version).
         assert qr.error_correction in (ERROR_CORRECT_M, ERROR_CORRECT_Q, ERROR_CORRECT_H)
-        matrix = labels.qr_matrix(label.payload)
+        matrix = label_pages.qr_matrix(label.payload)
         n = 17 + 4 * qr.version + 2 * 4
         assert len(matrix) == n and all(len(row) == n for row in matrix)
         ring = matrix[:4] + matrix[-4:] + [row[:4] + row[-4:] for row in matrix]
@@ -74,19 +77,19 @@ def test_codes_are_smallest_alphanumeric_with_quiet_zone(every_label):
 
 
 def test_correction_boost_never_costs_a_version():
-    short, longer = labels.qr_code("EKSPAS001"), labels.qr_code("LOC.HOVEDBIBLIOTEK")
+    short, longer = label_pages.qr_code("EKSPAS001"), label_pages.qr_code("LOC.HOVEDBIBLIOTEK")
     assert (short.version, short.error_correction) == (1, ERROR_CORRECT_H)  # 9 chars fit v1 at H
     assert (longer.version, longer.error_correction) == (1, ERROR_CORRECT_M)  # 18 need M for v1
-    long_tag = labels.qr_code("A" * 60)
+    long_tag = label_pages.qr_code("A" * 60)
     at_m = qrcode.QRCode(error_correction=ERROR_CORRECT_M)
     at_m.add_data("A" * 60)
     assert long_tag.version == at_m.best_fit()
 
 
 def test_qr_matrix_border_for_the_terminal():
-    full = labels.qr_matrix("EKSPAS001")
-    assert labels.qr_matrix("EKSPAS001", border=2) == [row[2:-2] for row in full[2:-2]]
-    wide = labels.qr_matrix("EKSPAS001", border=6)
+    full = label_pages.qr_matrix("EKSPAS001")
+    assert label_pages.qr_matrix("EKSPAS001", border=2) == [row[2:-2] for row in full[2:-2]]
+    wide = label_pages.qr_matrix("EKSPAS001", border=6)
     assert len(wide) == len(full) + 4 and [row[2:-2] for row in wide[2:-2]] == full
 
 
@@ -97,7 +100,7 @@ def test_qr_matrix_border_for_the_terminal():
 def test_every_label_on_every_page_decodes_to_its_asset(layout, every_label, seeded_db, plan):
     """In-process pages (exactly what goes into the PDF), checked pixel for pixel as well."""
     lay = LAYOUTS[layout]
-    pages = list(labels.page_images(every_label, lay))
+    pages = list(label_pages.page_images(every_label, lay))
     assert len(pages) == -(-len(every_label) // lay.per_page)
     for number, page in enumerate(pages):
         on_page = every_label[number * lay.per_page : (number + 1) * lay.per_page]
@@ -121,7 +124,7 @@ def test_written_pdf_renders_and_every_code_resolves(
     assert shutil.which("pdftoppm"), "needs pdftoppm: apt install poppler-utils"
     pdf = tmp_path / "labels.pdf"
     lay = LAYOUTS[layout]
-    pages = labels.write(every_label, pdf, lay)
+    pages = make.write(every_label, pdf, lay)
     dpi = 200
     subprocess.run(
         ["pdftoppm", "-r", str(dpi), "-gray", "-png", str(pdf), str(tmp_path / "p")], check=True
@@ -164,8 +167,8 @@ def _codes_by_cell(
         cy = sum(c.y for c in corners) / 4 * 25.4 / dpi
         cell = _cell_at(lay, cx, cy)
         ox, oy = lay.origins()[cell]
-        n = len(labels.qr_matrix(code.text))
-        qx, qy, module = labels.qr_placement(lay, n)
+        n = len(label_pages.qr_matrix(code.text))
+        qx, qy, module = label_pages.qr_placement(lay, n)
         want_x = ox + (qx + n * module / 2) * 25.4 / lay.dpi
         want_y = oy + (qy + n * module / 2) * 25.4 / lay.dpi
         assert abs(cx - want_x) < 0.5 and abs(cy - want_y) < 0.5, (code.text, cx, cy)
@@ -183,11 +186,11 @@ def _cell_at(lay: Layout, x: float, y: float) -> int:
     return row * lay.cols + col
 
 
-def _assert_code_pixels_exact(page: Image.Image, label: labels.Label, lay: Layout, cell: int):
+def _assert_code_pixels_exact(page: Image.Image, label: label_pages.Label, lay: Layout, cell: int):
     """The code, quiet zone included, is exactly the matrix: no text or edge runs into it."""
-    matrix = labels.qr_matrix(label.payload)
+    matrix = label_pages.qr_matrix(label.payload)
     n = len(matrix)
-    qx, qy, module = labels.qr_placement(lay, n)
+    qx, qy, module = label_pages.qr_placement(lay, n)
     ox, oy = (round(v * lay.dpi / 25.4) for v in lay.origins()[cell])
     crop = page.crop((ox + qx, oy + qy, ox + qx + n * module, oy + qy + n * module))
     small = crop.resize((n, n), Image.Resampling.NEAREST)
@@ -240,7 +243,7 @@ def test_layout_matches_label_stock(layout, tmp_path, every_label):
     assert lay.top == pytest.approx(lay.page_h - bottom)
     # The PDF's pages are the stock's size in points, and the image fills each page.
     pdf = tmp_path / "l.pdf"
-    count = labels.write(every_label, pdf, layout)
+    count = make.write(every_label, pdf, layout)
     reader = PdfParser.PdfParser(str(pdf))
     assert len(reader.pages) == count
     for ref in reader.pages:
@@ -254,33 +257,33 @@ def test_layout_matches_label_stock(layout, tmp_path, every_label):
 def test_a_worker_that_dies_is_replaced_by_drawing_here(every_label, tmp_path, monkeypatch):
     """A worker killed mid-run (the out-of-memory killer) used to fail the whole command."""
     assert multiprocessing.get_start_method() == "fork"  # the patch below reaches the workers
-    parent, real = os.getpid(), label_pdf.page_images
+    parent, real = os.getpid(), pdf.page_images
 
     def dies_in_a_worker(*args):
         if os.getpid() != parent:
             os._exit(9)
         return real(*args)
 
-    monkeypatch.setattr(label_pdf, "page_images", dies_in_a_worker)
+    monkeypatch.setattr(pdf, "page_images", dies_in_a_worker)
     many = every_label * 4
     broken, one = tmp_path / "broken.pdf", tmp_path / "one.pdf"
-    assert labels.write(many, broken, "a4-3x7", workers=2) == 7
-    assert labels.write(many, one, "a4-3x7", workers=1) == 7
+    assert make.write(many, broken, "a4-3x7", workers=2) == 7
+    assert make.write(many, one, "a4-3x7", workers=1) == 7
     assert broken.read_bytes() == one.read_bytes()
 
 
 def test_a_payload_too_long_for_any_qr_code_is_a_label_error(tmp_path):
-    label = labels.Label("asset", "A", "A" * 4000, "A", (), "EKS")
-    with pytest.raises(labels.LabelError, match="4000 characters do not fit"):
-        labels.write([label], tmp_path / "long.pdf", workers=1)
+    label = label_pages.Label("asset", "A", "A" * 4000, "A", (), "EKS")
+    with pytest.raises(label_pages.LabelError, match="4000 characters do not fit"):
+        make.write([label], tmp_path / "long.pdf", workers=1)
     assert list(tmp_path.iterdir()) == []
 
 
 def test_pages_drawn_by_several_processes_match_one_process(every_label, tmp_path):
     many = every_label * 4  # several tasks' worth of pages
     one, two = tmp_path / "one.pdf", tmp_path / "two.pdf"
-    assert labels.write(many, one, "a4-3x7", workers=1) == 7
-    assert labels.write(many, two, "a4-3x7", workers=2) == 7
+    assert make.write(many, one, "a4-3x7", workers=1) == 7
+    assert make.write(many, two, "a4-3x7", workers=2) == 7
     assert one.read_bytes() == two.read_bytes()
 
 
@@ -340,8 +343,8 @@ def test_control_characters_in_a_name_show_as_escapes(run_tracker, fresh_db, tmp
 
 
 def test_svg_escapes_names(plan):
-    label = labels.Label("asset", "X-1", "X1", "X-1", ("a <b> & 'c'", "[red]kind"), "EKS")
-    svg = labels.label_svg(label, LAYOUTS["a4-3x7"])
+    label = label_pages.Label("asset", "X-1", "X1", "X-1", ("a <b> & 'c'", "[red]kind"), "EKS")
+    svg = make.label_svg(label, LAYOUTS["a4-3x7"])
     texts = [t.text for t in ET.fromstring(svg).iter("{http://www.w3.org/2000/svg}text")]
     assert "a <b> & 'c'" in texts and "[red]kind" in texts
 
@@ -465,6 +468,6 @@ def test_cli_start_does_not_load_pillow_or_qrcode():
 
 
 def test_labels_module_does_not_load_textual():
-    code = "import sys, tracker.labels; print('textual' in sys.modules)"
+    code = "import sys, tracker.labels.make; print('textual' in sys.modules)"
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert r.stdout.strip() == "False", r.stderr

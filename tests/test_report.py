@@ -14,7 +14,8 @@ from html.parser import HTMLParser
 
 import pytest
 
-from tracker import moves, report, scan, store
+from tracker import moves, scan, store
+from tracker.report import build as report
 
 SCENARIO = "borgerservice_to_library"
 VOID = {"meta", "br", "col", "img", "link", "input", "hr"}
@@ -348,7 +349,7 @@ def test_write_report_replaces_the_file_whole(moved_db, plan, tmp_path):
 
 
 def test_report_module_does_not_import_textual():
-    code = "import sys, tracker.report, tracker.cli_report; print('\\n'.join(sys.modules))"
+    code = "import sys, tracker.report.build, tracker.cli.report; print('\\n'.join(sys.modules))"
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
     assert not {m for m in r.stdout.split() if m.split(".")[0] in ("textual", "rich")}

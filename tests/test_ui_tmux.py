@@ -13,7 +13,7 @@ import pytest
 from conftest import SAMPLE_CSV, tracker_exe
 
 from tracker import store
-from tracker.importer import import_file
+from tracker.inventory.importer import import_file
 
 pytestmark = [
     pytest.mark.timeout(120),

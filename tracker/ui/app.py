@@ -29,8 +29,7 @@ from tracker.textsafe import one_line
 from tracker.ui import jobs
 from tracker.ui.db_worker import POLL_SECONDS, DatabaseWorker
 from tracker.ui.messages import Done, OverviewReady, ScanDone, StationChanged
-
-MIN_SIZE = (80, 24)
+from tracker.ui.terminal import MIN_SIZE
 
 
 class TrackerApp(DatabaseWorker, App[int]):
@@ -215,7 +214,7 @@ class TrackerApp(DatabaseWorker, App[int]):
         stamp = self.clock().astimezone().strftime("%Y%m%d-%H%M%S")
 
         def run(db: Database) -> Done:
-            from tracker.report import write_report
+            from tracker.report.build import write_report
 
             try:
                 path = new_report_path(self.report_dir, stamp)
@@ -241,15 +240,15 @@ class TrackerApp(DatabaseWorker, App[int]):
     def _check_kiosks(self) -> None:
         # Network-bound and slow: its own group and its own connection (check_kiosks opens
         # one), so scans never wait behind it; results reach the dashboard by data_version.
-        from tracker import fleet
+        from tracker.fleet import checks
 
         try:
-            results = fleet.check_kiosks(self.db_path, self.plan)
-        except fleet.FleetError as e:  # no SSH key, bad settings: say so, it is no DB error
+            results = checks.check_kiosks(self.db_path, self.plan)
+        except checks.FleetError as e:  # no SSH key, bad settings: say so, it is no DB error
             self.post_message(Done(f"kiosk checks not run: {e}", error=True))
             return
-        counts = fleet.Counts.of(results)
-        failing = any(r.verdict in fleet.FAILING for r in results)
+        counts = checks.Counts.of(results)
+        failing = any(r.verdict in checks.FAILING for r in results)
         self.post_message(Done(f"kiosk checks: {counts}", error=failing))
 
     def on_done(self, message: Done) -> None:

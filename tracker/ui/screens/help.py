@@ -11,6 +11,7 @@ from textual.events import Key, Resize
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from tracker.ui.terminal import MIN_SIZE
 from tracker.ui.widgets.scan_input import SUBMIT_KEYS
 
 KEYS = (
@@ -86,8 +87,6 @@ class TooSmallScreen(ModalScreen[None]):
             self.app.alert()
 
     def _show(self, size: tuple[int, int]) -> None:
-        from tracker.ui.app import MIN_SIZE
-
         width, height = size
         self.query_one("#too-small", Static).update(
             Text(

@@ -17,7 +17,7 @@ _DARK, _LIGHT = "black", "white"
 def qr_matrix(payload: str) -> list[list[bool]]:
     """The QR modules of `payload`, quiet zone included (True = dark)."""
     # The label module owns how codes encode; imported here so the app starts without it.
-    from tracker.labels import qr_matrix as labels_matrix
+    from tracker.labels.pages import qr_matrix as labels_matrix
 
     return labels_matrix(payload)
 

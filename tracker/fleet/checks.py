@@ -1,4 +1,4 @@
-"""Kiosk checks over SSH: which kiosks, running the agent on each (judged by `fleet_report`).
+"""Kiosk checks over SSH: which kiosks, running the agent on each (judged by `verdicts`).
 
 Kiosks are the inventory's assets of a kiosk kind (`plan.kiosk_kinds()`) with a hostname. The
 same function serves `tracker kiosks check`, `watch` and the terminal app's background worker:
@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 from sqlite_utils import Database
 
 from tracker import store
-from tracker.fleet_report import AGENT_VERDICTS, clean, interpret
+from tracker.fleet.verdicts import AGENT_VERDICTS, clean, interpret
 from tracker.plan import Plan
 from tracker.textsafe import one_line
 
@@ -94,8 +94,8 @@ def settings(
 ) -> Any:
     """SSH settings: arguments first, then `TRACKER_SSH_USER`, `TRACKER_SSH_IDENTITY` and
     `TRACKER_KNOWN_HOSTS`, then the defaults (user `kioskcheck`, ssh-agent, `<db>.known_hosts`)."""
-    from tracker import known_hosts
-    from tracker.fleet_ssh import SSHSettings
+    from tracker.fleet import known_hosts
+    from tracker.fleet.ssh import SSHSettings
 
     extra = {}
     if timeout is not None:
@@ -176,7 +176,7 @@ def run_pool(
 ) -> list[R]:
     """`work` on every item in at most `parallel` daemon threads; results in completion order.
 
-    `items` is consumed in a thread of its own, so it may block (`fleet_reach.reach` does).
+    `items` is consumed in a thread of its own, so it may block (`reach.reach` does).
     `on_result` runs in the calling thread (database writes belong there). Daemon threads, so a
     Ctrl-C returns at once instead of waiting for kiosks that are timing out.
     """
@@ -227,8 +227,8 @@ def check_one(
 ) -> KioskResult:
     """Run the agent on one kiosk over its own SSH connection.
 
-    `reached`: the socket `fleet_reach` connected, or its SSHFailure; None to connect here."""
-    from tracker.fleet_ssh import SSHFailure, connect, run
+    `reached`: the socket `reach` connected, or its SSHFailure; None to connect here."""
+    from tracker.fleet.ssh import SSHFailure, connect, run
 
     started, at = time.monotonic(), store.now()
     report = None
@@ -258,9 +258,9 @@ def run_checks(
     on_result: Callable[[KioskResult], None] | None = None,
 ) -> list[KioskResult]:
     """Check `targets` in parallel (no database); results sorted by tag."""
-    from tracker import known_hosts
-    from tracker.fleet_reach import reach
-    from tracker.fleet_ssh import load_identity
+    from tracker.fleet import known_hosts
+    from tracker.fleet.reach import reach
+    from tracker.fleet.ssh import load_identity
 
     pkey = load_identity(ssh.identity)
     keys = known_hosts.load(ssh.known_hosts)
@@ -276,7 +276,7 @@ def run_checks(
         return check_one(item[0], ssh, pins[item[0].tag], pkey, item[1])
 
     # Connect and wait for banners in one thread for up to `window` kiosks at once, so dead
-    # kiosks time out together instead of each holding a worker (tracker/fleet_reach.py).
+    # kiosks time out together instead of each holding a worker (tracker/fleet/reach.py).
     by_tag = {k.tag: k for k in targets}
     window = max(64, 4 * parallel)
     reached = reach(((k.tag, k.host, k.port) for k in targets if k.port), ssh.timeout, window)
@@ -310,7 +310,7 @@ def check_kiosks(
 ) -> list[KioskResult]:
     """Check kiosks and store every result, with a connection of its own: for a worker thread
     (the terminal app's) as much as for the CLI. Raises FleetError for bad tags or key."""
-    from tracker.fleet_ssh import KeyError_
+    from tracker.fleet.ssh import KeyError_
 
     ssh = ssh or settings(db_path)
     db = store.open_db(db_path)

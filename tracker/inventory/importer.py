@@ -21,7 +21,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from tracker import codes, csvformat, store
+from tracker import codes, store
+from tracker.inventory import formats
 from tracker.plan import Plan
 
 _HOSTNAME = re.compile(
@@ -111,18 +112,18 @@ def read_rows(
             )
     columns: dict[str, int] = {}
     if fmt == "tracker":
-        for name in (*csvformat.TRACKER_COLUMNS, *csvformat.OPTIONAL_TRACKER_COLUMNS):
+        for name in (*formats.TRACKER_COLUMNS, *formats.OPTIONAL_TRACKER_COLUMNS):
             if name in lower:
                 columns[name] = lower[name]
     else:
-        for name, spellings in csvformat.SNIPEIT_COLUMNS.items():
+        for name, spellings in formats.SNIPEIT_COLUMNS.items():
             for spelling in spellings:
                 if spelling.lower() in lower:
                     columns[name] = lower[spelling.lower()]
                     break
-    missing = [c for c in csvformat.REQUIRED if c not in columns]
+    missing = [c for c in formats.REQUIRED if c not in columns]
     if missing:
-        names = missing if fmt == "tracker" else [csvformat.SNIPEIT_COLUMNS[c][0] for c in missing]
+        names = missing if fmt == "tracker" else [formats.SNIPEIT_COLUMNS[c][0] for c in missing]
         return fmt, iter(()), [f"{path}:1: missing column(s): {', '.join(names)}"]
     errors: list[str] = []
     return fmt, _records(path, reader, header, columns, errors), errors
@@ -244,7 +245,7 @@ def import_file(
                 problems.append(f"unknown home_site {home_text!r}")
         step = steps.get(step_text)
         if step is None:
-            step = steps[step_text] = csvformat.step_from_text(step_text)
+            step = steps[step_text] = formats.step_from_text(step_text)
         if step is None:
             problems.append(f"unknown step {step_text!r} (one of: {', '.join(store.STEPS)})")
         if hostname:

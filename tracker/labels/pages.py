@@ -1,4 +1,4 @@
-"""QR labels for assets and sites: what each carries, and PDF sheets, PNG and SVG files of them.
+"""Drawing labels: the QR code of a payload, and 1-bit page images of labels on a stock.
 
 The payload is `codes.asset_payload(tag)` or `codes.site_payload(site_id)`: plain upper-case
 text (no URL), all in QR alphanumeric mode, typed the same by a scanner on a US or a Danish
@@ -8,8 +8,9 @@ M already survives a scuffed corner, and a larger version would only make the mo
 which hurts a handheld scanner more than the extra correction helps. The quiet zone is four
 modules, as the QR standard asks.
 
-Pages are drawn as 1-bit images at the layout's resolution; `label_pdf` puts them in a PDF.
-Pillow and qrcode are imported here, never by `tracker.cli`.
+Pages are drawn as 1-bit images at the layout's resolution; `tracker.labels.pdf` puts them in a
+PDF, `tracker.labels.make` in PNG and SVG files. Pillow and qrcode are imported here, never by
+`tracker.cli`.
 """
 
 from __future__ import annotations
@@ -17,27 +18,19 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import TYPE_CHECKING
-from xml.sax.saxutils import escape
 
 import qrcode
 from qrcode.constants import ERROR_CORRECT_H, ERROR_CORRECT_M, ERROR_CORRECT_Q
 from qrcode.exceptions import DataOverflowError
 
-from tracker import codes, label_text, store
-from tracker.files import replaced_atomically
-from tracker.label_layouts import LAYOUTS, Layout
+from tracker.labels import text as label_text
+from tracker.labels.layouts import Layout
 
 if TYPE_CHECKING:
     from PIL import Image
-    from sqlite_utils import Database
-
-    from tracker.plan import Plan
 
 QUIET_ZONE = 4
-_BOLD = ' font-weight="bold"'
-FORMATS = (".pdf", ".png", ".svg")
 
 
 class LabelError(ValueError):
@@ -96,64 +89,6 @@ class Label:
     footer: str
 
 
-def asset_label(asset: store.Asset, plan: Plan) -> Label:
-    kind = plan.kinds[asset.kind].name if asset.kind in plan.kinds else asset.kind
-    return Label(
-        "asset",
-        asset.tag,
-        codes.asset_payload(asset.tag),
-        asset.tag,
-        (asset.name, kind),
-        plan.municipality_short,
-    )
-
-
-def site_label(site_id: str, plan: Plan) -> Label:
-    site = plan.sites[site_id]
-    lines = (site.address,) if site.address else ()
-    return Label(
-        "site",
-        site_id,
-        codes.site_payload(site_id),
-        site.name,
-        lines,
-        f"{plan.municipality_short} · lokation",
-    )
-
-
-def select(
-    db: Database,
-    plan: Plan,
-    tags: Sequence[str] = (),
-    all_assets: bool = False,
-    sites: bool = False,
-) -> list[Label]:
-    """The labels asked for, in order: named tags, or every asset, and/or every site.
-
-    A tag may be given as printed or as its label payload; a site's payload (`LOC.BIBNORD`)
-    names that site. Raises LabelError naming every tag that matches nothing.
-    """
-    out: list[Label] = []
-    if all_assets:
-        out += [asset_label(a, plan) for a in store.assets(db, order_by="tag")]
-    site_keys = {codes.key_for(s): s for s in plan.sites}
-    missing = []
-    for tag in tags:
-        code = codes.parse(tag)
-        if code is not None and code.kind == "site" and code.key in site_keys:
-            out.append(site_label(site_keys[code.key], plan))
-        elif (asset := store.find_asset(db, tag)) is not None:
-            out.append(asset_label(asset, plan))
-        else:
-            missing.append(tag)
-    if missing:
-        names = ", ".join(repr(t) for t in missing)
-        raise LabelError(f"no asset with tag {names}; no labels were written")
-    if sites:
-        out += [site_label(s, plan) for s in plan.sites]
-    return out
-
-
 # --- drawing ----------------------------------------------------------------------------------
 
 
@@ -183,7 +118,7 @@ def draw_label(page: Image.Image, label: Label, layout: Layout, at: tuple[int, i
         code.resize((n * module, n * module), Image.Resampling.NEAREST), (at[0] + x, at[1] + y)
     )
     dpi = layout.dpi
-    for run in _runs(label, layout):
+    for run in text_runs(label, layout):
         stamp, (dx, dy) = _stamp(run.text, run.bold, round(run.size * dpi / 25.4 * 2) / 2)
         x = round(at[0] + run.x * dpi / 25.4) + dx
         y = round(at[1] + run.baseline * dpi / 25.4) + dy
@@ -213,7 +148,7 @@ def _pack(matrix: list[list[bool]]) -> bytes:
     return bytes(out)
 
 
-def _runs(label: Label, layout: Layout) -> list[label_text.TextRun]:
+def text_runs(label: Label, layout: Layout) -> list[label_text.TextRun]:
     return label_text.place(
         label.heading, label.lines, label.footer, layout, 2 if label.kind == "site" else 1
     )
@@ -240,85 +175,3 @@ def page_images(labels: Sequence[Label], layout: Layout) -> Iterator[Image.Image
         for label, at in zip(labels[start : start + layout.per_page], origins, strict=False):
             draw_label(page, label, layout, at)
         yield page
-
-
-# --- files ------------------------------------------------------------------------------------
-
-
-def write(
-    labels: Sequence[Label],
-    path: str | Path,
-    layout: str | Layout = "a4-3x7",
-    workers: int | None = None,
-) -> int:
-    """Write `labels` to `path` (.pdf: pages of `layout`; .png/.svg: one label). Returns pages.
-
-    The file appears complete or not at all: it is written beside and renamed into place.
-    """
-    lay = layout if isinstance(layout, Layout) else LAYOUTS[layout]
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in FORMATS:
-        raise LabelError(
-            f"{path}: unknown file type {path.suffix or '(none)'!r}; use .pdf, .png or .svg"
-        )
-    if not labels:
-        raise LabelError("no labels to write")
-    if suffix != ".pdf" and len(labels) != 1:
-        raise LabelError(
-            f"{path}: a {suffix[1:].upper()} file holds one label, not {len(labels)}; "
-            "use a .pdf file for several"
-        )
-    with replaced_atomically(path) as tmp:
-        if suffix == ".pdf":
-            from tracker.label_pdf import write_pdf
-
-            pages = write_pdf(labels, lay, tmp, workers)
-        elif suffix == ".png":
-            label_image(labels[0], lay).save(tmp, "PNG", dpi=(lay.dpi, lay.dpi))
-            pages = 1
-        else:
-            tmp.write_text(label_svg(labels[0], lay), encoding="utf-8")
-            pages = 1
-    return pages
-
-
-def label_svg(label: Label, layout: Layout) -> str:
-    """One label as SVG in millimetres: the code as black rectangles, the text as text."""
-    matrix = qr_matrix(label.payload)
-    x, y, module = qr_placement(layout, len(matrix))
-    mm = 25.4 / layout.dpi
-    rects = []
-    for r, row in enumerate(matrix):
-        c = 0
-        while c < len(row):
-            if row[c]:
-                start = c
-                while c < len(row) and row[c]:
-                    c += 1
-                rects.append(f'<rect x="{start}" y="{r}" width="{c - start}" height="1"/>')
-            c += 1
-    texts = [
-        f'<text x="{run.x:.2f}" y="{run.baseline:.2f}" font-size="{run.size:.2f}"'
-        f"{_BOLD if run.bold else ''}>{escape(run.text)}</text>"
-        for run in _runs(label, layout)
-    ]
-    w, h = layout.label_w, layout.label_h
-    return "\n".join(
-        [
-            '<?xml version="1.0" encoding="UTF-8"?>',
-            f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}mm" height="{h}mm"'
-            f' viewBox="0 0 {w} {h}">',
-            f"<title>{escape(label.payload)}</title>",
-            f'<rect width="{w}" height="{h}" fill="#fff"/>',
-            f'<g fill="#000" shape-rendering="crispEdges" transform="translate({x * mm:.4f} '
-            f'{y * mm:.4f}) scale({module * mm:.5f})">',
-            *rects,
-            "</g>",
-            f'<g fill="#000" font-family="{label_text.SVG_FAMILY}">',
-            *texts,
-            "</g>",
-            "</svg>",
-            "",
-        ]
-    )

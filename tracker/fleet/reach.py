@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from tracker.fleet_ssh import SSHFailure, tune_socket
+from tracker.fleet.ssh import SSHFailure, tune_socket
 
 
 @dataclass

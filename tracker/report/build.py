@@ -1,9 +1,9 @@
 """The readiness report: one self-contained HTML page for the crisis staff meeting.
 
-It is read on paper as often as on screen, so it is built for A4 (see `report_css`) and ends with
+It is read on paper as often as on screen, so it is built for A4 (see `css`) and ends with
 a checklist page per site for when the laptop is not at hand. Everything in it is read in one
 database snapshot, so its numbers agree with each other even while scans keep coming.
-Every piece of data goes through `report_html.t()`: inventory names are text, never markup.
+Every piece of data goes through `html.t()`: inventory names are text, never markup.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from sqlite_utils import Database
 from tracker import __version__, moves, readiness, store
 from tracker.files import write_text_atomically
 from tracker.plan import Plan
-from tracker.report_css import CSS
-from tracker.report_html import Column, local, mark, section, t, table, when
+from tracker.report.css import CSS
+from tracker.report.html import Column, local, mark, section, t, table, when
 from tracker.scan import STEP_LABELS
 from tracker.timefmt import age, parse_time
 

@@ -7,7 +7,8 @@ from typing import TextIO
 
 from sqlite_utils import Database
 
-from tracker import csvformat, store
+from tracker import store
+from tracker.inventory import formats
 from tracker.plan import Plan
 
 
@@ -16,19 +17,19 @@ def export(db: Database, plan: Plan, out: TextIO, fmt: str = "tracker") -> int:
     writer = csv.writer(out, lineterminator="\n")
     n = 0
     if fmt == "tracker":
-        writer.writerow((*csvformat.TRACKER_COLUMNS, "home_site"))
+        writer.writerow((*formats.TRACKER_COLUMNS, "home_site"))
         for a in store.assets(db):
             writer.writerow(
                 (a.tag, a.kind, a.name, a.serial, a.site, a.step, a.hostname, a.notes, a.home_site)
             )
             n += 1
     elif fmt == "snipeit":
-        writer.writerow(csvformat.SNIPEIT_EXPORT_HEADERS)
+        writer.writerow(formats.SNIPEIT_EXPORT_HEADERS)
         for a in store.assets(db):
             kind = plan.kinds[a.kind].name if a.kind in plan.kinds else a.kind
             site = plan.sites[a.site].name if a.site in plan.sites else a.site
             home = plan.sites[a.home_site].name if a.home_site in plan.sites else a.home_site
-            status = csvformat.STEP_STATUS_LABELS.get(a.step, a.step)
+            status = formats.STEP_STATUS_LABELS.get(a.step, a.step)
             writer.writerow(
                 (a.tag, a.name, a.serial, kind, kind, site, status, a.notes, a.hostname, home)
             )

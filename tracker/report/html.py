@@ -1,6 +1,6 @@
 """Small HTML building blocks for the readiness report, each escaping the data it is given.
 
-Kept apart from `report` so the report reads as a list of sections, and so every place that
+Kept apart from `build` so the report reads as a list of sections, and so every place that
 turns data into markup goes through `t()`: inventory names are text, never markup.
 """
 

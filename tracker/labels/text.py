@@ -22,7 +22,7 @@ from tracker.textsafe import visible
 if TYPE_CHECKING:
     from PIL.ImageFont import FreeTypeFont
 
-    from tracker.label_layouts import Layout
+    from tracker.labels.layouts import Layout
 
 _REGULAR = ("DejaVuSans.ttf", "LiberationSans-Regular.ttf", "arial.ttf", "Arial.ttf")
 _BOLD = ("DejaVuSans-Bold.ttf", "LiberationSans-Bold.ttf", "arialbd.ttf", "Arial Bold.ttf")

@@ -1,6 +1,6 @@
 """`tracker kiosks trust|deploy|check|watch|list`: the kiosk checks from the command line.
 
-paramiko is imported inside the handlers (through tracker.fleet_ssh), never at module level.
+paramiko is imported inside the handlers (through tracker.fleet.ssh), never at module level.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tracker.cli import EXIT_FAIL, EXIT_OK, EXIT_USAGE, Context, err, out
+from tracker.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE, Context, err, out
 from tracker.textsafe import one_line
 
 LABELS = {"hostkey": "HOSTKEY!", "invalid": "INVALID", "unreachable": "unreachable"}
@@ -28,9 +28,9 @@ def _color() -> bool:
 
 
 def _ssh(ctx: Context, args: argparse.Namespace) -> Any:
-    from tracker import fleet
+    from tracker.fleet import checks
 
-    return fleet.settings(
+    return checks.settings(
         ctx.db_path,
         user=args.user,
         identity=args.identity,
@@ -41,7 +41,7 @@ def _ssh(ctx: Context, args: argparse.Namespace) -> Any:
 
 
 def _targets(ctx: Context, args: argparse.Namespace, need_choice: bool) -> list | None:
-    from tracker import fleet
+    from tracker.fleet import checks
 
     if need_choice and not args.tags and not args.all:
         err(f"kiosks {args.action}: name kiosk tags or give --all")
@@ -50,8 +50,8 @@ def _targets(ctx: Context, args: argparse.Namespace, need_choice: bool) -> list 
         err(f"kiosks {args.action}: give tags or --all, not both")
         return None
     try:
-        return fleet.kiosks(ctx.db, ctx.plan, args.tags)
-    except fleet.FleetError as e:
+        return checks.kiosks(ctx.db, ctx.plan, args.tags)
+    except checks.FleetError as e:
         err(str(e))
         return None
 
@@ -77,17 +77,17 @@ def _alerts(results: list) -> None:
 
 
 def cmd_check(ctx: Context, args: argparse.Namespace) -> int:
-    from tracker import fleet
+    from tracker.fleet import checks
 
     if args.tags and args.all:
         err("kiosks check: give tags or --all, not both")
         return EXIT_USAGE
     ctx.db  # noqa: B018 - create (and seed) a new database the usual way first
     try:
-        results = fleet.check_kiosks(
+        results = checks.check_kiosks(
             ctx.db_path, ctx.plan, args.tags, _ssh(ctx, args), parallel=args.parallel
         )
-    except fleet.FleetError as e:
+    except checks.FleetError as e:
         err(str(e))
         return EXIT_USAGE
     if args.json:
@@ -99,9 +99,9 @@ def cmd_check(ctx: Context, args: argparse.Namespace) -> int:
         out("no kiosks to check (kiosks with a hostname, in service, installed or arrived)")
     else:
         out(format_results(results, _color()))
-        out(f"{len(results)} kiosk(s): {fleet.Counts.of(results)}")
+        out(f"{len(results)} kiosk(s): {checks.Counts.of(results)}")
     _alerts(results)
-    return fleet.exit_code(results)
+    return checks.exit_code(results)
 
 
 def _positive(kind: type) -> Any:
@@ -133,7 +133,7 @@ def parse_every(text: str) -> float:
 
 
 def cmd_watch(ctx: Context, args: argparse.Namespace) -> int:
-    from tracker import fleet
+    from tracker.fleet import checks
 
     every = args.every if args.every is not None else ctx.plan.kiosk_interval_minutes * 60
     if every > 2 * ctx.plan.kiosk_interval_minutes * 60:
@@ -149,16 +149,16 @@ def cmd_watch(ctx: Context, args: argparse.Namespace) -> int:
         while True:
             stamp = datetime.now(UTC).astimezone().strftime("%Y-%m-%d %H:%M:%S")
             try:
-                results = fleet.check_kiosks(
+                results = checks.check_kiosks(
                     ctx.db_path, ctx.plan, args.tags, ssh, parallel=args.parallel
                 )
-            except fleet.FleetError as e:
+            except checks.FleetError as e:
                 err(str(e))
                 return EXIT_USAGE
             # Counted once stored: a Ctrl-C while printing must not report it as not done.
             rounds += 1
-            status = fleet.exit_code(results)
-            out(f"{stamp}  {len(results)} kiosk(s): {fleet.Counts.of(results)}")
+            status = checks.exit_code(results)
+            out(f"{stamp}  {len(results)} kiosk(s): {checks.Counts.of(results)}")
             bad = [r for r in results if r.verdict != "ok"]
             if bad:
                 out(format_results(bad, _color()))
@@ -183,14 +183,14 @@ def _confirm(question: str) -> bool:
 
 
 def cmd_trust(ctx: Context, args: argparse.Namespace) -> int:
-    from tracker import fleet_admin
+    from tracker.fleet import admin
 
     targets = _targets(ctx, args, need_choice=True)
     if targets is None:
         return EXIT_USAGE
     ssh = _ssh(ctx, args)
     status = EXIT_OK
-    for seen in fleet_admin.scan_keys(targets, ssh, args.parallel):
+    for seen in admin.scan_keys(targets, ssh, args.parallel):
         who = f"{one_line(seen.kiosk.tag)} ({one_line(seen.kiosk.hostname)})"
         if seen.state == "unreachable":
             out(f"{who}: unreachable: {seen.detail}")
@@ -212,7 +212,7 @@ def cmd_trust(ctx: Context, args: argparse.Namespace) -> int:
             out(f"{who}: {shown}")
             ok = args.yes or _confirm("  Trust this key (compare it on the kiosk first)? [y/N]")
         if ok:
-            fleet_admin.pin(ssh, seen)
+            admin.pin(ssh, seen)
             out(f"  pinned in {ssh.known_hosts}")
         else:
             out("  not trusted")
@@ -221,16 +221,16 @@ def cmd_trust(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_deploy(ctx: Context, args: argparse.Namespace) -> int:
-    from tracker import fleet, fleet_admin
+    from tracker.fleet import admin, checks
 
     targets = _targets(ctx, args, need_choice=True)
     if targets is None:
         return EXIT_USAGE
     try:
-        done = fleet_admin.deploy(
+        done = admin.deploy(
             targets, _ssh(ctx, args), Path(args.config), agent=args.agent, parallel=args.parallel
         )
-    except fleet.FleetError as e:
+    except checks.FleetError as e:
         err(str(e))
         return EXIT_USAGE
     for d in done:
@@ -240,13 +240,14 @@ def cmd_deploy(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_list(ctx: Context, args: argparse.Namespace) -> int:
-    from tracker import fleet, store
+    from tracker import store
+    from tracker.fleet import checks
 
     latest = store.kiosk_latest(ctx.db)
     stale_after = 2 * ctx.plan.kiosk_interval_minutes * 60
     now = datetime.now(UTC)
     rows = []
-    for k in fleet.kiosks(ctx.db, ctx.plan):
+    for k in checks.kiosks(ctx.db, ctx.plan):
         last = latest.get(k.tag)
         age = (now - datetime.fromisoformat(last["checked_at"])).total_seconds() if last else None
         verified = bool(last and last["verdict"] == "ok" and age is not None and age < stale_after)

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tracker import fleet, known_hosts
-from tracker.fleet import AGENT_FILE, CONFIG_FILE, FleetError, Kiosk
-from tracker.fleet_report import clean
+from tracker.fleet import checks, known_hosts
+from tracker.fleet.checks import AGENT_FILE, CONFIG_FILE, FleetError, Kiosk
+from tracker.fleet.verdicts import clean
 
 
 @dataclass
@@ -34,7 +34,7 @@ class SeenKey:
 
 def scan_keys(targets: Sequence[Kiosk], ssh: Any, parallel: int) -> list[SeenKey]:
     """Fetch every kiosk's host key (no login) and compare it with the pinned ones."""
-    from tracker.fleet_ssh import SSHFailure, host_key
+    from tracker.fleet.ssh import SSHFailure, host_key
 
     keys = known_hosts.load(ssh.known_hosts)
 
@@ -55,7 +55,7 @@ def scan_keys(targets: Sequence[Kiosk], ssh: Any, parallel: int) -> list[SeenKey
     def failed(k: Kiosk, e: BaseException) -> SeenKey:
         return SeenKey(k, "unreachable", detail=clean(f"error: {e!r}"))
 
-    return sorted(fleet.run_pool(targets, look, failed, parallel), key=lambda s: s.kiosk.tag)
+    return sorted(checks.run_pool(targets, look, failed, parallel), key=lambda s: s.kiosk.tag)
 
 
 def pin(ssh: Any, seen: SeenKey) -> None:
@@ -92,12 +92,12 @@ def deploy(
     config: Path,
     *,
     agent: Path | None = None,
-    parallel: int = fleet.DEFAULT_PARALLEL,
+    parallel: int = checks.DEFAULT_PARALLEL,
 ) -> list[Deployed]:
     """Copy the agent zipapp (built from this checkout unless `agent` is given) and `config` to
     every kiosk's login directory, each file replaced atomically."""
     from kiosk_agent.build import build_zipapp
-    from tracker.fleet_ssh import KeyError_, SSHFailure, connect, load_identity, replace_file
+    from tracker.fleet.ssh import KeyError_, SSHFailure, connect, load_identity, replace_file
 
     validate_agent_config(config)
     try:
@@ -129,5 +129,5 @@ def deploy(
         def failed(k: Kiosk, e: BaseException) -> Deployed:
             return Deployed(k.tag, k.hostname, False, clean(f"error: {e!r}"))
 
-        done = fleet.run_pool(targets, one, failed, parallel)
+        done = checks.run_pool(targets, one, failed, parallel)
     return sorted(done, key=lambda d: d.tag)

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import paramiko
 
-from tracker import known_hosts
+from tracker.fleet import known_hosts
 
 STDERR_CAP = 8 * 1024
 
@@ -167,7 +167,7 @@ def connect(
 ) -> paramiko.SSHClient:
     """A logged-in client, or `SSHFailure`. Only the `pinned` keys are accepted for the host.
 
-    `sock`: an already connected socket (`fleet_reach`); else one is opened here."""
+    `sock`: an already connected socket (`reach`); else one is opened here."""
     sock = sock or open_socket(host, port, settings.timeout)
     client = paramiko.SSHClient()
     name = known_hosts.entry_name(host, port)

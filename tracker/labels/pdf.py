@@ -12,8 +12,8 @@ import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from tracker.label_layouts import Layout
-from tracker.labels import Label, page_images
+from tracker.labels.layouts import Layout
+from tracker.labels.pages import Label, page_images
 
 
 def write_pdf(

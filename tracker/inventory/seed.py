@@ -16,13 +16,13 @@ def sample_inventory() -> Path | None:
     """assets.csv in the working folder, else the one beside the package (a source checkout)."""
     env = os.environ.get("TRACKER_SEED_CSV")
     candidates = [Path(env)] if env else []
-    candidates += [Path.cwd() / SAMPLE_NAME, Path(__file__).resolve().parent.parent / SAMPLE_NAME]
+    candidates += [Path.cwd() / SAMPLE_NAME, Path(__file__).resolve().parents[2] / SAMPLE_NAME]
     return next((p for p in candidates if p.is_file()), None)
 
 
 def seed_if_empty(db: Database, plan: Plan) -> str:
     """Import the sample inventory into an empty database; says what it did ('' if nothing)."""
-    from tracker.importer import import_file
+    from tracker.inventory.importer import import_file
 
     if db.execute("SELECT count(*) FROM assets").fetchone()[0]:
         return ""

@@ -8,7 +8,7 @@ from typing import Any
 
 
 def cmd_report(ctx: Any, args: argparse.Namespace) -> int:
-    from tracker.cli import EXIT_FAIL, EXIT_OK, EXIT_USAGE, err, out
+    from tracker.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE, err, out
     from tracker.textsafe import one_line
 
     path = args.out
@@ -27,7 +27,7 @@ def cmd_report(ctx: Any, args: argparse.Namespace) -> int:
         return EXIT_FAIL
 
     from tracker import readiness
-    from tracker.report import write_report
+    from tracker.report.build import write_report
 
     try:
         write_report(ctx.db, ctx.plan, path)

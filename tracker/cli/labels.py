@@ -8,11 +8,11 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from tracker.label_layouts import DEFAULT_LAYOUT, LAYOUTS
+from tracker.labels.layouts import DEFAULT_LAYOUT, LAYOUTS
 
 
 def cmd_labels(ctx: Any, args: argparse.Namespace) -> int:
-    from tracker.cli import EXIT_FAIL, EXIT_OK, EXIT_USAGE, err, out
+    from tracker.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE, err, out
     from tracker.textsafe import one_line
 
     if not (args.tags or args.all or args.sites):
@@ -21,19 +21,19 @@ def cmd_labels(ctx: Any, args: argparse.Namespace) -> int:
     if args.tags and args.all:
         err("labels: give TAGs or --all, not both")
         return EXIT_USAGE
-    from tracker import labels
+    from tracker.labels import make
 
     suffix = args.out.rsplit(".", 1)[-1].lower() if "." in args.out else ""
-    if f".{suffix}" not in labels.FORMATS:
+    if f".{suffix}" not in make.FORMATS:
         err(f"labels: {one_line(args.out)}: use a file name ending in .pdf, .png or .svg")
         return EXIT_USAGE
     try:
-        chosen = labels.select(ctx.db, ctx.plan, args.tags, all_assets=args.all, sites=args.sites)
+        chosen = make.select(ctx.db, ctx.plan, args.tags, all_assets=args.all, sites=args.sites)
         if not chosen:
             err("labels: there are no assets to label (import some first)")
             return EXIT_FAIL
-        pages = labels.write(chosen, args.out, args.layout)
-    except labels.LabelError as e:
+        pages = make.write(chosen, args.out, args.layout)
+    except make.LabelError as e:
         err(f"labels: {one_line(str(e))}")
         return EXIT_FAIL
     except OSError as e:

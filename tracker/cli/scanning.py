@@ -1,0 +1,62 @@
+"""`tracker scan` and `tracker undo`: recording what was scanned, and taking it back."""
+
+from __future__ import annotations
+
+import argparse
+
+from tracker.cli.app import run_app_for
+from tracker.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE, Context, err, out
+from tracker.textsafe import one_line
+
+
+def cmd_scan(ctx: Context, args: argparse.Namespace) -> int:
+    from tracker import scan
+
+    if args.code is None:
+        return run_app_for(ctx, scan_site=args.site, scan_step=args.step)
+    try:
+        result = scan.scan(
+            ctx.db,
+            ctx.plan,
+            args.code,
+            site=args.site,
+            step=args.step,
+            operator=args.operator,
+            station=args.station,
+        )
+    except scan.ScanError as e:
+        err(str(e))
+        return EXIT_USAGE
+    if result.outcome in ("unknown", "empty"):
+        err(one_line(result.message))
+        return EXIT_FAIL
+    out(one_line(result.message))
+    return EXIT_OK
+
+
+def cmd_undo(ctx: Context, args: argparse.Namespace) -> int:
+    from tracker import scan
+
+    result = scan.undo_last(ctx.db, ctx.plan, station=args.station, operator=args.operator)
+    if result.outcome != "recorded":
+        err(one_line(result.message))
+        return EXIT_FAIL
+    out(one_line(result.message))
+    return EXIT_OK
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    from tracker.scan import SCAN_STEPS
+
+    s = sub.add_parser("scan", help="record a scan (without CODE: open the scan screen)")
+    s.add_argument("code", nargs="?", help="what the label carries (or the tag)")
+    s.add_argument("--site", required=True)
+    s.add_argument("--step", required=True, choices=SCAN_STEPS)
+    s.add_argument("--operator", default=None, help="default: $TRACKER_OPERATOR or login name")
+    s.add_argument("--station", default=None, help="default: $TRACKER_STATION or host name")
+    s.set_defaults(handler=cmd_scan)
+
+    s = sub.add_parser("undo", help="undo this station's latest scan")
+    s.add_argument("--operator", default=None)
+    s.add_argument("--station", default=None)
+    s.set_defaults(handler=cmd_undo)

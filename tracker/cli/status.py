@@ -1,0 +1,55 @@
+"""`tracker status`: readiness per site and function, as text or JSON."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Any
+
+from tracker.cli.common import EXIT_OK, Context, out
+from tracker.textsafe import one_line
+
+
+def cmd_status(ctx: Context, args: argparse.Namespace) -> int:
+    from tracker import readiness
+
+    state = readiness.compute(ctx.db, ctx.plan, all_sites=args.all)
+    if args.json:
+        json.dump(state.as_json(), sys.stdout, ensure_ascii=False, indent=2)
+        out()
+        return EXIT_OK
+    out(format_status(state, color=sys.stdout.isatty() and "NO_COLOR" not in os.environ))
+    return EXIT_OK
+
+
+_COLORS = {"ready": "\x1b[32m", "degraded": "\x1b[33m", "not_ready": "\x1b[31m"}
+
+
+def format_status(state: Any, color: bool = False) -> str:
+    """The readiness table as plain text, one line per function."""
+    from tracker.readiness import STATE_LABELS
+
+    scenario = state.scenario.name if state.scenario else "normal operation"
+    lines = [f"Readiness - {one_line(scenario)}"]
+    for site in state.sites:
+        lines.append("")
+        lines.append(one_line(site.name))
+        if not site.functions:
+            lines.append("  (no critical functions here)")
+        for f in site.functions:
+            label = f"{STATE_LABELS[f.state]:<10}"
+            if color:
+                label = f"{_COLORS[f.state]}{label}\x1b[0m"
+            lines.append(f"  {label} {f.have}/{f.min}/{f.target:<3} {one_line(f.name)}")
+    lines.append("")
+    lines.append("have/min/target: assets installed or in service at the site")
+    return "\n".join(lines)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    s = sub.add_parser("status", help="readiness per site and function")
+    s.add_argument("--json", action="store_true")
+    s.add_argument("--all", action="store_true", help="also sites without functions")
+    s.set_defaults(handler=cmd_status)
