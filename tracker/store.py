@@ -24,6 +24,7 @@ from sqlite_utils import Database
 
 from tracker import station
 from tracker.migrations import migrations
+from tracker.replica import state as replica_state
 
 BUSY_TIMEOUT_MS = 60_000
 STEPS = ("in_service", "packed", "arrived", "installed", "faulty", "missing")
@@ -56,6 +57,10 @@ def connect(path: str | Path) -> sqlite3.Connection:
     if mode.lower() != "wal" and path != ":memory:":
         raise StoreError(f"{path}: cannot switch to WAL journal mode (got {mode})")
     conn.execute("PRAGMA synchronous=FULL")
+    if path != ":memory:" and replica_state.active(path):
+        # Litestream replicates this database and does its checkpoints (PASSIVE, TRUNCATE
+        # past ~500 MB). Ours would only race it for the WAL; see docs/continuity.md.
+        conn.execute("PRAGMA wal_autocheckpoint=0")
     conn.execute("PRAGMA foreign_keys=ON")
     # Index builds and sorts of a large import stay in memory instead of a temp file.
     conn.execute("PRAGMA temp_store=MEMORY")
