@@ -18,7 +18,7 @@ import pytest
 from conftest import tracker_exe
 from sshd import SFTP_SERVER, Sshd
 
-from tracker import station, store
+from tracker import station, store, sync
 from tracker.replica import state as replica_state
 
 WAIT_S = 45
@@ -353,3 +353,39 @@ def test_disaster_drill(tmp_path, sftp_server, replicators):
         assert len(history(laptop)) == len(before) + 3
     finally:
         db.close()
+
+
+def test_sync_from_a_replica_url_and_both_ways_from_a_file(tmp_path, replicators):
+    city = tmp_path / "city" / "tracker.db"
+    city.parent.mkdir()
+    scan(city, "EKS-PAS-001")
+    library = tmp_path / "library" / "tracker.db"
+    library.parent.mkdir()
+    conn = sqlite3.connect(city)
+    conn.execute("VACUUM INTO ?", [str(library)])
+    conn.close()
+    scan(library, "EKS-BAR-005", "installed", "hovedbibliotek")
+    url = f"file://{tmp_path}/library-replica"
+    rep = replicators(library, url)
+    rep.wait_replicated(store.now())
+    rep.stop()
+
+    r = tracker(city, "sync", url)
+    assert r.returncode == 0 and "added 1 events" in r.stdout, r.stdout + r.stderr
+    assert "nothing new" in tracker(city, "sync", url).stdout
+    refused = tracker(city, "sync", url, "--both")
+    assert refused.returncode == 2 and "must then be a database file" in refused.stderr
+    # The peer is the library station itself, not the temporary copy.
+    db = store.open_db(city)
+    lib = store.open_db(library)
+    try:
+        peer_ids = {p.uuid for p in sync.peers(db)}
+        assert station.identity(lib).uuid in peer_ids
+    finally:
+        db.close(), lib.close()
+
+    scan(city, "EKS-PAS-002")
+    both = tracker(city, "sync", str(library), "--both")
+    assert both.returncode == 0, both.stderr
+    assert "(from this one)" in both.stdout
+    assert history(city) == history(library)

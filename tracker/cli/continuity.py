@@ -128,7 +128,8 @@ def cmd_sync(ctx: Context, args: argparse.Namespace) -> int:
         if args.both:
             first, second = sync.merge_both(ctx.db, args.other)
             out(one_line(first.summary()))
-            out(one_line(second.summary().replace(args.other, f"{args.other} (from this one)")))
+            second.other = f"{args.other} (from this one)"
+            out(one_line(second.summary()))
         else:
             out(one_line(sync.merge(ctx.db, args.other).summary()))
     except (sync.SyncError, ReplicaError) as e:
