@@ -100,8 +100,8 @@ def isolation_jobs(cfg: Config) -> list[Job]:
             ("routes", ISOLATION, partial(isolation.routes, cfg)),
             ("connections", ISOLATION, partial(isolation.connections, cfg)),
             ("proxy", ISOLATION, partial(isolation.proxy, cfg)),
+            ("ipv6", ISOLATION, partial(segmentation.ipv6, cfg)),
         ]
-    jobs.append(("ipv6", ISOLATION, partial(segmentation.ipv6, cfg)))
     jobs.append(("vpn_adapters", ISOLATION, isolation.vpn_adapters))
     return jobs
 
