@@ -22,7 +22,9 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from tracker import station
 from tracker.migrations import migrations
+from tracker.replica import state as replica_state
 
 BUSY_TIMEOUT_MS = 60_000
 STEPS = ("in_service", "packed", "arrived", "installed", "faulty", "missing")
@@ -55,6 +57,10 @@ def connect(path: str | Path) -> sqlite3.Connection:
     if mode.lower() != "wal" and path != ":memory:":
         raise StoreError(f"{path}: cannot switch to WAL journal mode (got {mode})")
     conn.execute("PRAGMA synchronous=FULL")
+    if path != ":memory:" and replica_state.active(path):
+        # Litestream replicates this database and does its checkpoints (PASSIVE, TRUNCATE
+        # past ~500 MB). Ours would only race it for the WAL; see docs/continuity.md.
+        conn.execute("PRAGMA wal_autocheckpoint=0")
     conn.execute("PRAGMA foreign_keys=ON")
     # Index builds and sorts of a large import stay in memory instead of a temp file.
     conn.execute("PRAGMA temp_store=MEMORY")
@@ -62,13 +68,20 @@ def connect(path: str | Path) -> sqlite3.Connection:
     return conn
 
 
-def open_db(path: str | Path) -> Database:
-    """Open (creating if needed) and migrate the tracker database at `path`."""
+def open_db(path: str | Path, *, bind: bool = True) -> Database:
+    """Open (creating if needed) and migrate the tracker database at `path`.
+
+    `bind=False` leaves the station identity alone: for another station's file opened only to
+    merge into it (`tracker sync --both`).
+    """
     try:
         db = Database(connect(path), execute_plugins=False)
         if migrations.pending(db):
             with write(db):
                 migrations.apply(db)
+        if bind and str(path) != ":memory:" and station.needs_binding(db, str(path)):
+            with write(db):
+                station.bind(db, str(path), station.default_name())
     except sqlite3.DatabaseError as e:
         raise StoreError(f"{path}: cannot open the tracker database: {e}") from e
     return db
