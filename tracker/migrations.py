@@ -179,3 +179,11 @@ def m004_global_ids(db: Database) -> None:
         " UPDATE events SET undoes = NEW.gid WHERE id = NEW.undone_by AND undoes IS NULL; END"
     )
     db.execute("CREATE INDEX events_undoes ON events(undoes)")
+
+
+@migrations()
+def m005_asset_details(db: Database) -> None:
+    """Manufacturer, model and purchase date: what an inventory system such as Snipe-IT holds
+    about an asset besides its tag and serial, kept so an import and export loses none of it."""
+    for column in ("manufacturer", "model", "purchase_date"):
+        db.execute(f"ALTER TABLE assets ADD COLUMN {column} TEXT NOT NULL DEFAULT ''")

@@ -125,6 +125,9 @@ class Asset:
     notes: str
     last_seen: str | None
     updated_at: str
+    manufacturer: str = ""
+    model: str = ""
+    purchase_date: str = ""
 
 
 ASSET_COLUMNS = ", ".join(Asset.__dataclass_fields__)
