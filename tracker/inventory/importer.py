@@ -51,6 +51,8 @@ class ImportResult:
     map_values: dict[str, int] = field(default_factory=dict)
     """With --write-map: how many distinct values each table of the template lists."""
     map_unknown: int = 0
+    map_other: int = 0
+    """With --write-map: rows with problems a mapping cannot fix (bad tags, empty names ...)."""
 
     @property
     def ok(self) -> bool:
@@ -101,6 +103,8 @@ FIELDS = (
     "manufacturer",
     "model",
     "purchase_date",
+    "checkout_type",
+    "checkout_site",
 )
 """The order of the cells in each parsed row, whatever the file's column order."""
 DETAILS = ("manufacturer", "model", "purchase_date")
@@ -262,8 +266,15 @@ def import_file(
         manufacturer,
         model,
         purchase_date,
+        checkout_type,
+        checkout_site,
     ) in rows:
         n_rows += 1
+        if checkout_site and checkout_type.casefold() == "location":
+            # A Snipe-IT import file: checked out to a location, it is there; Location is
+            # where it belongs (Snipe-IT sets its default location from it).
+            home_text = home_text or site_text
+            site_text = checkout_site
         kind = resolver.kind(kind_text, model, line) if kind_text or model else ""
         site = resolver.site(site_text, line) if site_text else ""
         step = resolver.step(step_text, line)
@@ -324,13 +335,15 @@ def import_file(
             + (manufacturer, model, purchase_date)
         )
     result.rows, result.created = n_rows, created
-    result.errors += resolver.report(path)
+    row_errors = len(result.errors)
+    result.errors[:0] = resolver.report(path)  # first: a few lines that explain many rows
     if write_map is not None:
         from tracker.files import write_text_atomically
 
         write_text_atomically(write_map, resolver.template(path, n_rows))
         result.map_values = {t: len(v) for t, v in resolver.seen.items()}
         result.map_unknown = len(resolver.unknown())
+        result.map_other = row_errors
         return result
     if result.errors or dry_run:
         return result
