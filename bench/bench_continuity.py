@@ -246,7 +246,7 @@ def main() -> None:
         )
         rows.append(
             (
-                "second merge (adds nothing)",
+                "second merge (adds nothing), median of 3",
                 f"{second:.2f} s",
                 f"INSERT..SELECT {base:.2f} s",
                 f"{second / base:.1f}x",
