@@ -47,6 +47,7 @@ EXTENSIONS: tuple[str, ...] = (
     "tracker.cli.records",
     "tracker.cli.labels",
     "tracker.cli.kiosks",
+    "tracker.cli.network",
     "tracker.cli.report",
     "tracker.cli.continuity",
 )
