@@ -242,3 +242,9 @@ def m007_create_audits(db: Database) -> None:
         CREATE INDEX audit_scans_audit ON audit_scans(audit_id, tag);
         """
     )
+
+
+@migrations()
+def m008_event_notes(db: Database) -> None:
+    """Why an asset was marked faulty or missing (tracker/marks.py), kept with the event."""
+    db.execute("ALTER TABLE events ADD COLUMN note TEXT NOT NULL DEFAULT ''")
