@@ -5,6 +5,10 @@ or up but the internal systems out of reach, or reached around the VPN: crit."""
 from __future__ import annotations
 
 import json
+import os
+import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -83,3 +87,42 @@ def test_internal_systems_reached_around_the_vpn_are_crit(lab: Lab) -> None:
         assert run.status(name) == "crit", run.summary()
         assert "not through the VPN" in run.detail(name)
         assert vpn not in run.detail(name)
+
+
+def test_tracker_network_check_runs_the_agent_on_the_laptop_and_stores_it(
+    lab: Lab, tmp_path: Path
+) -> None:
+    vpn = lab.add_staff()
+    db = tmp_path / "tracker.db"
+    config = tmp_path / "staff.toml"
+    config.write_text(CONFIG)
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "TRACKER_OPERATOR": "tester"}
+
+    def tracker(*args: str, ns: str = "") -> subprocess.CompletedProcess:
+        where = ["ip", "netns", "exec", ns] if ns else []
+        cmd = [*where, sys.executable, "-m", "tracker", "--db", str(db), *args]
+        return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=60)
+
+    assert tracker("scenario", "start", "borgerservice_to_library").returncode == 0
+    # On the laptop at the library, VPN up: the check passes and is stored for the site.
+    done = tracker("network", "check", "--site", "hovedbibliotek", "--config", str(config),
+                   ns=lab.staff)  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Hovedbiblioteket: staff network ok" in done.stdout
+    status = json.loads(tracker("status", "--json").stdout)
+    library = next(s for s in status["sites"] if s["id"] == "hovedbibliotek")
+    assert library["network"]["state"] == "ok"
+    with sqlite3.connect(db) as conn:
+        (report,) = conn.execute("SELECT report FROM network_checks").fetchone()
+    assert json.loads(report)["profile"] == "staff"
+    assert f"VPN adapter up: {vpn}" in report
+    # VPN down: the check fails, is stored, and the site's passport work is held back.
+    lab.ip(lab.staff, "link", "set", vpn, "down")
+    done = tracker("network", "check", "--site", "hovedbibliotek", "--config", str(config),
+                   ns=lab.staff)  # fmt: skip
+    assert done.returncode == 1
+    assert "staff network check failed" in done.stdout
+    status = json.loads(tracker("status", "--json").stdout)
+    library = next(s for s in status["sites"] if s["id"] == "hovedbibliotek")
+    assert library["network"]["state"] == "failed"
+    assert any(b.startswith("Pas: staff network check failed") for b in library["blocking"])

@@ -187,3 +187,24 @@ def m005_asset_details(db: Database) -> None:
     about an asset besides its tag and serial, kept so an import and export loses none of it."""
     for column in ("manufacturer", "model", "purchase_date"):
         db.execute(f"ALTER TABLE assets ADD COLUMN {column} TEXT NOT NULL DEFAULT ''")
+
+
+@migrations()
+def m006_network_checks(db: Database) -> None:
+    """Staff network checks per site (issue 15): the agent's staff-profile report, kept whole."""
+    db.executescript(
+        """
+        CREATE TABLE network_checks (
+            id INTEGER PRIMARY KEY,
+            site TEXT NOT NULL,
+            host TEXT NOT NULL,
+            verdict TEXT NOT NULL,           -- ok|warn|crit|unknown (the agent's verdict)
+            checked_at TEXT NOT NULL,        -- when the check ran (the report's started_at)
+            recorded_at TEXT NOT NULL,
+            source TEXT NOT NULL,            -- check (run here) or the report file's name
+            detail TEXT NOT NULL DEFAULT '', -- the failing checks, one line
+            report TEXT NOT NULL
+        );
+        CREATE INDEX network_checks_site ON network_checks(site, checked_at);
+        """
+    )

@@ -27,6 +27,8 @@ class Site:
     name: str
     address: str = ""
     functions: tuple[str, ...] = ()
+    municipal_lan: bool = False
+    """The site is on the municipal network itself: staff need no VPN and no network check."""
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,9 @@ class Function:
     name: str
     area: str
     requires: tuple[Requirement, ...]
+    municipal_network: bool = False
+    """Staff reach municipal systems (passports, MitID) over the VPN: the function counts at
+    a site only while a staff network check there passed (see tracker/network.py)."""
 
 
 @dataclass(frozen=True)
@@ -90,6 +95,8 @@ class Plan:
     functions: dict[str, Function]
     scenarios: dict[str, Scenario]
     contacts: tuple[Contact, ...]
+    network_interval_minutes: float = 60.0
+    """A staff network check counts for this long after it ran."""
 
     def site_functions(self, scenario: Scenario | None) -> dict[str, tuple[str, ...]]:
         """Which functions each site hosts, normally or while `scenario` is active."""
@@ -179,6 +186,7 @@ class _Reader:
 
     def plan(self, data: dict[str, Any]) -> Plan:
         top = {"municipality", "kiosk_checks", "sites", "kinds", "functions", "scenarios"}
+        top |= {"network_checks"}
         self.table(data, "", top | {"contacts"})
         muni = self.table(
             self.get(data, "", "municipality", dict), "municipality", {"name", "short"}
@@ -187,6 +195,10 @@ class _Reader:
         interval = self.get(kc, "kiosk_checks", "interval_minutes", float, 15.0)
         if interval <= 0:
             raise self.fail("kiosk_checks.interval_minutes", "must be positive")
+        nc = self.table(data.get("network_checks", {}), "network_checks", {"interval_minutes"})
+        network_interval = self.get(nc, "network_checks", "interval_minutes", float, 60.0)
+        if network_interval <= 0:
+            raise self.fail("network_checks.interval_minutes", "must be positive")
 
         kinds: dict[str, Kind] = {}
         for i, raw in enumerate(self.array(data, "", "kinds")):
@@ -202,7 +214,7 @@ class _Reader:
         functions: dict[str, Function] = {}
         for i, raw in enumerate(self.array(data, "", "functions")):
             key = f"functions[{i}]"
-            raw = self.table(raw, key, {"id", "name", "area", "requires"})
+            raw = self.table(raw, key, {"id", "name", "area", "requires", "municipal_network"})
             ident = self.ident(raw, key, set(functions))
             reqs = []
             for j, req in enumerate(self.array(raw, key, "requires")):
@@ -221,12 +233,13 @@ class _Reader:
                 self.get(raw, key, "name", str),
                 self.get(raw, key, "area", str, ""),
                 tuple(reqs),
+                self.get(raw, key, "municipal_network", bool, False),
             )
 
         sites: dict[str, Site] = {}
         for i, raw in enumerate(self.array(data, "", "sites")):
             key = f"sites[{i}]"
-            raw = self.table(raw, key, {"id", "name", "address", "functions"})
+            raw = self.table(raw, key, {"id", "name", "address", "functions", "municipal_lan"})
             ident = self.ident(raw, key, set(sites))
             # A site label carries LOC. and the id's letters and digits: ids that differ only
             # in `_` or case would print the same label, and a scan would find the first site.
@@ -243,6 +256,7 @@ class _Reader:
                 self.get(raw, key, "name", str),
                 self.get(raw, key, "address", str, ""),
                 funcs,
+                self.get(raw, key, "municipal_lan", bool, False),
             )
         if not sites:
             raise self.fail("sites", "at least one site is needed")
@@ -305,6 +319,7 @@ class _Reader:
             functions=functions,
             scenarios=scenarios,
             contacts=tuple(contacts),
+            network_interval_minutes=network_interval,
         )
 
     def refs(
