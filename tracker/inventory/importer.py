@@ -144,6 +144,9 @@ def read_header(path: str, header: list[str], fmt: str) -> Header | str:
         ignored = [h for i, h in enumerate(header) if i not in used and h]
         labels = {"kinds": "kind", "sites": "site", "steps": "step"}
     else:
+        twice = snipeit.duplicate_read_header(header)
+        if twice:
+            return f"{path}:1: {twice}"
         columns, ignored = snipeit.header_fields(header)
         labels = {
             t: header[columns[f]] if f in columns else snipeit.HEADERS[f][0]

@@ -124,6 +124,25 @@ def unescape_formula(cell: str) -> str:
     return cell
 
 
+READ = frozenset(s.casefold() for spellings in HEADERS.values() for s in spellings)
+"""Every header the tracker reads from a Snipe-IT file, casefolded."""
+
+
+def duplicate_read_header(header: list[str]) -> str | None:
+    """Why a header naming a column we read twice is refused, or None.
+
+    Only those: Snipe-IT's report repeats headers we do not read ("Address" up to four times
+    when both location addresses are ticked), and those are simply ignored."""
+    first: dict[str, int] = {}
+    for i, h in enumerate(header):
+        key = h.strip().casefold()
+        if key in READ:
+            if key in first:
+                return f"column {h.strip()!r} appears twice (columns {first[key] + 1} and {i + 1})"
+            first[key] = i
+    return None
+
+
 def header_fields(header: list[str]) -> tuple[dict[str, int], list[str]]:
     """Which column holds each field (by Snipe-IT's spellings), and the headers left unused."""
     lower: dict[str, int] = {}
