@@ -253,3 +253,10 @@ def m007_create_audits(db: Database) -> None:
 def m008_network_checks_gid(db: Database) -> None:
     """Staff network checks get a global id too, so `tracker sync` merges them (issue 14)."""
     _add_global_id(db, "network_checks")
+
+
+@migrations()
+def m009_audit_global_ids(db: Database) -> None:
+    """Stocktakes and their scans get a global id, so `tracker sync` merges them (issue 14)."""
+    _add_global_id(db, "audits")
+    _add_global_id(db, "audit_scans")
