@@ -120,3 +120,16 @@ def m003_create_kiosk_checks(db: Database) -> None:
         );
         """
     )
+
+
+@migrations()
+def m005_create_settings(db: Database) -> None:
+    """Facts about the database itself, e.g. that it holds the sample inventory."""
+    db.executescript(
+        """
+        CREATE TABLE settings (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        """
+    )

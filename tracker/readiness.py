@@ -53,11 +53,15 @@ class Readiness:
     scenario: Scenario | None
     sites: tuple[SiteState, ...]
     generated_at: str = field(default="")
+    sample: str | None = None
+    """The sample inventory the database was seeded from, until a real import: then the
+    readiness shown is fiction, and every view of it says so (`SAMPLE_NOTE`)."""
 
     def as_json(self) -> dict:
         return {
             "scenario": self.scenario.id if self.scenario else None,
             "generated_at": self.generated_at,
+            "sample": self.sample,
             "sites": [
                 {
                     "id": s.id,
@@ -98,6 +102,7 @@ def evaluate(
     *,
     all_sites: bool = False,
     generated_at: str = "",
+    sample: str | None = None,
 ) -> Readiness:
     """Readiness from counts by (site, kind). Pure: the tests feed it numbers directly.
 
@@ -128,7 +133,7 @@ def evaluate(
             )
         if funcs or all_sites:
             sites.append(SiteState(site.id, site.name, tuple(funcs)))
-    return Readiness(scenario, tuple(sites), generated_at)
+    return Readiness(scenario, tuple(sites), generated_at, sample=sample)
 
 
 def counted_assets(
@@ -161,7 +166,7 @@ def counted_assets(
 
 def compute(db: Database, plan: Plan, *, all_sites: bool = False) -> Readiness:
     """Readiness of every site under the scenario in force, read from the store."""
-    from tracker.store import now
+    from tracker.store import now, sample_source
 
     scenario = moves.active_scenario(db, plan)
     return evaluate(
@@ -170,4 +175,11 @@ def compute(db: Database, plan: Plan, *, all_sites: bool = False) -> Readiness:
         counted_assets(db, plan),
         all_sites=all_sites,
         generated_at=now(),
+        sample=sample_source(db),
     )
+
+
+SAMPLE_NOTE = (
+    "SAMPLE DATA: this database holds the sample inventory, not yours;"
+    " `tracker import FILE.csv` your inventory to replace it"
+)

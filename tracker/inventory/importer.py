@@ -15,14 +15,15 @@ import operator
 import re
 import sqlite3
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
 
-from tracker import codes, store
-from tracker.inventory import formats
+from tracker import codes, store, validate
+from tracker.inventory import cells, formats
 from tracker.plan import Plan
 
 _HOSTNAME = re.compile(
@@ -42,20 +43,12 @@ class ImportResult:
     updated: int = 0
     errors: list[str] = field(default_factory=list)
     dry_run: bool = False
+    notes: list[str] = field(default_factory=list)
+    """Imported, but worth a look (e.g. a file mixing two encodings)."""
 
     @property
     def ok(self) -> bool:
         return not self.errors
-
-
-def decode(raw: bytes) -> str:
-    """UTF-8 (BOM or not) when it decodes, else Windows-1252 as Danish Excel writes it."""
-    if raw.startswith(b"\xef\xbb\xbf"):
-        return raw[3:].decode("utf-8")
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return raw.decode("cp1252", errors="replace")
 
 
 def sniff_delimiter(header: str) -> str:
@@ -72,8 +65,11 @@ def check_hostname(value: str) -> str | None:
             return f"hostname {value!r} is not [address]:port"
         port = m.group(2) or ""
         host = "ok"
-    if port and (not port.isdigit() or not 1 <= int(port) <= 65535):
-        return f"hostname {value!r}: port must be 1-65535"
+    if port:
+        try:
+            validate.port(port)
+        except validate.Invalid:
+            return f"hostname {value!r}: port must be 1-65535"
     if not _HOSTNAME.match(host) and host != "ok":
         return f"hostname {value!r} is not a host name or address (host or host:port)"
     return None
@@ -85,20 +81,25 @@ FIELDS = ("tag", "kind", "name", "serial", "site", "step", "hostname", "notes", 
 
 def read_rows(
     path: str, text: str, fmt: str
-) -> tuple[str, Iterator[tuple[int, tuple[str, ...]]], list[str]]:
-    """Parse `text`: (format, rows as (line, cells in FIELDS order), errors).
+) -> tuple[str, Iterator[tuple[int, tuple[str, ...]]], list[str], dict[str, int]]:
+    """Parse `text`: (format, rows as (line, cells in FIELDS order), errors, the column of each
+    field the file has).
 
     The header is checked at once; the rows are parsed as they are consumed, so validation and
     a bulk writer can start before the whole file is parsed. Errors found while parsing rows
     are appended to the returned list."""
+    cells.allow_large_fields()
     first = text[: text.find("\n")]
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(first))
     try:
         header = next(reader)
     except StopIteration:
-        return fmt, iter(()), [f"{path}:1: the file is empty (expected a header row)"]
+        return fmt, iter(()), [f"{path}:1: the file is empty (expected a header row)"], {}
     header = [h.strip() for h in header]
     lower = {h.lower(): i for i, h in enumerate(header)}
+    twice = duplicate_header(header)
+    if twice:
+        return fmt, iter(()), [f"{path}:1: {twice}"], {}
     if fmt == "auto":
         fmt = "tracker" if "tag" in lower else "snipeit" if "asset tag" in lower else ""
         if not fmt:
@@ -109,6 +110,7 @@ def read_rows(
                     f"{path}:1: header has neither a 'tag' column (tracker format) nor"
                     f" 'Asset Tag' (Snipe-IT): {', '.join(header)}"
                 ],
+                {},
             )
     columns: dict[str, int] = {}
     if fmt == "tracker":
@@ -124,9 +126,22 @@ def read_rows(
     missing = [c for c in formats.REQUIRED if c not in columns]
     if missing:
         names = missing if fmt == "tracker" else [formats.SNIPEIT_COLUMNS[c][0] for c in missing]
-        return fmt, iter(()), [f"{path}:1: missing column(s): {', '.join(names)}"]
+        return fmt, iter(()), [f"{path}:1: missing column(s): {', '.join(names)}"], {}
     errors: list[str] = []
-    return fmt, _records(path, reader, header, columns, errors), errors
+    return fmt, _records(path, reader, header, columns, errors), errors, columns
+
+
+def duplicate_header(header: list[str]) -> str | None:
+    """Why a header naming one column twice is refused (which of the two holds the data?)."""
+    first: dict[str, int] = {}
+    for i, name in enumerate(header):
+        key = name.strip().casefold()
+        if not key:
+            continue  # Excel's unnamed trailing columns
+        if key in first:
+            return f"column {name!r} appears twice (columns {first[key] + 1} and {i + 1})"
+        first[key] = i
+    return None
 
 
 def _records(
@@ -136,8 +151,17 @@ def _records(
     # Missing optional columns read the padding cell at index `width`: always "".
     pick = operator.itemgetter(*[columns.get(name, width) for name in FIELDS])
     strip = str.strip
+    unquote = cells.from_spreadsheet
     line = reader.line_num
-    for record in reader:
+    records = iter(reader)
+    while True:
+        try:
+            record = next(records)
+        except StopIteration:
+            return
+        except csv.Error as e:
+            errors.append(f"{path}:{line + 1}: not readable as CSV: {e}")
+            return
         start, line = line + 1, reader.line_num
         n = len(record)
         if n != width:
@@ -150,11 +174,17 @@ def _records(
         elif not any(record):
             continue
         record.append("")
-        yield start, tuple(map(strip, pick(record)))
+        yield start, tuple(unquote(strip(c)) for c in pick(record))
 
 
 def import_file(
-    db: Database, plan: Plan, path: str | Path, *, fmt: str = "auto", dry_run: bool = False
+    db: Database,
+    plan: Plan,
+    path: str | Path,
+    *,
+    fmt: str = "auto",
+    dry_run: bool = False,
+    sample: bool = False,
 ) -> ImportResult:
     """Validate every row of `path`, then write them all in one transaction, or nothing."""
     path = str(path)
@@ -165,30 +195,28 @@ def import_file(
         raise UnreadableFile(f"{path}: cannot read: {e.strerror or e}") from e
     if fmt not in ("auto", "tracker", "snipeit"):
         raise UnreadableFile(f"unknown format {fmt!r} (auto, tracker or snipeit)")
-    fmt, rows, errors = read_rows(path, decode(raw), fmt)
+    try:
+        decoded = cells.decode(raw, path)
+    except cells.UndecodableError as e:
+        raise UnreadableFile(str(e)) from e
+    result.notes += decoded.notes
+    fmt, rows, errors, columns = read_rows(path, decoded.text, fmt)
     result.errors = errors
     kind_names = {k.name.casefold(): k.id for k in plan.kinds.values()}
     kind_names.update({k.id.casefold(): k.id for k in plan.kinds.values()})
     site_names = {s.name.casefold(): s.id for s in plan.sites.values()}
     site_names.update({s.id.casefold(): s.id for s in plan.sites.values()})
-    existing = {
-        tag: (key, site, step, home)
-        for tag, key, site, step, home in db.execute(
-            "SELECT tag, key, site, step, home_site FROM assets"
-        )
-    }
-    owner_of_key = {v[0]: tag for tag, v in existing.items()}
     seen_tags: dict[str, int] = {}
     seen_keys: dict[str, tuple[str, int]] = {}
     at = store.now()
     out: list[tuple] = []
-    events: list[tuple] = []
+    lines: list[int] = []
     steps = {"": "in_service", **{step: step for step in store.STEPS}}
     kinds = {**kind_names, **{k: k for k in plan.kinds}}
     sites = {**site_names, **{k: k for k in plan.sites}}
     good_tag = codes.GOOD_TAG.match
     key_for_valid_tag = codes.key_for_valid_tag
-    n_rows = created = 0
+    n_rows = 0
     for line, (
         tag,
         kind_text,
@@ -224,11 +252,6 @@ def import_file(
                 problems.append(
                     f"tag {tag!r} has the same label code {key} as {other[0]!r} on line {other[1]}"
                 )
-            elif owner_of_key.get(key, tag) != tag:
-                problems.append(
-                    f"tag {tag!r} has the same label code {key} as existing asset"
-                    f" {owner_of_key[key]!r}"
-                )
             else:
                 seen_tags[tag] = line
                 seen_keys[key] = (tag, line)
@@ -238,7 +261,7 @@ def import_file(
         site = sites.get(site_text) or site_names.get(site_text.casefold())
         if site_text and site is None:
             problems.append(f"unknown site {site_text!r} (known: {', '.join(plan.sites)})")
-        home = site
+        home = ""  # not given: the asset's own home, or for a new one its site (see _merge)
         if home_text:
             home = sites.get(home_text) or site_names.get(home_text.casefold())
             if home is None:
@@ -255,27 +278,98 @@ def import_file(
         if problems:
             result.errors.append(f"{path}:{line}: {'; '.join(problems)}")
             continue
-        old = existing.get(tag)
-        if old is None:
-            created += 1
-        else:
-            if not home_text:
-                home = old[3]
-            if (old[1], old[2]) != (site, step):
-                events.append((at, tag, step, site, old[2], old[1], f"import {Path(path).name}"))
-            result.updated += 1
         out.append((tag, key, kind, name, serial, home, site, step, hostname, notes, at))
-    result.rows, result.created = n_rows, created
-    if result.errors or dry_run:
+        lines.append(line)
+    result.rows = n_rows
+    if result.errors:
         return result
-    # Many rows: build the readiness index once after the insert instead of row by row (a
-    # fifth of a 100,000-row import); same transaction, so still all or nothing.
-    rebuild = len(out) >= BULK
-    with store.write(db):
+    # What the rows change depends on the assets as they are now: read them inside the write
+    # transaction, so a scan committed while the file was parsed is never written over with a
+    # stale state (a dry run reads them in a read transaction).
+    with store.write(db) if not dry_run else _reading(db):
+        events = _merge(db, result, out, lines, set(columns), f"import {Path(path).name}")
+        if result.errors or dry_run:
+            return result
+        # Many rows: build the readiness index once after the insert instead of row by row (a
+        # fifth of a 100,000-row import); same transaction, so still all or nothing.
+        rebuild = len(out) >= BULK
         if rebuild:
             db.execute("DROP INDEX assets_site_kind_step")
         _insert(db.conn, out, events, rebuild=rebuild)
+        store.set_sample_source(db, path if sample else None)
     return result
+
+
+# Where each field sits in a row of `out` (the UPSERT's order).
+_AT_SERIAL, _AT_HOME, _AT_SITE, _AT_STEP, _AT_HOSTNAME, _AT_NOTES, _AT_TIME = 4, 5, 6, 7, 8, 9, 10
+_KEPT_WHEN_ABSENT = {
+    "serial": _AT_SERIAL,
+    "step": _AT_STEP,
+    "hostname": _AT_HOSTNAME,
+    "notes": _AT_NOTES,
+}
+
+
+def _merge(
+    db: Database,
+    result: ImportResult,
+    out: list[tuple],
+    lines: list[int],
+    present: set[str],
+    code: str,
+) -> list[tuple]:
+    """Complete `out` against the current assets, in place; return the events to write.
+
+    A column the file does not have leaves that field of an existing asset as it is (a file
+    without hostnames must not blank them); a change of step or site is an event, like a scan.
+    A tag whose label code already belongs to another asset is an error."""
+    absent = [i for name, i in _KEPT_WHEN_ABSENT.items() if name not in present]
+    existing: dict[str, tuple] = {}
+    owner_of_key: dict[str, str] = {}
+    for tag, key, serial, home, site, step, hostname, notes in db.execute(
+        "SELECT tag, key, serial, home_site, site, step, hostname, notes FROM assets"
+    ):
+        existing[tag] = (tag, key, "", "", serial, home, site, step, hostname, notes)
+        owner_of_key[key] = tag
+    events: list[tuple] = []
+    created = 0
+    for n, row in enumerate(out):
+        tag, key = row[0], row[1]
+        owner = owner_of_key.get(key, tag)
+        if owner != tag:
+            result.errors.append(
+                f"{result.path}:{lines[n]}: tag {tag!r} has the same label code {key} as"
+                f" existing asset {owner!r}"
+            )
+            continue
+        old = existing.get(tag)
+        if old is None:
+            created += 1
+            if not row[_AT_HOME]:
+                out[n] = (*row[:_AT_HOME], row[_AT_SITE], *row[_AT_HOME + 1 :])
+            continue
+        new = list(row)
+        for i in absent:
+            new[i] = old[i]
+        if not new[_AT_HOME]:
+            new[_AT_HOME] = old[_AT_HOME]
+        if (old[_AT_SITE], old[_AT_STEP]) != (new[_AT_SITE], new[_AT_STEP]):
+            step, site = new[_AT_STEP], new[_AT_SITE]
+            events.append((row[_AT_TIME], tag, step, site, old[_AT_STEP], old[_AT_SITE], code))
+        out[n] = tuple(new)
+    result.created = created
+    result.updated = len(out) - created
+    return events
+
+
+@contextmanager
+def _reading(db: Database) -> Iterator[None]:
+    """A read transaction: one consistent view of the assets, nothing written."""
+    db.conn.execute("BEGIN")
+    try:
+        yield
+    finally:
+        db.conn.execute("ROLLBACK")
 
 
 UPSERT = (
