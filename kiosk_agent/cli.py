@@ -16,7 +16,7 @@ from importlib import resources
 from typing import NoReturn
 
 from kiosk_agent import __version__
-from kiosk_agent.config import ConfigError, default_config_path, load_config
+from kiosk_agent.config import PROFILES, ConfigError, default_config_path, load_config
 from kiosk_agent.model import HEALTH, CheckResult, Status, worst
 from kiosk_agent.outputs import render_json, render_nagios, render_prom, render_text, write_atomic
 from kiosk_agent.runner import Report, run_checks
@@ -37,6 +37,12 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument("--nagios", action="store_true", help="one Nagios plugin line")
     check.add_argument("--out", help="also write the JSON document to this file (atomically)")
     check.add_argument("--prom", help="write node_exporter textfile metrics (atomically)")
+    check.add_argument(
+        "--profile",
+        choices=PROFILES,
+        help="kiosk: prove isolation (default); staff: prove the VPN reaches the internal "
+        "targets (overrides `profile` in the config)",
+    )
     sub.add_parser("sample-config", help="print the documented sample configuration")
     return parser
 
@@ -62,18 +68,20 @@ def main(argv: list[str] | None = None) -> int:
         # ValueError/OverflowError: a value no check foresaw; still one line and UNKNOWN (3).
         print(f"kiosk-agent: bad configuration: {exc}", file=sys.stderr)
         # Still emit a well-formed document, so the fleet view shows why this PC is unknown.
-        return _emit(_failed("config", f"bad config: {exc}"), args)
+        return _emit(_failed("config", f"bad config: {exc}", args.profile), args)
+    if args.profile:
+        cfg.profile = args.profile
     try:
         report = run_checks(cfg)
     except Exception as exc:  # noqa: BLE001 - the agent always reports; Python would exit 1
         print(f"kiosk-agent: internal error: {exc!r}", file=sys.stderr)
-        report = _failed("agent", f"internal error: {type(exc).__name__}: {exc}")
+        report = _failed("agent", f"internal error: {type(exc).__name__}: {exc}", cfg.profile)
     return _emit(report, args)
 
 
-def _failed(name: str, detail: str) -> Report:
+def _failed(name: str, detail: str, profile: str | None = None) -> Report:
     """A report with one ``unknown`` check, for runs that could not check anything."""
-    report = Report(_hostname(), _now_iso(), 0)
+    report = Report(_hostname(), _now_iso(), 0, profile=profile or "kiosk")
     report.checks.append(CheckResult(name, HEALTH, Status.UNKNOWN, detail))
     return report
 

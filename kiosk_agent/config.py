@@ -16,6 +16,8 @@ from typing import Any
 
 from kiosk_agent import validate
 
+from kiosk_agent.udp import PORTS, SERVICES
+
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -43,6 +45,22 @@ class Endpoint:
 
 
 @dataclass(frozen=True)
+class UdpTarget:
+    """An IP address, UDP port and the service whose request is sent there."""
+
+    address: IPAddress
+    port: int
+    service: str
+
+    def __str__(self) -> str:
+        host = f"[{self.address}]" if self.address.version == 6 else str(self.address)
+        return f"{host}:{self.port}"
+
+
+PROFILES = ("kiosk", "staff")
+
+
+@dataclass(frozen=True)
 class CheckUrl:
     """A connectivity-check URL and the exact answer real internet gives."""
 
@@ -57,12 +75,17 @@ class Config:
 
     path: str = "<defaults>"
     timeout: float = 2.5
+    profile: str = "kiosk"
+    """``kiosk`` proves isolation; ``staff`` proves the VPN reaches the internal targets."""
     check_urls: list[CheckUrl] = field(default_factory=list)
     resolve: list[str] = field(default_factory=list)
     https: list[str] = field(default_factory=list)
     ca_file: str = ""
     internal_cidrs: list[IPNetwork] = field(default_factory=list)
     targets: list[Endpoint] = field(default_factory=list)
+    udp_targets: list[UdpTarget] = field(default_factory=list)
+    snmp_community: str = "public"
+    icmp_echo: bool = True
     internal_names: list[str] = field(default_factory=list)
     canaries: list[Endpoint] = field(default_factory=list)
     management_hosts: list[IPAddress] = field(default_factory=list)
@@ -71,6 +94,7 @@ class Config:
     max_uptime_days: float = 0.0
     max_clock_skew_s: float = 120.0
     processes: list[str] = field(default_factory=list)
+    vpn_adapters: list[str] = field(default_factory=list)
 
     def is_internal(self, address: str | IPAddress) -> bool:
         """True when ``address`` lies in one of the municipal ranges."""
@@ -81,6 +105,13 @@ class Config:
         mapped = getattr(ip, "ipv4_mapped", None)
         ip = mapped or ip
         return any(ip in net for net in self.internal_cidrs)
+
+    def internal_addresses(self) -> list[IPAddress]:
+        """Each configured internal target address once, in order (the ICMP echo targets)."""
+        seen: dict[str, IPAddress] = {}
+        for item in [*self.targets, *self.udp_targets]:
+            seen.setdefault(str(item.address), item.address)
+        return list(seen.values())
 
 
 def default_config_path() -> Path:
@@ -107,10 +138,13 @@ def parse_config(raw: dict[str, Any], path: str = "<config>") -> Config:
     """Validate an already-parsed TOML document."""
     v = _Validator(path)
     cfg = Config(path=path)
-    sections = {"internet": dict, "isolation": dict, "health": dict}
-    v.no_unknown(raw, "", {"timeout", *sections})
+    sections = {"internet": dict, "isolation": dict, "health": dict, "staff": dict}
+    v.no_unknown(raw, "", {"timeout", "profile", *sections})
     if "timeout" in raw:
         cfg.timeout = v.number(raw["timeout"], "timeout", low=0.1, high=30)
+    cfg.profile = v.string(raw.get("profile", "kiosk"), "profile")
+    if cfg.profile not in PROFILES:
+        raise ConfigError(path, "profile", f"must be one of {list(PROFILES)}, got {cfg.profile!r}")
     for name in sections:
         if not isinstance(raw.get(name, {}), dict):
             raise ConfigError(path, name, "must be a table ([" + name + "])")
@@ -128,12 +162,22 @@ def parse_config(raw: dict[str, Any], path: str = "<config>") -> Config:
     cfg.ca_file = v.string(net.get("ca_file", ""), "internet.ca_file")
     iso = raw.get("isolation", {})
     keys = {"internal_cidrs", "targets", "internal_names", "canaries", "management_hosts"}
+    keys |= {"udp_targets", "snmp_community", "icmp_echo"}
     v.no_unknown(iso, "isolation.", keys)
     cfg.internal_cidrs = [
         v.cidr(item, f"isolation.internal_cidrs[{i}]")
         for i, item in enumerate(v.array(iso, "isolation.internal_cidrs"))
     ]
     cfg.targets = v.endpoints(iso, "isolation.targets")
+    cfg.udp_targets = [
+        v.udp_target(item, f"isolation.udp_targets[{i}]")
+        for i, item in enumerate(v.array(iso, "isolation.udp_targets"))
+    ]
+    cfg.snmp_community = v.string(iso.get("snmp_community", "public"), "isolation.snmp_community")
+    icmp = iso.get("icmp_echo", True)
+    if not isinstance(icmp, bool):
+        raise ConfigError(path, "isolation.icmp_echo", f"must be true or false, got {icmp!r}")
+    cfg.icmp_echo = icmp
     cfg.internal_names = v.names(iso, "isolation.internal_names")
     cfg.canaries = v.endpoints(iso, "isolation.canaries")
     cfg.management_hosts = [
@@ -157,11 +201,15 @@ def parse_config(raw: dict[str, Any], path: str = "<config>") -> Config:
             health["max_clock_skew_s"], "health.max_clock_skew_s", high=1e9
         )
     cfg.processes = v.names(health, "health.processes")
+    staff = raw.get("staff", {})
+    v.no_unknown(staff, "staff.", {"vpn_adapters"})
+    cfg.vpn_adapters = v.names(staff, "staff.vpn_adapters")
     v.unique([c.url for c in cfg.check_urls], "internet.check_urls", ".url")
     for key, items in (
         ("internet.resolve", cfg.resolve),
         ("internet.https", cfg.https),
         ("isolation.targets", cfg.targets),
+        ("isolation.udp_targets", cfg.udp_targets),
         ("isolation.internal_names", cfg.internal_names),
         ("isolation.canaries", cfg.canaries),
         ("health.processes", cfg.processes),
@@ -253,6 +301,25 @@ class _Validator:
 
     def endpoints(self, table: dict[str, Any], key: str) -> list[Endpoint]:
         return [self.endpoint(item, f"{key}[{i}]") for i, item in enumerate(self.array(table, key))]
+
+    def udp_target(self, value: Any, key: str) -> UdpTarget:
+        """``ADDRESS:PORT`` with a well-known port, or ``ADDRESS:PORT/SERVICE``."""
+        text = self.string(value, key)
+        where, _sep, service = text.partition("/")
+        endpoint = self.endpoint(where, key)
+        known = ", ".join(f"{name} ({port})" for name, port in SERVICES.items())
+        if service:
+            if service not in SERVICES:
+                raise self.fail(key, f"no probe for UDP service {service!r}; known: {known}")
+        elif endpoint.port in PORTS:
+            service = PORTS[endpoint.port]
+        else:
+            raise self.fail(
+                key,
+                f"no probe for UDP port {endpoint.port} (an unknown service gets no probe); "
+                f"use a known port or ADDRESS:PORT/SERVICE with one of: {known}",
+            )
+        return UdpTarget(endpoint.address, endpoint.port, service)
 
     def endpoint(self, value: Any, key: str) -> Endpoint:
         text = self.string(value, key)

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from kiosk_agent import probes
 from kiosk_agent.config import CheckUrl, Config
-from kiosk_agent.model import Finding, Status
+from kiosk_agent.model import CheckResult, Finding, Status
 from kiosk_agent.os_common import current, require_psutil
 
 
@@ -56,8 +56,15 @@ def dns(name: str, cfg: Config) -> Finding:
     res = probes.resolve(name, cfg.timeout)
     if res.addresses:
         inside = [a for a in res.addresses if cfg.is_internal(a)]
+        if inside and cfg.profile == "staff":
+            # Through the VPN's DNS, the internal view of public names is expected.
+            return Finding(Status.OK, f"{name} resolved to {', '.join(inside)} (internal view)")
         if inside:
-            return Finding(Status.WARN, f"resolved into the internal ranges: {', '.join(inside)}")
+            return Finding(
+                Status.CRIT,
+                f"public name {name} resolved into the internal ranges: {', '.join(inside)} "
+                "(the municipal resolver's internal view, or a rebinding answer)",
+            )
         return Finding(Status.OK, f"resolved to {', '.join(res.addresses[:4])}")
     if res.nxdomain:
         return Finding(Status.CRIT, f"does not exist (NXDOMAIN): {res.error}")
@@ -106,3 +113,27 @@ def default_route() -> Finding:
     if defaults:
         return Finding(Status.OK, "default route " + "; ".join(str(r) for r in defaults))
     return Finding(Status.CRIT, "no default route: this PC cannot reach the internet")
+
+
+def connection(results: list[CheckResult]) -> Finding | None:
+    """Judge HTTP and HTTPS together, as Android does: HTTP passing while HTTPS fails is a
+    partial connection (a filter or a portal that lets port 80 through), not internet.
+    None when the configuration does not probe both."""
+    http = [r for r in results if r.name.startswith("connectivity:http://")]
+    secure = [r for r in results
+              if r.name.startswith(("connectivity:https://", "https:"))]  # fmt: skip
+    if not http or not secure:
+        return None
+    http_ok = [r.name for r in http if r.status is Status.OK]
+    https_bad = [r.name for r in secure if r.status is not Status.OK]
+    if http_ok and https_bad:
+        return Finding(
+            Status.CRIT,
+            f"partial connection: HTTP passes ({', '.join(http_ok)}) but HTTPS fails "
+            f"({', '.join(https_bad)}), so this is not internet",
+        )
+    if not http_ok and not https_bad:
+        return Finding(Status.WARN, "HTTPS passes but no HTTP check does (a filter on port 80?)")
+    if http_ok:
+        return Finding(Status.OK, "full connection: HTTP and HTTPS both pass")
+    return Finding(Status.CRIT, "no connection: neither HTTP nor HTTPS passes")

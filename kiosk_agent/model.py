@@ -28,7 +28,9 @@ _SEVERITY = {Status.OK: 0, Status.UNKNOWN: 1, Status.WARN: 2, Status.CRIT: 3}
 INTERNET = "internet"
 ISOLATION = "isolation"
 HEALTH = "health"
-CATEGORIES = (INTERNET, ISOLATION, HEALTH)
+STAFF = "staff"
+"""The staff profile's own checks: the VPN adapter and the internal targets through it."""
+CATEGORIES = (INTERNET, ISOLATION, STAFF, HEALTH)
 
 
 @dataclass

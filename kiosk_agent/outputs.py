@@ -20,6 +20,7 @@ _NAGIOS = {
 }
 
 
+_WHO = {"kiosk": "kiosk", "staff": "staff PC"}
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
@@ -36,7 +37,8 @@ def one_line(text: str) -> str:
 def render_text(report: Report) -> str:
     """For the technician at the PC: verdict first on every line, worst category first."""
     lines = [
-        f"{report.verdict.name:<7} kiosk {one_line(report.host)}: {len(report.checks)} checks "
+        f"{report.verdict.name:<7} {_WHO.get(report.profile, 'kiosk')} {one_line(report.host)}: "
+        f"{len(report.checks)} checks "
         f"in {report.duration_ms / 1000:.1f} s (agent {report.agent_version})"
     ]
     for category in CATEGORIES:
@@ -67,7 +69,8 @@ def render_nagios(report: Report) -> str:
         f"warn={counts[Status.WARN]};;;0 crit={counts[Status.CRIT]};;;0 "
         f"unknown={counts[Status.UNKNOWN]};;;0 duration={report.duration_ms / 1000:.3f}s;;;0"
     )
-    return f"KIOSK {_NAGIOS[report.verdict]} - {summary} | {perf}\n"
+    who = "STAFF" if report.profile == "staff" else "KIOSK"
+    return f"{who} {_NAGIOS[report.verdict]} - {summary} | {perf}\n"
 
 
 def _label(value: str) -> str:
@@ -100,7 +103,8 @@ def render_prom(report: Report, now: float) -> str:
         f"kiosk_agent_last_run_timestamp_seconds {now:.0f}",
         "# HELP kiosk_agent_info Agent version.",
         "# TYPE kiosk_agent_info gauge",
-        f'kiosk_agent_info{{version="{_label(report.agent_version)}"}} 1',
+        f'kiosk_agent_info{{version="{_label(report.agent_version)}",'
+        f'profile="{_label(report.profile)}"}} 1',
     ]
     return "\n".join(out) + "\n"
 

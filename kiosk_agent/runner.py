@@ -14,9 +14,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 
-from kiosk_agent import __version__, health, internet, isolation
+from kiosk_agent import __version__, health, internet, isolation, segmentation, staff
 from kiosk_agent.config import Config
-from kiosk_agent.model import HEALTH, INTERNET, ISOLATION, CheckResult, Finding, Status, worst
+from kiosk_agent.model import (
+    HEALTH,
+    INTERNET,
+    ISOLATION,
+    STAFF,
+    CheckResult,
+    Finding,
+    Status,
+    worst,
+)
 from kiosk_agent.os_common import PsutilMissing
 from kiosk_agent.probes import HttpAnswer
 
@@ -33,6 +42,7 @@ class Report:
     duration_ms: int
     checks: list[CheckResult] = field(default_factory=list)
     agent_version: str = __version__
+    profile: str = "kiosk"
 
     @property
     def verdict(self) -> Status:
@@ -43,6 +53,7 @@ class Report:
         """The JSON document the tracker's fleet code parses."""
         return {
             "agent_version": self.agent_version,
+            "profile": self.profile,
             "host": self.host,
             "started_at": self.started_at,
             "duration_ms": self.duration_ms,
@@ -64,7 +75,22 @@ def plan(cfg: Config, answers: list[HttpAnswer]) -> list[Job]:
              for c in cfg.check_urls]  # fmt: skip
     jobs += [(f"dns:{n}", INTERNET, partial(internet.dns, n, cfg)) for n in cfg.resolve]
     jobs += [(f"https:{u}", INTERNET, partial(internet.https, u, cfg)) for u in cfg.https]
-    jobs += [(f"target:{e}", ISOLATION, partial(isolation.target, e, cfg)) for e in cfg.targets]
+    jobs += staff_jobs(cfg) if cfg.profile == "staff" else isolation_jobs(cfg)
+    jobs.append(("disk", HEALTH, partial(health.disk, cfg)))
+    jobs.append(("uptime", HEALTH, partial(health.uptime, cfg)))
+    jobs += [(f"process:{p}", HEALTH, partial(health.process, p)) for p in cfg.processes]
+    return jobs
+
+
+def isolation_jobs(cfg: Config) -> list[Job]:
+    """The kiosk profile: every way into the municipal network must be closed."""
+    jobs: list[Job] = [(f"target:{e}", ISOLATION, partial(isolation.target, e, cfg))
+                       for e in cfg.targets]  # fmt: skip
+    jobs += [(f"udp:{t}", ISOLATION, partial(segmentation.udp_target, t, cfg))
+             for t in cfg.udp_targets]  # fmt: skip
+    if cfg.icmp_echo:
+        jobs += [(f"icmp:{a}", ISOLATION, partial(segmentation.icmp_target, a, cfg))
+                 for a in cfg.internal_addresses()]  # fmt: skip
     jobs += [(f"canary:{e}", ISOLATION, partial(isolation.canary, e, cfg)) for e in cfg.canaries]
     jobs += [(f"name:{n}", ISOLATION, partial(isolation.internal_name, n, cfg))
              for n in cfg.internal_names]  # fmt: skip
@@ -74,11 +100,20 @@ def plan(cfg: Config, answers: list[HttpAnswer]) -> list[Job]:
             ("routes", ISOLATION, partial(isolation.routes, cfg)),
             ("connections", ISOLATION, partial(isolation.connections, cfg)),
             ("proxy", ISOLATION, partial(isolation.proxy, cfg)),
+            ("ipv6", ISOLATION, partial(segmentation.ipv6, cfg)),
         ]
     jobs.append(("vpn_adapters", ISOLATION, isolation.vpn_adapters))
-    jobs.append(("disk", HEALTH, partial(health.disk, cfg)))
-    jobs.append(("uptime", HEALTH, partial(health.uptime, cfg)))
-    jobs += [(f"process:{p}", HEALTH, partial(health.process, p)) for p in cfg.processes]
+    return jobs
+
+
+def staff_jobs(cfg: Config) -> list[Job]:
+    """The staff profile: the VPN is up and the internal targets answer through it."""
+    jobs: list[Job] = [("vpn", STAFF, partial(staff.vpn, cfg))]
+    jobs += [(f"internal:{e}", STAFF, partial(staff.internal_tcp, e, cfg)) for e in cfg.targets]
+    jobs += [(f"internal-udp:{t}", STAFF, partial(staff.internal_udp, t, cfg))
+             for t in cfg.udp_targets]  # fmt: skip
+    jobs += [(f"internal-name:{n}", STAFF, partial(staff.internal_name, n, cfg))
+             for n in cfg.internal_names]  # fmt: skip
     return jobs
 
 
@@ -136,6 +171,9 @@ def run_checks(cfg: Config) -> Report:
                 )  # fmt: skip
             )
         snapshot = list(answers)
+    summary = internet.connection(results)
+    if summary:
+        results.append(CheckResult("connection", INTERNET, summary.status, summary.detail))
     if cfg.check_urls:
         begin = time.monotonic()
         skew = _guarded(partial(health.clock_skew, cfg, snapshot))
@@ -147,6 +185,7 @@ def run_checks(cfg: Config) -> Report:
         started_at=started.isoformat(timespec="seconds").replace("+00:00", "Z"),
         duration_ms=round((time.monotonic() - t0) * 1000),
         checks=results,
+        profile=cfg.profile,
     )
 
 

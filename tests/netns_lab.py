@@ -1,8 +1,14 @@
 """A throwaway three-namespace network for the kiosk agent tests and the bench.
 
-    kiosk (198.51.100.2) --veth-- internet router (198.51.100.1, serves 203.0.113.10)
+    kiosk (198.51.100.2) --veth-- internet router (198.51.100.1, serves 203.0.113.10,
+                                    |              resolver 203.0.113.53 when started)
                                     |  (route to 10.20/16 only when a scenario adds it)
-                                  municipal (198.18.0.2; services on 10.20.0.10/.11)
+                                  municipal (198.18.0.2; services on 10.20.0.10/.11,
+                                    UDP on .53/.123/.161, fd20:20::10 over IPv6)
+
+Scenarios add a second cable kiosk-municipal (an IPv4 leak route, or IPv6 router
+advertisements for fd20:20:1::/64), or a staff namespace whose `wg` link is the VPN into
+the municipal namespace.
 
 Every name carries a random suffix so parallel runs never clash; ``close`` removes the
 namespaces, their /etc/netns files and the servers. Nothing leaves these namespaces: the
@@ -30,6 +36,12 @@ INTERNET_IP = "203.0.113.10"
 TARGETS = ["10.20.0.10:445", "10.20.0.11:389"]
 CANARY = "10.255.255.1:445"
 MANAGEMENT = "10.20.0.5"
+UDP_TARGETS = ["10.20.0.53:53", "10.20.0.123:123", "10.20.0.161:161", "10.20.0.10:137"]
+COMMUNITY = "kommune-ro"
+MUNI6 = "fd20:20::10"
+RA_PREFIX = "fd20:20:1::/64"
+RESOLVER_IP = "203.0.113.53"
+STAFF_IP = "198.51.101.2"
 
 
 def available() -> str:
@@ -49,8 +61,13 @@ def config_toml(**overrides: object) -> str:
         "resolve": '["www.borger.test"]',
         "https": "[]",
         "ca_file": '""',
-        "internal_cidrs": '["10.0.0.0/8"]',
+        "internal_cidrs": '["10.0.0.0/8", "fd20::/16"]',
         "targets": json.dumps(TARGETS),
+        "udp_targets": json.dumps(UDP_TARGETS),
+        "snmp_community": json.dumps(COMMUNITY),
+        "icmp_echo": "true",
+        "profile": '"kiosk"',
+        "vpn_adapters": "[]",
         "internal_names": '["intranet.kommune.test"]',
         "canaries": json.dumps([CANARY]),
         "management_hosts": json.dumps([MANAGEMENT]),
@@ -60,12 +77,16 @@ def config_toml(**overrides: object) -> str:
     values.update(overrides)
     v = values
     return (
-        f"timeout = {v['timeout']}\n[internet]\ncheck_urls = {v['check_urls']}\n"
+        f"timeout = {v['timeout']}\nprofile = {v['profile']}\n"
+        f"[internet]\ncheck_urls = {v['check_urls']}\n"
         f"resolve = {v['resolve']}\nhttps = {v['https']}\nca_file = {v['ca_file']}\n"
         f"[isolation]\ninternal_cidrs = {v['internal_cidrs']}\ntargets = {v['targets']}\n"
+        f"udp_targets = {v['udp_targets']}\nsnmp_community = {v['snmp_community']}\n"
+        f"icmp_echo = {v['icmp_echo']}\n"
         f"internal_names = {v['internal_names']}\ncanaries = {v['canaries']}\n"
         f"management_hosts = {v['management_hosts']}\n"
         f"[health]\nmin_free_disk_mb = {v['min_free_disk_mb']}\nprocesses = {v['processes']}\n"
+        f"[staff]\nvpn_adapters = {v['vpn_adapters']}\n"
     )
 
 
@@ -103,6 +124,9 @@ class Lab:
         self.kiosk, self.inet, self.muni = f"ka-k-{tag}", f"ka-i-{tag}", f"ka-m-{tag}"
         self.procs: list[subprocess.Popen] = []
         self.hosts: dict[str, str] = {"www.borger.test": INTERNET_IP}
+        self.resolver = ""
+        self._resolver_proc: subprocess.Popen | None = None
+        self.staff = f"ka-s-{tag}"
         self._made: list[str] = []
 
     # -- plumbing ---------------------------------------------------------------------
@@ -130,8 +154,13 @@ class Lab:
         # isolated scenario should see the router's answer every time).
         self.exec(self.inet, "sysctl", "-qw", "net.ipv4.icmp_ratelimit=0")
         self.ip(self.muni, "route", "add", "default", "via", "198.18.0.1")
-        for address in ("10.20.0.10", "10.20.0.11", MANAGEMENT):
+        for address in ("10.20.0.10", "10.20.0.11", "10.20.0.53", "10.20.0.123", "10.20.0.161",
+                        MANAGEMENT):  # fmt: skip
             self.ip(self.muni, "addr", "add", f"{address}/32", "dev", "lo")
+        self.ip(self.muni, "addr", "add", f"{MUNI6}/128", "dev", "lo", "nodad")
+        # What systemd sets on every distribution: any group may open ICMP echo sockets
+        # (a new namespace starts with none allowed; one test puts that back).
+        self.exec(self.kiosk, "sysctl", "-qw", "net.ipv4.ping_group_range=0 2147483647")
         self.write_etc()
         return self
 
@@ -155,15 +184,19 @@ class Lab:
                     break
                 time.sleep(0.02)
 
-    def write_etc(self) -> None:
-        """Per-namespace /etc files (``ip netns exec`` bind-mounts them): names come only
-        from this hosts file, so an unknown name is a clean NXDOMAIN."""
-        etc = Path("/etc/netns") / self.kiosk
+    def write_etc(self, ns: str = "", resolver: str = "") -> None:
+        """Per-namespace /etc files (``ip netns exec`` bind-mounts them): names come from
+        this hosts file, and from ``resolver`` (DNS) when one is set; an unknown name is a
+        clean NXDOMAIN."""
+        etc = Path("/etc/netns") / (ns or self.kiosk)
         etc.mkdir(parents=True, exist_ok=True)
-        lines = ["127.0.0.1 localhost"] + [f"{ip} {name}" for name, ip in self.hosts.items()]
+        resolver = resolver or (self.resolver if not ns else "")
+        hosts = {} if resolver else self.hosts
+        lines = ["127.0.0.1 localhost"] + [f"{ip} {name}" for name, ip in hosts.items()]
         (etc / "hosts").write_text("\n".join(lines) + "\n")
-        (etc / "nsswitch.conf").write_text("hosts: files\n")
-        (etc / "resolv.conf").write_text("")
+        (etc / "nsswitch.conf").write_text("hosts: files dns\n" if resolver else "hosts: files\n")
+        conf = f"nameserver {resolver}\noptions timeout:1 attempts:1\n" if resolver else ""
+        (etc / "resolv.conf").write_text(conf)
 
     def close(self) -> None:
         for proc in self.procs:
@@ -171,9 +204,10 @@ class Lab:
             proc.wait(timeout=10)
         for ns in self._made:
             subprocess.run(["ip", "netns", "del", ns], capture_output=True)
-        shutil.rmtree(Path("/etc/netns") / self.kiosk, ignore_errors=True)
+        for ns in (self.kiosk, self.staff):
+            shutil.rmtree(Path("/etc/netns") / ns, ignore_errors=True)
 
-    def start(self, ns: str, *args: str) -> None:
+    def start(self, ns: str, *args: str) -> subprocess.Popen:
         """Start a netns_servers.py server in ``ns`` and wait for its ``ready``."""
         cmd = ["ip", "netns", "exec", ns, sys.executable, str(SERVERS), *args]
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -183,6 +217,7 @@ class Lab:
         if line.strip() != "ready":
             proc.kill()
             raise RuntimeError(f"server {args} did not start: {proc.stderr.read()}")
+        return proc
 
     # -- scenarios --------------------------------------------------------------------
 
@@ -191,7 +226,7 @@ class Lab:
         self.start(self.inet, *args, *(["--location", location] if location else []))
 
     def municipal_services(self) -> None:
-        self.start(self.muni, "tcp", "445", "389", "22")
+        self.start(self.muni, "tcp", "--bind", "::", "445", "389", "22")
 
     def route_to_municipal(self) -> None:
         """The router forwards internal traffic: hosts answer (or refuse) the kiosk."""
@@ -212,12 +247,78 @@ class Lab:
         self.ip(self.inet, "route", "add", "local", "10.0.0.0/8", "dev", "lo")
         self.start(self.inet, "tcp", "445", "389")
 
-    def run_agent(self, config: str, extra_path: str = "", *args: str) -> AgentRun:
+    def municipal_udp(self) -> None:
+        """The municipal DNS, NTP, SNMP and NetBIOS servers (every municipal address)."""
+        binds = [a for ip in ("10.20.0.10", "10.20.0.53", "10.20.0.123", "10.20.0.161", MUNI6)
+                 for a in ("--bind", ip)]  # fmt: skip
+        self.start(self.muni, "udp", *binds, "--dns", "53", "--ntp", "123", "--snmp", "161",
+                   "--netbios", "137", "--community", COMMUNITY,
+                   "--name", "intranet.kommune.test=10.20.0.10",
+                   "--name", f"www.borger.test={INTERNET_IP}")  # fmt: skip
+
+    def lab_resolver(self, names: dict[str, str]) -> None:
+        """A resolver on the internet side (203.0.113.53) answering ``names``; the kiosk
+        then looks names up over DNS instead of its hosts file."""
+        if self._resolver_proc is None:
+            self.ip(self.inet, "addr", "add", f"{RESOLVER_IP}/32", "dev", "lo")
+        else:  # a new answer table: replace the running resolver
+            self._resolver_proc.kill()
+            self._resolver_proc.wait(timeout=10)
+        self._resolver_proc = self.start(self.inet, "udp", "--bind", RESOLVER_IP, "--dns", "53",
+                   *[a for n, ip in names.items() for a in ("--name", f"{n}={ip}")])  # fmt: skip
+        self.resolver = RESOLVER_IP
+        self.write_etc()
+
+    def ipv6_router_advertisements(self) -> None:
+        """A cable into the municipal namespace with no IPv4 at all, whose router advertises
+        the internal prefix: the kiosk learns an address, a route and a default router."""
+        t = self.tag
+        kdev, mdev = f"kv{t}", f"mv{t}"
+        subprocess.run(["ip", "link", "add", kdev, "netns", self.kiosk, "type", "veth",
+                        "peer", "name", mdev, "netns", self.muni],
+                       check=True, capture_output=True)  # fmt: skip
+        self.exec(self.kiosk, "sysctl", "-qw", f"net.ipv6.conf.{kdev}.accept_dad=0")
+        self.exec(self.muni, "sysctl", "-qw", f"net.ipv6.conf.{mdev}.accept_dad=0")
+        # A router: its neighbour advertisements carry the router flag, or the kiosk would
+        # drop it from its default routers at the first packet it sends there.
+        self.exec(self.muni, "sysctl", "-qw", "net.ipv6.conf.all.forwarding=1")
+        self.ip(self.muni, "addr", "add", "fd20:20:1::1/64", "dev", mdev)
+        self.ip(self.kiosk, "link", "set", kdev, "up")
+        self.ip(self.muni, "link", "set", mdev, "up")
+        self.start(self.muni, "ra", "--dev", mdev, "--prefix", RA_PREFIX, "--interval", "0.5")
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            addrs = subprocess.run(["ip", "-n", self.kiosk, "-6", "addr", "show", "dev", kdev],
+                                   capture_output=True, text=True).stdout  # fmt: skip
+            default = subprocess.run(["ip", "-n", self.kiosk, "-6", "route", "show", "default"],
+                                     capture_output=True, text=True).stdout  # fmt: skip
+            if "fd20:20:1:" in addrs and kdev in default:
+                return
+            time.sleep(0.1)
+        raise RuntimeError(f"the kiosk learned nothing from the advertisements: {addrs} {default}")
+
+    def add_staff(self, vpn_dev: str = "") -> str:
+        """A staff laptop's namespace: internet through the router like the kiosk, and a
+        VPN link (named like WireGuard's, ``wg...``) into the municipal namespace with the
+        route to 10.20/16 and the municipal resolver. Returns the VPN device's name."""
+        t = self.tag
+        vpn_dev = vpn_dev or f"wg{t}"
+        subprocess.run(["ip", "netns", "add", self.staff], check=True, capture_output=True)
+        self._made.append(self.staff)
+        self.ip(self.staff, "link", "set", "lo", "up")
+        self._veth(self.staff, f"sx{t}", f"{STAFF_IP}/24", self.inet, f"is{t}", "198.51.101.1/24")
+        self.ip(self.staff, "route", "add", "default", "via", "198.51.101.1")
+        self._veth(self.staff, vpn_dev, "10.99.0.2/30", self.muni, f"mw{t}", "10.99.0.1/30")
+        self.ip(self.staff, "route", "add", "10.20.0.0/16", "via", "10.99.0.1", "dev", vpn_dev)
+        self.write_etc(self.staff, resolver="10.20.0.53")
+        return vpn_dev
+
+    def run_agent(self, config: str, extra_path: str = "", *args: str, ns: str = "") -> AgentRun:
         cfg = self.workdir / f"kiosk-{uuid.uuid4().hex[:6]}.toml"
         cfg.write_text(config)
         path = os.pathsep.join(p for p in (extra_path, str(REPO)) if p)
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": path}
-        cmd = ["ip", "netns", "exec", self.kiosk, sys.executable, "-m", "kiosk_agent",
+        cmd = ["ip", "netns", "exec", ns or self.kiosk, sys.executable, "-m", "kiosk_agent",
                "check", "--json", "--config", str(cfg), *args]  # fmt: skip
         start = time.monotonic()
         done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=60)

@@ -2,7 +2,7 @@
 
 One `Sshd` listens on several ports; each port is a kiosk (`127.0.0.1:PORT` in the inventory)
 whose behaviour is chosen per port: the real agent, a fixed report, garbage, a flood, silence.
-The tracker's key is locked down the way the README tells staff to do it on a kiosk
+The tracker's key is locked down the way docs/kiosk-checks.md tells staff to do it on a kiosk
 (`restrict,from=...,command=...` in authorized_keys), and the forced command is a small stub
 that looks at the server port in `SSH_CONNECTION` to decide what this "kiosk" does.
 
@@ -34,8 +34,9 @@ SFTP_SERVER = next(
     "/usr/lib/openssh/sftp-server",
 )
 
-# The README's forced command for a kiosk account, verbatim apart from KIOSK_AGENT_DIR (the
-# tests cannot use the login directory of the account they run as).
+# The forced command for a kiosk account in docs/kiosk-checks.md, verbatim apart from
+# KIOSK_AGENT_DIR (the tests cannot use the login directory of the account they run as) and the
+# sftp-server path; tests/test_docs.py checks the two stay the same.
 DISPATCH_SH = """\
 #!/bin/sh
 # Forced command for the tracker's key: the agent check, or SFTP for `tracker kiosks deploy`.
@@ -185,7 +186,7 @@ class Sshd:
             Subsystem sftp {SFTP_SERVER}
             # The tests run as an account whose .bashrc may start a version manager (pyenv
             # here: ~130 ms of CPU per command). A kiosk account has no start-up files (see
-            # the README), so sessions get an empty home: bash then finds no .bashrc.
+            # docs/kiosk-checks.md), so sessions get an empty home: bash then finds no .bashrc.
             SetEnv HOME={self.home}
             """
         )

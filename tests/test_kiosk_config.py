@@ -17,7 +17,8 @@ SAMPLE = REPO / "kiosk_agent" / "sample-config.toml"
 
 def test_shipped_sample_config_is_valid() -> None:
     cfg = load_config(SAMPLE)
-    assert cfg.targets and cfg.canaries and cfg.internal_cidrs
+    assert cfg.targets and cfg.canaries and cfg.internal_cidrs and cfg.udp_targets
+    assert cfg.profile == "kiosk"
     assert 2.0 <= cfg.timeout <= 3.0
 
 
@@ -38,6 +39,19 @@ BAD = [
     ("[isolation]\ntargets = ['10.0.0.1:70000']", "isolation.targets[0]", "ADDRESS:PORT"),
     ("[isolation]\ncanaries = ['fe80::1:445']", "isolation.canaries[0]", "[ADDRESS]:PORT"),
     ("[isolation]\ninternal_cidrs = ['10.0.0.0/33']", "isolation.internal_cidrs[0]", "CIDR"),
+    (
+        "[isolation]\nudp_targets = ['10.0.0.1:5000']",
+        "isolation.udp_targets[0]",
+        "no probe for UDP port 5000",
+    ),
+    (
+        "[isolation]\nudp_targets = ['10.0.0.1:53/tftp']",
+        "isolation.udp_targets[0]",
+        "no probe for UDP service 'tftp'",
+    ),
+    ("[isolation]\nicmp_echo = 'yes'", "isolation.icmp_echo", "true or false"),
+    ("profile = 'laptop'", "profile", "must be one of ['kiosk', 'staff']"),
+    ("[staff]\nvpn_adapter = ['wg0']", "staff.vpn_adapter", "unknown key"),
     ("[isolation]\ninternal_cidrs = ['10.0.0.1/8']", "isolation.internal_cidrs[0]", "host bits"),
     ("[isolation]\nmanagement_hosts = ['mgmt']", "isolation.management_hosts[0]", "not an IP"),
     ("[isolation]\nintranet = []", "isolation.intranet", "unknown key"),
@@ -106,3 +120,15 @@ def test_cli_exits_3_on_bad_config_in_every_mode(tmp_path: Path, mode: list[str]
     assert doc["checks"][0]["name"] == "config"
     if mode == ["--nagios"]:
         assert done.stdout.startswith("KIOSK UNKNOWN - ")
+
+
+def test_udp_services_by_port_or_by_name(tmp_path: Path) -> None:
+    path = tmp_path / "udp.toml"
+    path.write_text(
+        "[isolation]\nudp_targets = ['10.0.0.53:53', '[fd00::7b]:123', '10.0.0.9:5353/dns']\n"
+    )
+    cfg = load_config(path)
+    assert [(str(t), t.service) for t in cfg.udp_targets] == [
+        ("10.0.0.53:53", "dns"), ("[fd00::7b]:123", "ntp"), ("10.0.0.9:5353", "dns")
+    ]  # fmt: skip
+    assert [str(a) for a in cfg.internal_addresses()] == ["10.0.0.53", "fd00::7b", "10.0.0.9"]

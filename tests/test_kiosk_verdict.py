@@ -194,7 +194,9 @@ def test_json_document_has_exactly_the_fleet_fields(tmp_path: Path) -> None:
     args = argparse.Namespace(json=False, nagios=False, out=str(tmp_path / "o.json"), prom=None)
     cli._emit(_report(Status.WARN), args)
     doc = json.loads((tmp_path / "o.json").read_text())
-    assert set(doc) == {"agent_version", "host", "started_at", "duration_ms", "verdict", "checks"}
+    assert set(doc) == {
+        "agent_version", "profile", "host", "started_at", "duration_ms", "verdict", "checks"
+    }  # fmt: skip
     assert doc["verdict"] == "warn"
     assert set(doc["checks"][0]) == {"name", "category", "status", "detail", "duration_ms"}
 

@@ -160,7 +160,7 @@ def test_rows_of_junk_are_listed_capped(run_tracker, tmp_path):
     f.write_text("tag,kind,name,site\n" + "".join(f"?{junk},a,b,c\n" for _ in range(500)))
     r = run_tracker("import", str(f))
     assert r.returncode == 2
-    assert len(r.stderr) < 30_000 and "more bad row(s)" in r.stderr
+    assert len(r.stderr) < 30_000 and "more problem(s)" in r.stderr
     assert "Traceback" not in r.stderr
 
 

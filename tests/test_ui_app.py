@@ -232,6 +232,11 @@ async def test_data_is_shown_literally(fresh_db, db_path, plan):
 
 @async_test
 async def test_assets_search_sort_page_and_detail(seeded_db, db_path, plan):
+    with store.write(seeded_db):  # as a Snipe-IT import leaves them
+        seeded_db.execute(
+            "UPDATE assets SET manufacturer = 'Jabra', model = 'Evolve2 40',"
+            " purchase_date = '2024-02-01' WHERE tag = 'EKS-HS-004'"
+        )
     app = build(db_path, plan, mode="assets")
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
@@ -248,6 +253,8 @@ async def test_assets_search_sort_page_and_detail(seeded_db, db_path, plan):
         await wait_for(pilot, lambda: isinstance(app.screen, AssetDetailScreen))
         detail = app.screen
         await wait_for(pilot, lambda: "EKS-HS-004" in text(detail.query_one("#detail-info")))
+        info = text(detail.query_one("#detail-info"))
+        assert "Jabra" in info and "Evolve2 40" in info and "2024-02-01" in info
         qr = detail.query_one("#detail-qr", Static).content
         assert qr.size[0] >= 21  # a real QR matrix, drawn with half blocks
         history = text(detail.query_one("#detail-history", Static))

@@ -122,14 +122,74 @@ def m003_create_kiosk_checks(db: Database) -> None:
     )
 
 
+# Tables whose rows get a global identity (see tracker/station.py): a station's uuid and the
+# row's local id, so rows two stations recorded apart never share one. The trigger fills it for
+# every insert, whichever module does it; rows merged from another station bring their own.
+GLOBAL_ID_TABLES = ("events", "unknown_scans", "moves", "manifest", "kiosk_checks")
+
+
 @migrations()
-def m005_create_settings(db: Database) -> None:
-    """Facts about the database itself, e.g. that it holds the sample inventory."""
-    db.executescript(
-        """
-        CREATE TABLE settings (
-            key TEXT PRIMARY KEY,
-            value TEXT NOT NULL
-        );
-        """
+def m004_global_ids(db: Database) -> None:
+    """A station identity per database and a global id on every recorded row (issue 14)."""
+    import secrets
+
+    statements = [
+        """CREATE TABLE station (
+            only INTEGER PRIMARY KEY CHECK (only = 1),
+            uuid TEXT NOT NULL,                -- 16 hex digits: the prefix of this station's gids
+            name TEXT NOT NULL DEFAULT '',
+            host TEXT NOT NULL DEFAULT '',     -- where the identity was made: a copy opened
+            path TEXT NOT NULL DEFAULT '',     -- elsewhere takes a new one (tracker/station.py)
+            created_at TEXT NOT NULL
+        )""",
+        # Every station whose rows this database holds, and when they last came in by `sync`.
+        """CREATE TABLE peers (
+            uuid TEXT PRIMARY KEY,
+            name TEXT NOT NULL DEFAULT '',
+            merged_at TEXT,                    -- this station's clock when rows last came in
+            rows_added INTEGER NOT NULL DEFAULT 0,
+            newest_at TEXT                     -- the newest event of theirs this database holds
+        )""",
+        "ALTER TABLE events ADD COLUMN undoes TEXT",  # gid of the event an undo took back
+    ]
+    for sql in statements:
+        db.execute(sql)
+    db.execute(
+        "INSERT INTO station (only, uuid, created_at)"
+        " VALUES (1, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
+        [secrets.token_hex(8)],
     )
+    for table in GLOBAL_ID_TABLES:
+        db.execute(f"ALTER TABLE {table} ADD COLUMN gid TEXT")
+        db.execute(f"UPDATE {table} SET gid = (SELECT uuid FROM station) || ':' || id")
+        db.execute(f"CREATE UNIQUE INDEX {table}_gid ON {table}(gid)")
+        db.execute(
+            f"CREATE TRIGGER {table}_gid AFTER INSERT ON {table} WHEN NEW.gid IS NULL BEGIN"
+            f" UPDATE {table} SET gid = (SELECT uuid FROM station) || ':' || NEW.id"
+            " WHERE id = NEW.id; END"
+        )
+    db.execute(
+        "UPDATE events SET undoes = (SELECT s.gid FROM events s WHERE s.undone_by = events.id)"
+        " WHERE action = 'undo'"
+    )
+    # The undo names the event it took back by gid, whichever module wrote undone_by.
+    db.execute(
+        "CREATE TRIGGER events_undoes AFTER UPDATE OF undone_by ON events"
+        " WHEN NEW.undone_by IS NOT NULL BEGIN"
+        " UPDATE events SET undoes = NEW.gid WHERE id = NEW.undone_by AND undoes IS NULL; END"
+    )
+    db.execute("CREATE INDEX events_undoes ON events(undoes)")
+
+
+@migrations()
+def m005_asset_details(db: Database) -> None:
+    """Manufacturer, model and purchase date: what an inventory system such as Snipe-IT holds
+    about an asset besides its tag and serial, kept so an import and export loses none of it."""
+    for column in ("manufacturer", "model", "purchase_date"):
+        db.execute(f"ALTER TABLE assets ADD COLUMN {column} TEXT NOT NULL DEFAULT ''")
+
+
+@migrations()
+def m006_create_settings(db: Database) -> None:
+    """Facts about the database itself, e.g. that it holds the sample inventory."""
+    db.execute("CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)")

@@ -22,9 +22,10 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from tracker import dbfile, files
+from tracker import dbfile, files, station
 from tracker.dbfile import StoreError  # re-exported: callers catch store.StoreError
 from tracker.migrations import migrations
+from tracker.replica import state as replica_state
 
 __all__ = ["StoreError"]
 
@@ -55,6 +56,10 @@ def connect(path: str | Path) -> sqlite3.Connection:
     if mode.lower() != "wal" and path != ":memory:":
         raise StoreError(f"{path}: cannot switch to WAL journal mode (got {mode})")
     conn.execute("PRAGMA synchronous=FULL")
+    if path != ":memory:" and replica_state.active(path):
+        # Litestream replicates this database and does its checkpoints (PASSIVE, TRUNCATE
+        # past ~500 MB). Ours would only race it for the WAL; see docs/continuity.md.
+        conn.execute("PRAGMA wal_autocheckpoint=0")
     conn.execute("PRAGMA foreign_keys=ON")
     # Index builds and sorts of a large import stay in memory instead of a temp file.
     conn.execute("PRAGMA temp_store=MEMORY")
@@ -63,13 +68,19 @@ def connect(path: str | Path) -> sqlite3.Connection:
 
 
 def open_db(
-    path: str | Path, *, create: bool = True, init: Callable[[Database], str] | None = None
+    path: str | Path,
+    *,
+    create: bool = True,
+    init: Callable[[Database], str] | None = None,
+    bind: bool = True,
 ) -> Database:
     """Open and migrate the tracker database at `path`.
 
     A missing file is made (schema, then `init`, e.g. seeding) in one step other processes wait
     for, when `create`; else it is an error naming the path. A file that is not a tracker
-    database this version can open is refused unchanged (see `dbfile`)."""
+    database this version can open is refused unchanged (see `dbfile`). `bind=False` leaves
+    the station identity alone: for another station's file opened only to merge into it
+    (`tracker sync --both`)."""
     path = str(path)
     if path != ":memory:":
         if not os.path.exists(path):
@@ -79,7 +90,7 @@ def open_db(
                 raise StoreError(dbfile.missing_message(path))
 
             def build(tmp: str) -> None:
-                db = _open_checked(tmp)
+                db = _open_checked(tmp, bind=False)  # bound under its real name below
                 try:
                     if init is not None:
                         message = init(db)
@@ -93,7 +104,7 @@ def open_db(
         kind = dbfile.check_existing(path, migrations.name, known)
         if kind == "empty" and not create:
             raise StoreError(f"{path} is an empty file, not a tracker database yet")
-    db = _open_checked(path)
+    db = _open_checked(path, bind=bind)
     files.protect(path)
     return db
 
@@ -102,7 +113,7 @@ created_messages: list[str] = []
 """What `init` said when this process made a new database (the CLI prints it)."""
 
 
-def _open_checked(path: str) -> Database:
+def _open_checked(path: str, *, bind: bool) -> Database:
     try:
         db = Database(connect(path), execute_plugins=False)
         if migrations.pending(db):
@@ -112,6 +123,14 @@ def _open_checked(path: str) -> Database:
         missing = required_tables() - {
             r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")
         }
+        if (
+            not missing
+            and bind
+            and str(path) != ":memory:"
+            and station.needs_binding(db, str(path))
+        ):
+            with write(db):
+                station.bind(db, str(path), station.default_name())
     except sqlite3.OperationalError:
         raise  # full, read-only, locked, I/O: a fault of the disk, not of the file (faults.py)
     except sqlite3.DatabaseError as e:
@@ -195,6 +214,9 @@ class Asset:
     notes: str
     last_seen: str | None
     updated_at: str
+    manufacturer: str = ""
+    model: str = ""
+    purchase_date: str = ""
 
 
 ASSET_COLUMNS = ", ".join(Asset.__dataclass_fields__)

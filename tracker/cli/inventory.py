@@ -18,32 +18,54 @@ def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
     import os
 
     from tracker.inventory.importer import UnreadableFile, import_file
+    from tracker.inventory.mapping import MapError, load_map
 
-    if args.dry_run and not os.path.exists(ctx.db_path):
+    if (args.dry_run or args.write_map) and not os.path.exists(ctx.db_path):
         from tracker import store
 
         db = store.open_db(":memory:")  # check the file against an empty database, make none
     else:
         db = ctx.db
     try:
-        result = import_file(db, ctx.plan, args.file, fmt=args.format, dry_run=args.dry_run)
-    except UnreadableFile as e:
+        mapping = load_map(args.map, ctx.plan) if args.map else None
+        result = import_file(
+            db,
+            ctx.plan,
+            args.file,
+            fmt=args.format,
+            dry_run=args.dry_run,
+            mapping=mapping,
+            write_map=args.write_map,
+        )
+    except (UnreadableFile, MapError) as e:
         err(one_line(e, SHOWN_CHARS))
         return EXIT_USAGE
+    if args.write_map and result.fmt:
+        counts = ", ".join(f"{n} {table}" for table, n in result.map_values.items())
+        out(
+            f"wrote {args.write_map}: {counts} from {result.rows} row(s) of {args.file};"
+            f" {result.map_unknown} to fill in. Nothing was imported."
+        )
+        if result.map_unknown:
+            out(f'fill in the "" values, then: tracker import {args.file} --map {args.write_map}')
+        return EXIT_OK
     for line in result.errors[:SHOWN_ERRORS]:
         print(one_line(line, SHOWN_CHARS), file=sys.stderr)
     if len(result.errors) > SHOWN_ERRORS:
-        print(f"... and {len(result.errors) - SHOWN_ERRORS} more bad row(s)", file=sys.stderr)
+        print(f"... and {len(result.errors) - SHOWN_ERRORS} more problem(s)", file=sys.stderr)
     if result.errors:
-        err(f"{one_line(args.file)}: {len(result.errors)} bad row(s); nothing was imported")
+        err(f"{one_line(args.file)}: {len(result.errors)} problem(s); nothing was imported")
         return EXIT_USAGE
     for note in result.notes:
         err(one_line(note, SHOWN_CHARS))
     verb = "would import" if args.dry_run else "imported"
+    skipped = f", {result.skipped} left out by the mapping" if result.skipped else ""
     out(
         f"{verb} {result.rows} row(s) from {one_line(args.file)}: {result.created} new, "
-        f"{result.updated} updated"
+        f"{result.updated} updated{skipped}"
     )
+    if result.ignored:
+        out(one_line(f"ignored column(s): {', '.join(result.ignored)}"))
     return EXIT_LOOK if result.notes else EXIT_OK
 
 
@@ -75,6 +97,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("file")
     s.add_argument("--format", choices=("auto", "tracker", "snipeit"), default="auto")
     s.add_argument("--dry-run", action="store_true", help="check the file, write nothing")
+    s.add_argument(
+        "--map", metavar="MAP.toml", help="map the file's categories, locations and statuses"
+    )
+    s.add_argument(
+        "--write-map",
+        metavar="MAP.toml",
+        help="write a mapping template for the file's values and import nothing",
+    )
     s.set_defaults(handler=cmd_import, seed=False, creates_db=True)
 
     s = sub.add_parser("export", help="export assets to CSV (FILE or - for stdout)")

@@ -47,6 +47,7 @@ EXTENSIONS: tuple[str, ...] = (
     "tracker.cli.labels",
     "tracker.cli.kiosks",
     "tracker.cli.report",
+    "tracker.cli.continuity",
 )
 
 

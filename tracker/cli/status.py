@@ -14,13 +14,20 @@ from tracker.textsafe import one_line
 
 def cmd_status(ctx: Context, args: argparse.Namespace) -> int:
     from tracker import readiness
+    from tracker.replica import state as replica_state
 
     state = readiness.compute(ctx.db, ctx.plan, all_sites=args.all)
+    replication = replica_state.summary(ctx.db_path)
     if args.json:
-        json.dump(state.as_json(), sys.stdout, ensure_ascii=False, indent=2)
+        doc = state.as_json()
+        doc["replication"] = {"text": replication.text, "warn": replication.warn}
+        json.dump(doc, sys.stdout, ensure_ascii=False, indent=2)
         out()
         return EXIT_OK
-    out(format_status(state, color=sys.stdout.isatty() and "NO_COLOR" not in os.environ))
+    color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    out(format_status(state, color=color))
+    line = one_line(replication.text)
+    out(f"\x1b[33m{line}\x1b[0m" if color and replication.warn else line)
     return EXIT_OK
 
 

@@ -7,7 +7,7 @@ the thread that called, one at a time, so checks never share a connection across
 never collide with scans (each write is its own short `BEGIN IMMEDIATE` transaction).
 
 Nothing from the inventory reaches a shell: the remote command is the constant `CHECK_COMMAND`,
-and the kiosk's forced command (README) ignores it anyway.
+and the kiosk's forced command (docs/kiosk-checks.md) ignores it anyway.
 """
 
 from __future__ import annotations

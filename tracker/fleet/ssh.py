@@ -1,9 +1,9 @@
 """SSH to one kiosk: connect with pinned host keys only, run a command with caps, copy files.
 
 Why paramiko and not Fabric: Fabric adds unknown host keys on its own, and a kiosk's host key is
-the only proof that the PC answering is ours (see the README). Why not the `ssh` binary: one
-Python process with a thread pool is faster here (bench/bench_fleet.py) and needs no parsing of
-ssh's error text to tell a changed host key from an offline kiosk.
+the only proof that the PC answering is ours (see docs/kiosk-checks.md). Why not the `ssh`
+binary: one Python process with a thread pool is faster here (bench/bench_fleet.py) and needs no
+parsing of ssh's error text to tell a changed host key from an offline kiosk.
 
 Every failure becomes `SSHFailure(verdict, detail)`: `hostkey` for an unknown or changed key,
 `unreachable` for everything else (refused, timed out, half dead, login refused).

@@ -1,4 +1,9 @@
-"""CSV export in the tracker's format or Snipe-IT's; it round-trips with `importer`."""
+"""CSV export in the tracker's format or Snipe-IT's; it round-trips with `importer`.
+
+The Snipe-IT format uses only headers that Snipe-IT's importer maps by itself (see `snipeit`),
+its stock status labels for faulty (Out for Repair) and missing (Lost/Stolen), and the kind's
+name as the model when the asset has none, because Snipe-IT needs a model for every asset.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from typing import Any, TextIO
 from sqlite_utils import Database
 
 from tracker import store
-from tracker.inventory import formats
+from tracker.inventory import formats, snipeit
 from tracker.inventory.cells import spreadsheet_safe
 from tracker.plan import Plan
 
@@ -20,22 +25,28 @@ def export(db: Database, plan: Plan, out: TextIO, fmt: str = "tracker") -> int:
     writer = _SafeWriter(plain)
     n = 0
     if fmt == "tracker":
-        writer.writerow((*formats.TRACKER_COLUMNS, "home_site"))
+        writer.writerow((*formats.TRACKER_COLUMNS, *formats.OPTIONAL_TRACKER_COLUMNS))
         for a in store.assets(db):
             writer.writerow(
-                (a.tag, a.kind, a.name, a.serial, a.site, a.step, a.hostname, a.notes, a.home_site)
+                (a.tag, a.kind, a.name, a.serial, a.site, a.step, a.hostname, a.notes)
+                + (a.home_site, a.manufacturer, a.model, a.purchase_date)
             )
             n += 1
     elif fmt == "snipeit":
-        writer.writerow(formats.SNIPEIT_EXPORT_HEADERS)
+        writer.writerow(snipeit.EXPORT_HEADERS)
+        kinds = {k.id: k.name for k in plan.kinds.values()}
+        sites = {s.id: s.name for s in plan.sites.values()}
         for a in store.assets(db):
-            kind = plan.kinds[a.kind].name if a.kind in plan.kinds else a.kind
-            site = plan.sites[a.site].name if a.site in plan.sites else a.site
-            home = plan.sites[a.home_site].name if a.home_site in plan.sites else a.home_site
-            status = formats.STEP_STATUS_LABELS.get(a.step, a.step)
-            writer.writerow(
-                (a.tag, a.name, a.serial, kind, kind, site, status, a.notes, a.hostname, home)
-            )
+            kind = kinds.get(a.kind, a.kind)
+            fields = {
+                **a.__dict__,
+                "kind": kind,
+                "model": a.model or kind,
+                "site": sites.get(a.site, a.site),
+                "home_site": sites.get(a.home_site, a.home_site),
+                "step": snipeit.STEP_STATUS.get(a.step, a.step),
+            }
+            writer.writerow([fields[f] for f in snipeit.EXPORT_FIELDS])
             n += 1
     else:
         raise ValueError(f"unknown format {fmt!r} (tracker or snipeit)")

@@ -23,7 +23,8 @@ from typing import Any
 from sqlite_utils import Database
 
 from tracker import codes, store, validate
-from tracker.inventory import cells, formats
+from tracker.inventory import cells, formats, snipeit
+from tracker.inventory.mapping import SKIP, Mapping, Resolver
 from tracker.plan import Plan
 
 _HOSTNAME = re.compile(
@@ -43,6 +44,16 @@ class ImportResult:
     updated: int = 0
     errors: list[str] = field(default_factory=list)
     dry_run: bool = False
+    fmt: str = ""
+    ignored: list[str] = field(default_factory=list)
+    """Header names of columns the import did not use."""
+    skipped: int = 0
+    """Rows left out because the mapping maps one of their values to false."""
+    map_values: dict[str, int] = field(default_factory=dict)
+    """With --write-map: how many distinct values each table of the template lists."""
+    map_unknown: int = 0
+    map_other: int = 0
+    """With --write-map: rows with problems a mapping cannot fix (bad tags, empty names ...)."""
     notes: list[str] = field(default_factory=list)
     """Imported, but worth a look (e.g. a file mixing two encodings)."""
 
@@ -75,60 +86,76 @@ def check_hostname(value: str) -> str | None:
     return None
 
 
-FIELDS = ("tag", "kind", "name", "serial", "site", "step", "hostname", "notes", "home_site")
+FIELDS = (
+    "tag",
+    "kind",
+    "name",
+    "serial",
+    "site",
+    "step",
+    "hostname",
+    "notes",
+    "home_site",
+    "manufacturer",
+    "model",
+    "purchase_date",
+    "checkout_type",
+    "checkout_site",
+)
 """The order of the cells in each parsed row, whatever the file's column order."""
+DETAILS = ("manufacturer", "model", "purchase_date")
+"""Asset details written only when the file has their column: a file without them keeps them."""
 
 
-def read_rows(
-    path: str, text: str, fmt: str
-) -> tuple[str, Iterator[tuple[int, tuple[str, ...]]], list[str], dict[str, int]]:
-    """Parse `text`: (format, rows as (line, cells in FIELDS order), errors, the column of each
-    field the file has).
+@dataclass
+class Header:
+    """What the header row says: the format, which column holds each field, what is unused."""
 
-    The header is checked at once; the rows are parsed as they are consumed, so validation and
-    a bulk writer can start before the whole file is parsed. Errors found while parsing rows
-    are appended to the returned list."""
-    cells.allow_large_fields()
-    first = text[: text.find("\n")]
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(first))
-    try:
-        header = next(reader)
-    except StopIteration:
-        return fmt, iter(()), [f"{path}:1: the file is empty (expected a header row)"], {}
+    fmt: str
+    columns: dict[str, int]
+    ignored: list[str]
+    labels: dict[str, str]
+    """Mapping table -> the file's own column name, for messages."""
+
+
+def read_header(path: str, header: list[str], fmt: str) -> Header | str:
+    """The file's Header, or why it cannot be imported (one line naming the file)."""
     header = [h.strip() for h in header]
     lower = {h.lower(): i for i, h in enumerate(header)}
     twice = duplicate_header(header)
     if twice:
-        return fmt, iter(()), [f"{path}:1: {twice}"], {}
+        return f"{path}:1: {twice}"
     if fmt == "auto":
-        fmt = "tracker" if "tag" in lower else "snipeit" if "asset tag" in lower else ""
+        tag_spellings = {s.casefold() for s in snipeit.HEADERS["tag"]}
+        fmt = "tracker" if "tag" in lower else "snipeit" if tag_spellings & set(lower) else ""
         if not fmt:
             return (
-                fmt,
-                iter(()),
-                [
-                    f"{path}:1: header has neither a 'tag' column (tracker format) nor"
-                    f" 'Asset Tag' (Snipe-IT): {', '.join(header)}"
-                ],
-                {},
+                f"{path}:1: header has neither a 'tag' column (tracker format) nor"
+                f" 'Asset Tag' (Snipe-IT): {', '.join(header)}"
             )
-    columns: dict[str, int] = {}
     if fmt == "tracker":
-        for name in (*formats.TRACKER_COLUMNS, *formats.OPTIONAL_TRACKER_COLUMNS):
-            if name in lower:
-                columns[name] = lower[name]
+        columns = {
+            name: lower[name]
+            for name in (*formats.TRACKER_COLUMNS, *formats.OPTIONAL_TRACKER_COLUMNS)
+            if name in lower
+        }
+        used = set(columns.values())
+        ignored = [h for i, h in enumerate(header) if i not in used and h]
+        labels = {"kinds": "kind", "sites": "site", "steps": "step"}
     else:
-        for name, spellings in formats.SNIPEIT_COLUMNS.items():
-            for spelling in spellings:
-                if spelling.lower() in lower:
-                    columns[name] = lower[spelling.lower()]
-                    break
+        columns, ignored = snipeit.header_fields(header)
+        labels = {
+            t: header[columns[f]] if f in columns else snipeit.HEADERS[f][0]
+            for t, f in (("kinds", "kind"), ("sites", "site"), ("steps", "step"))
+        }
     missing = [c for c in formats.REQUIRED if c not in columns]
     if missing:
-        names = missing if fmt == "tracker" else [formats.SNIPEIT_COLUMNS[c][0] for c in missing]
-        return fmt, iter(()), [f"{path}:1: missing column(s): {', '.join(names)}"], {}
-    errors: list[str] = []
-    return fmt, _records(path, reader, header, columns, errors), errors, columns
+        sep = ", "
+        if fmt == "snipeit":
+            missing = [" or ".join(repr(h) for h in snipeit.HEADERS[c]) for c in missing]
+            sep = "; "
+        return f"{path}:1: missing column(s): {sep.join(missing)}"
+    return Header(fmt, columns, ignored, labels)
 
 
 def duplicate_header(header: list[str]) -> str | None:
@@ -144,10 +171,33 @@ def duplicate_header(header: list[str]) -> str | None:
     return None
 
 
+def read_rows(
+    path: str, text: str, fmt: str
+) -> tuple[Header | None, Iterator[tuple[int, tuple[str, ...]]], list[str]]:
+    """Parse `text`: (header, rows as (line, cells in FIELDS order), errors).
+
+    The header is checked at once; the rows are parsed as they are consumed, so validation and
+    a bulk writer can start before the whole file is parsed. Errors found while parsing rows
+    are appended to the returned list."""
+    cells.allow_large_fields()
+    first = text[: text.find("\n")]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(first))
+    try:
+        header_row = next(reader)
+    except StopIteration:
+        return None, iter(()), [f"{path}:1: the file is empty (expected a header row)"]
+    header = read_header(path, header_row, fmt)
+    if isinstance(header, str):
+        return None, iter(()), [header]
+    errors: list[str] = []
+    # Every format: the quote an export put before a formula comes off (cells.from_spreadsheet).
+    rows = _records(path, reader, len(header_row), header.columns, errors)
+    return header, rows, errors
+
+
 def _records(
-    path: str, reader: Any, header: list[str], columns: dict[str, int], errors: list[str]
+    path: str, reader: Any, width: int, columns: dict[str, int], errors: list[str]
 ) -> Iterator[tuple[int, tuple[str, ...]]]:
-    width = len(header)
     # Missing optional columns read the padding cell at index `width`: always "".
     pick = operator.itemgetter(*[columns.get(name, width) for name in FIELDS])
     strip = str.strip
@@ -184,36 +234,42 @@ def import_file(
     *,
     fmt: str = "auto",
     dry_run: bool = False,
+    mapping: Mapping | None = None,
+    write_map: str | Path | None = None,
     sample: bool = False,
 ) -> ImportResult:
-    """Validate every row of `path`, then write them all in one transaction, or nothing."""
+    """Validate every row of `path`, then write them all in one transaction, or nothing.
+
+    With `write_map`, nothing is imported: a mapping template for the file's values is written
+    there instead (see tracker.inventory.mapping)."""
     path = str(path)
-    result = ImportResult(path, dry_run=dry_run)
+    result = ImportResult(path, dry_run=dry_run or write_map is not None)
     try:
         raw = Path(path).read_bytes()
     except OSError as e:
         raise UnreadableFile(f"{path}: cannot read: {e.strerror or e}") from e
     if fmt not in ("auto", "tracker", "snipeit"):
         raise UnreadableFile(f"unknown format {fmt!r} (auto, tracker or snipeit)")
+    if write_map is not None and Path(write_map).exists():
+        raise UnreadableFile(f"{write_map}: already exists; --write-map never overwrites a file")
     try:
         decoded = cells.decode(raw, path)
     except cells.UndecodableError as e:
         raise UnreadableFile(str(e)) from e
     result.notes += decoded.notes
-    fmt, rows, errors, columns = read_rows(path, decoded.text, fmt)
+    header, rows, errors = read_rows(path, decoded.text, fmt)
     result.errors = errors
-    kind_names = {k.name.casefold(): k.id for k in plan.kinds.values()}
-    kind_names.update({k.id.casefold(): k.id for k in plan.kinds.values()})
-    site_names = {s.name.casefold(): s.id for s in plan.sites.values()}
-    site_names.update({s.id.casefold(): s.id for s in plan.sites.values()})
+    if header is None:
+        return result
+    result.fmt, result.ignored = header.fmt, header.ignored
+    resolver = Resolver(plan, mapping, header.labels)
     seen_tags: dict[str, int] = {}
     seen_keys: dict[str, tuple[str, int]] = {}
     at = store.now()
     out: list[tuple] = []
     lines: list[int] = []
-    steps = {"": "in_service", **{step: step for step in store.STEPS}}
-    kinds = {**kind_names, **{k: k for k in plan.kinds}}
-    sites = {**site_names, **{k: k for k in plan.sites}}
+    kind_names = {k.id: k.name for k in plan.kinds.values()}
+    snipe = header.fmt == "snipeit"
     good_tag = codes.GOOD_TAG.match
     key_for_valid_tag = codes.key_for_valid_tag
     n_rows = 0
@@ -227,17 +283,29 @@ def import_file(
         hostname,
         notes,
         home_text,
+        manufacturer,
+        model,
+        purchase_date,
+        checkout_type,
+        checkout_site,
     ) in rows:
         n_rows += 1
+        if checkout_site and checkout_type.casefold() == "location":
+            # A Snipe-IT import file: checked out to a location, it is there; Location is
+            # where it belongs (Snipe-IT sets its default location from it).
+            home_text = home_text or site_text
+            site_text = checkout_site
+        kind = resolver.kind(kind_text, model, line) if kind_text or model else ""
+        site = resolver.site(site_text, line) if site_text else ""
+        step = resolver.step(step_text, line)
+        home = site if home_text in ("", site_text) else resolver.site(home_text, line)
+        if SKIP in (kind, site, step, home):
+            result.skipped += 1
+            continue
         problems = []
-        if not (tag and kind_text and name and site_text):
-            for col, value in (
-                ("tag", tag),
-                ("kind", kind_text),
-                ("name", name),
-                ("site", site_text),
-            ):
-                if not value:
+        if not (tag and kind and name and site):
+            for col, value in (("tag", tag), ("kind", kind), ("name", name), ("site", site)):
+                if value == "":
                     problems.append(f"empty {col}")
         key = ""
         if tag:
@@ -255,22 +323,6 @@ def import_file(
             else:
                 seen_tags[tag] = line
                 seen_keys[key] = (tag, line)
-        kind = kinds.get(kind_text) or kind_names.get(kind_text.casefold())
-        if kind_text and kind is None:
-            problems.append(f"unknown kind {kind_text!r} (known: {', '.join(plan.kinds)})")
-        site = sites.get(site_text) or site_names.get(site_text.casefold())
-        if site_text and site is None:
-            problems.append(f"unknown site {site_text!r} (known: {', '.join(plan.sites)})")
-        home = ""  # not given: the asset's own home, or for a new one its site (see _merge)
-        if home_text:
-            home = sites.get(home_text) or site_names.get(home_text.casefold())
-            if home is None:
-                problems.append(f"unknown home_site {home_text!r}")
-        step = steps.get(step_text)
-        if step is None:
-            step = steps[step_text] = formats.step_from_text(step_text)
-        if step is None:
-            problems.append(f"unknown step {step_text!r} (one of: {', '.join(store.STEPS)})")
         if hostname:
             why = check_hostname(hostname)
             if why:
@@ -278,24 +330,46 @@ def import_file(
         if problems:
             result.errors.append(f"{path}:{line}: {'; '.join(problems)}")
             continue
-        out.append((tag, key, kind, name, serial, home, site, step, hostname, notes, at))
+        if kind is None or site is None or step is None or home is None:
+            continue  # an unknown value: reported once for all its rows, below
+        if snipe and model == kind_names.get(kind):
+            model = ""  # the placeholder our Snipe-IT export writes for an asset without a model
+        if len(purchase_date) > 10 and purchase_date[4] == "-" and purchase_date[10] in " T":
+            purchase_date = purchase_date[:10]  # Snipe-IT's "2023-01-23 00:00:01"
+        if not home_text:
+            home = ""  # not given: the asset's own home, or for a new one its site (_merge)
+        out.append(
+            (tag, key, kind, name, serial, home, site, step, hostname, notes, at)
+            + (manufacturer, model, purchase_date)
+        )
         lines.append(line)
     result.rows = n_rows
+    row_errors = len(result.errors)
+    result.errors[:0] = resolver.report(path)  # first: a few lines that explain many rows
+    if write_map is not None:
+        from tracker.files import write_text_atomically
+
+        write_text_atomically(write_map, resolver.template(path, n_rows))
+        result.map_values = {t: len(v) for t, v in resolver.seen.items()}
+        result.map_unknown = len(resolver.unknown())
+        result.map_other = row_errors
+        return result
     if result.errors:
         return result
     # What the rows change depends on the assets as they are now: read them inside the write
     # transaction, so a scan committed while the file was parsed is never written over with a
     # stale state (a dry run reads them in a read transaction).
     with store.write(db) if not dry_run else _reading(db):
-        events = _merge(db, result, out, lines, set(columns), f"import {Path(path).name}")
+        events = _merge(db, result, out, lines, set(header.columns), f"import {Path(path).name}")
         if result.errors or dry_run:
             return result
         # Many rows: build the readiness index once after the insert instead of row by row (a
         # fifth of a 100,000-row import); same transaction, so still all or nothing.
         rebuild = len(out) >= BULK
+        upsert = upsert_sql([d for d in DETAILS if d in header.columns])
         if rebuild:
             db.execute("DROP INDEX assets_site_kind_step")
-        _insert(db.conn, out, events, rebuild=rebuild)
+        _insert(db.conn, upsert, out, events, rebuild=rebuild)
         store.set_sample_source(db, path if sample else None)
     return result
 
@@ -372,9 +446,16 @@ def _reading(db: Database) -> Iterator[None]:
         db.conn.execute("ROLLBACK")
 
 
+def upsert_sql(details: list[str]) -> str:
+    """The upsert; asset details whose column the file lacks keep their stored value."""
+    keep = "".join(f", {d} = excluded.{d}" for d in details)
+    return UPSERT + keep
+
+
 UPSERT = (
     "INSERT INTO assets (tag, key, kind, name, serial, home_site, site, step, hostname,"
-    " notes, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " notes, updated_at, manufacturer, model, purchase_date)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
     " ON CONFLICT(tag) DO UPDATE SET kind = excluded.kind, name = excluded.name,"
     " serial = excluded.serial, home_site = excluded.home_site, site = excluded.site,"
     " step = excluded.step, hostname = excluded.hostname, notes = excluded.notes,"
@@ -384,8 +465,10 @@ BULK = 10_000
 """From this many rows on, the readiness index is rebuilt after the insert."""
 
 
-def _insert(conn: sqlite3.Connection, rows: list[tuple], events: list[tuple], *, rebuild: bool):
-    conn.executemany(UPSERT, rows)
+def _insert(
+    conn: sqlite3.Connection, upsert: str, rows: list[tuple], events: list[tuple], *, rebuild: bool
+) -> None:
+    conn.executemany(upsert, rows)
     conn.executemany(
         "INSERT INTO events (at, tag, action, step, site, prev_step, prev_site, code)"
         " VALUES (?, ?, 'import', ?, ?, ?, ?, ?)",

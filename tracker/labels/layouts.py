@@ -18,7 +18,7 @@ from dataclasses import dataclass
 class Layout:
     name: str
     stock: str
-    """What to buy, in words (shown by `tracker labels --help` and in the README)."""
+    """What to buy, in words (shown by `tracker labels --help` and in docs/labels.md)."""
     page_w: float
     page_h: float
     label_w: float

@@ -10,6 +10,7 @@ processes and posts a fresh dashboard overview.
 from __future__ import annotations
 
 import queue
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +31,8 @@ POLL_SECONDS = 0.5
 """How often the worker checks for writes by other processes (the dashboard's 2 s promise)."""
 SETTLE_SECONDS = 0.05
 """During a burst of scans, wait this long for the next job before refreshing the dashboard."""
+REFRESH_SECONDS = 60.0
+"""Without writes, the overview is still re-read this often: replication age, kiosk ages."""
 MAX_RESTARTS = 3
 """A failed worker loop is restarted this often before the app says the database is gone."""
 
@@ -101,6 +104,7 @@ class DatabaseWorker:
         try:
             last_version: int | None = None
             dirty = True
+            last_read = time.monotonic()
             while not worker.is_cancelled:
                 try:
                     job = self._jobs.get(timeout=SETTLE_SECONDS if dirty else self.poll_seconds)
@@ -120,8 +124,11 @@ class DatabaseWorker:
                 version = store.data_version(db)
                 if version != last_version:
                     last_version, dirty = version, True
+                if time.monotonic() - last_read > REFRESH_SECONDS:
+                    dirty = True
                 if dirty:
                     dirty = False
+                    last_read = time.monotonic()
                     try:
                         self.post_message(OverviewReady(jobs.overview(db, self.plan)))
                     except Exception as e:

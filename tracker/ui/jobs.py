@@ -11,8 +11,9 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from tracker import moves, readiness, store
+from tracker import moves, readiness, store, sync
 from tracker.plan import Plan
+from tracker.replica import state as replica_state
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,10 @@ class Overview:
     latest_scan: str | None
     asset_count: int
     extra: dict[str, Any] = field(default_factory=dict)
+    replication: replica_state.Summary | None = None
+    """When the database was last replicated (tracker.replica.state)."""
+    peers: tuple[sync.PeerState, ...] = ()
+    """Other stations, and when their scans were last merged here."""
 
 
 def overview(db: Database, plan: Plan, exceptions: int = 20) -> Overview:
@@ -80,6 +85,8 @@ def overview(db: Database, plan: Plan, exceptions: int = 20) -> Overview:
         unknown=tuple(store.unknown_scans(db, exceptions)),
         latest_scan=store.latest_scan_at(db),
         asset_count=store.count_assets(db),
+        replication=replica_state.summary(store.db_file(db)) if store.db_file(db) else None,
+        peers=tuple(sync.peers(db)),
     )
 
 

@@ -69,6 +69,15 @@ class AssetDetailScreen(Screen):
             ("Name", lit(a.name)),
             ("Kind", lit(kind)),
             ("Serial", lit(a.serial)),
+            *(
+                (label, lit(value))
+                for label, value in (
+                    ("Manufacturer", a.manufacturer),
+                    ("Model", a.model),
+                    ("Purchased", a.purchase_date),
+                )
+                if value  # shown when the inventory had them, e.g. imported from Snipe-IT
+            ),
             ("Host", lit(a.hostname)),
             ("Site", lit(plan.sites[a.site].name if a.site in plan.sites else a.site)),
             ("Step", lit(STEP_LABELS.get(a.step, a.step))),

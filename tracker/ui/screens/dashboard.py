@@ -6,6 +6,8 @@ Rich tables (no widget per row), so a redraw costs the same whatever the invento
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
@@ -46,6 +48,7 @@ class DashboardScreen(Screen):
             yield Static(id="dash-manifest")
             yield Static(id="dash-kiosks")
             yield Static(id="dash-exceptions")
+            yield Static(id="dash-continuity")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -59,6 +62,7 @@ class DashboardScreen(Screen):
         self.query_one("#dash-manifest", Static).update(self._manifest(overview))
         self.query_one("#dash-kiosks", Static).update(self._kiosks(overview))
         self.query_one("#dash-exceptions", Static).update(self._exceptions(overview))
+        self.query_one("#dash-continuity", Static).update(self._continuity(overview))
 
     def _title(self, ov: Overview) -> Text:
         plan = self.app.plan
@@ -71,6 +75,7 @@ class DashboardScreen(Screen):
             scenario = Text.assemble(("returning home: ", "bold magenta"), lit(ov.scenario_name))
         latest = clock_time(ov.latest_scan) or "none yet"
         sample = ("SAMPLE DATA (import your inventory) · ", "bold reverse red")
+        warn = ov.replication is not None and ov.replication.warn
         return Text.assemble(
             sample if ov.readiness.sample else "",
             lit(plan.municipality, "bold"),
@@ -79,6 +84,7 @@ class DashboardScreen(Screen):
             ("  ·  latest scan ", "dim"),
             (latest, "bold"),
             (f"  ·  {ov.asset_count} assets", "dim"),
+            *((("  ·  ", "dim"), lit(ov.replication.text, "bold yellow")) if warn else ()),
         )
 
     def _sites(self, ov: Overview) -> Table:
@@ -181,3 +187,27 @@ class DashboardScreen(Screen):
                 subject = lit(repr(row["code"]))
             table.add_row(clock_time(at), label, subject, lit(site))
         return table
+
+    def _continuity(self, ov: Overview) -> Group:
+        """Replication, and per station when its scans were last merged here."""
+        lines = []
+        now = datetime.now(UTC)
+        if ov.replication is not None:
+            style = "bold yellow" if ov.replication.warn else "dim"
+            lines.append(Text.assemble(("Replication: ", "bold"), lit(ov.replication.text, style)))
+        if not ov.peers:
+            lines.append(Text("Stations merged: none yet (tracker sync OTHER)", "dim"))
+        for peer in ov.peers:
+            lines.append(
+                Text.assemble(
+                    ("Station ", "bold"),
+                    lit(peer.name or peer.uuid, "bold"),
+                    (f" ({peer.uuid[:8]})", "dim"),
+                    ": scans last merged ",
+                    (clock_time(peer.merged_at) or "never", "bold"),
+                    (f" ({age(peer.merged_at, now)})", "dim"),
+                    (f", {peer.rows_added} rows so far, newest ", "dim"),
+                    (clock_time(peer.newest_at) or "none", "dim"),
+                )
+            )
+        return Group(*lines)

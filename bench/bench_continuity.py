@@ -1,0 +1,319 @@
+"""Continuity figures (issue 14): recovery point, recovery time, merge.
+
+Run: python3 bench/bench_continuity.py [--rows 100000] [--events 1000000] [--runs 3]
+     [--merge-scans 50000] [--skip-sftp]
+
+- Recovery point: `tracker replicate file://...` runs while a scanner records scans as fast as
+  it can and notes each acknowledged one; at a random moment the scanner, the supervisor and
+  Litestream are killed with SIGKILL and the database is deleted. The replica is restored and
+  every scan acknowledged more than 2 s before the loss must be in it.
+- Recovery time: `tracker restore URL` of a database with --rows assets and --events events
+  from a file:// and an sftp:// replica (a real sshd on 127.0.0.1), then `tracker status`,
+  against `cp` of the same database file, then `tracker status` (same run).
+- Merge: two stations that each recorded --merge-scans scans apart, then the same merge again;
+  against a bare INSERT ... SELECT of the other station's events (no dedup, no state rebuild).
+
+Prints a table: medians, ratios against the baseline, the issue's targets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import signal
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tests"))
+
+from bench_core import big_plan, build_big_db, tracker_cmd, write_csv  # noqa: E402
+from sshd import SFTP_SERVER, Sshd  # noqa: E402
+
+from tracker import store, sync  # noqa: E402
+from tracker.plan import load_plan  # noqa: E402
+from tracker.replica import state as replica_state  # noqa: E402
+
+SCANNER = """
+import sys, time
+from tracker import store
+from tracker.plan import load_plan
+from tracker.scan import scan
+db = store.open_db(sys.argv[1]); plan = load_plan()
+tags = [a.tag for a in store.assets(db)]
+log = open(sys.argv[2], "a", buffering=1)
+i = 0
+while True:
+    step = ("packed", "arrived")[(i // len(tags)) % 2]
+    r = scan(db, plan, tags[i % len(tags)], site="bib_nord", step=step, station="bench")
+    if r.outcome == "recorded":
+        log.write(f"{r.event_id} {time.time():.3f}\\n")  # acknowledged: the commit is fsynced
+    i += 1
+"""
+
+
+def wait_replicated(db: Path, since: str, proc: subprocess.Popen, limit: float = 600) -> None:
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        state = replica_state.read(db)
+        if state and state.replicated_at and state.replicated_at > since:
+            return
+        if proc.poll() is not None:
+            raise RuntimeError("tracker replicate exited")
+        time.sleep(0.2)
+    raise RuntimeError(f"{db}: not replicated within {limit} s")
+
+
+def replicate(db: Path, url: str, env: dict | None = None) -> subprocess.Popen:
+    return subprocess.Popen(
+        [*tracker_cmd(), "--db", str(db), "replicate", url],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def run(*args: str, env: dict | None = None) -> None:
+    subprocess.run(
+        [*tracker_cmd(), *args], check=True, capture_output=True, env={**os.environ, **(env or {})}
+    )
+
+
+def recovery_point(tmp: Path, rnd: random.Random) -> tuple[int, int, int, float]:
+    """(acknowledged, lost, lost more than 2 s before the loss, newest kept scan's age)."""
+    db = tmp / "rp" / "tracker.db"
+    db.parent.mkdir(parents=True)
+    run("--db", str(db), "scan", "EKS-PAS-001", "--site", "raadhus", "--step", "packed")
+    url = f"file://{tmp}/rp-replica"
+    sup = replicate(db, url)
+    wait_replicated(db, store.now(), sup)
+    acks = tmp / "rp" / "acks.log"
+    scanner = subprocess.Popen(
+        [sys.executable, "-c", SCANNER, str(db), str(acks)], start_new_session=True
+    )
+    time.sleep(rnd.uniform(3.0, 8.0))
+    os.killpg(scanner.pid, signal.SIGKILL)
+    os.killpg(sup.pid, signal.SIGKILL)
+    lost_at = time.time()
+    scanner.wait(), sup.wait()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    restored = tmp / "rp" / "restored.db"
+    run("--db", str(restored), "restore", url)
+    conn = sqlite3.connect(restored)
+    have = {r[0] for r in conn.execute("SELECT id FROM events WHERE station = 'bench'")}
+    conn.close()
+    acked = [line.split() for line in acks.read_text().splitlines() if line.strip()]
+    lost = [(int(i), float(t)) for i, t in acked if int(i) not in have]
+    old_lost = [1 for _, t in lost if lost_at - t > 2.0]
+    kept = [float(t) for i, t in acked if int(i) in have]
+    shutil.rmtree(tmp / "rp")
+    shutil.rmtree(tmp / "rp-replica")
+    return len(acked), len(lost), len(old_lost), lost_at - max(kept) if kept else float("nan")
+
+
+def recovery_time(big: Path, url: str, tmp: Path, runs: int, env: dict | None = None):
+    """(restore + status, cp + status, restore alone, cp alone): medians in seconds."""
+    db = tmp / "rt" / "tracker.db"
+    db.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(big, db)
+    sup = replicate(db, url, env)
+    wait_replicated(db, store.now(), sup)
+    sup.send_signal(signal.SIGTERM)
+    sup.wait(120)
+    ours, ours_restore, base, base_cp = [], [], [], []
+    for i in range(runs):
+        target = tmp / "rt" / f"restored{i}.db"
+        t = time.perf_counter()
+        run("--db", str(target), "restore", url, env=env)
+        t1 = time.perf_counter()
+        run("--db", str(target), "status")
+        ours.append(time.perf_counter() - t)
+        ours_restore.append(t1 - t)
+        copy = tmp / "rt" / f"copy{i}.db"
+        t = time.perf_counter()
+        subprocess.run(["cp", str(db), str(copy)], check=True)
+        t1 = time.perf_counter()
+        run("--db", str(copy), "status")
+        base.append(time.perf_counter() - t)
+        base_cp.append(t1 - t)
+        for p in (target, copy):
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{p}{suffix}").unlink(missing_ok=True)
+    shutil.rmtree(tmp / "rt")
+    med = statistics.median
+    return med(ours), med(base), med(ours_restore), med(base_cp)
+
+
+def merge_stations(tmp: Path, n: int) -> tuple[float, float, float]:
+    """(first merge, second merge, bare INSERT ... SELECT) in seconds."""
+    folder = tmp / "merge"
+    folder.mkdir()
+    a_path, b_path = folder / "a.db", folder / "b.db"
+    a = store.open_db(a_path)
+    with store.write(a):
+        a.conn.executemany(
+            "INSERT INTO assets (tag, key, kind, name, home_site, site, step, updated_at)"
+            " VALUES (?, ?, 'laptop', 'x', 'raadhus', 'raadhus', 'in_service', ?)",
+            [(f"M{i:06d}", f"M{i:06d}", store.now()) for i in range(2 * n)],
+        )
+    a.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    a.close()
+    shutil.copy(a_path, b_path)
+
+    def burst(path: Path, first: int, name: str) -> None:
+        # Scans as `scan` records them (event + state), written in one go for set-up speed.
+        db = store.open_db(path)
+        tags = [f"M{(first + i) % (2 * n):06d}" for i in range(n)]
+        with store.write(db):
+            for tag in tags:
+                at = store.now()
+                db.execute(
+                    "INSERT INTO events (at, tag, action, step, site, prev_step, prev_site,"
+                    " operator, station) VALUES (?, ?, 'scan', 'packed', 'bib_nord',"
+                    " 'in_service', 'raadhus', 'bench', ?)",
+                    [at, tag, name],
+                )
+                db.execute(
+                    "UPDATE assets SET step = 'packed', site = 'bib_nord', last_seen = ?,"
+                    " updated_at = ? WHERE tag = ?",
+                    [at, at, tag],
+                )
+        db.close()
+
+    burst(a_path, 0, "a")
+    burst(b_path, n // 2, "b")  # half the assets scanned on both sides
+    base_copy = folder / "base.db"
+    shutil.copy(a_path, base_copy)
+    a = store.open_db(a_path)
+    t = time.perf_counter()
+    sync.merge(a, b_path)
+    first = time.perf_counter() - t
+    t = time.perf_counter()
+    again = sync.merge(a, b_path)
+    second = time.perf_counter() - t
+    assert again.total == 0
+    a.close()
+    conn = sqlite3.connect(base_copy)
+    conn.execute("ATTACH ? AS other", [str(b_path)])
+    t = time.perf_counter()
+    conn.execute(
+        "INSERT INTO events (at, tag, action, step, site, prev_step, prev_site, operator,"
+        " station) SELECT at, tag, action, step, site, prev_step, prev_site, operator, station"
+        " FROM other.events WHERE station = 'b'"
+    )
+    conn.commit()
+    base = time.perf_counter() - t
+    conn.close()
+    shutil.rmtree(folder)
+    return first, second, base
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--rows", type=int, default=100_000)
+    ap.add_argument("--events", type=int, default=1_000_000)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--merge-scans", type=int, default=50_000)
+    ap.add_argument("--skip-sftp", action="store_true")
+    args = ap.parse_args()
+    rnd = random.Random(14)
+    rows = []
+    with tempfile.TemporaryDirectory() as d:
+        tmp = Path(d)
+        first, second, base = merge_stations(tmp, args.merge_scans)
+        n = args.merge_scans
+        rows.append(
+            (
+                f"merge 2 x {n:,} scans",
+                f"{first:.2f} s",
+                f"INSERT..SELECT {base:.2f} s",
+                f"{first / base:.1f}x",
+                "< 10 s",
+            )
+        )
+        rows.append(
+            (
+                "second merge (adds nothing)",
+                f"{second:.2f} s",
+                f"INSERT..SELECT {base:.2f} s",
+                f"{second / base:.1f}x",
+                "< 1 s",
+            )
+        )
+
+        points = [recovery_point(tmp, rnd) for _ in range(args.runs)]
+        acked = sum(p[0] for p in points)
+        lost = sum(p[1] for p in points)
+        old = sum(p[2] for p in points)
+        gap = statistics.median(p[3] for p in points)
+        rows.append(
+            (
+                f"recovery point, {args.runs} kill -9 runs",
+                f"{old} lost > 2 s old",
+                f"{acked:,} scans acked, {lost} lost in all",
+                f"newest kept {gap:.1f} s before",
+                "0 lost > 2 s",
+            )
+        )
+
+        plan_path = big_plan(tmp / "plan.toml", 500)
+        plan = load_plan(plan_path)
+        csv_path = tmp / "inv.csv"
+        write_csv(csv_path, args.rows, list(plan.sites))
+        big = tmp / "big.db"
+        build_big_db(big, plan, csv_path, args.events)
+        conn = sqlite3.connect(big)
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.close()
+        size = big.stat().st_size / 1e6
+        what = f"{args.rows:,} assets / {args.events:,} events ({size:.0f} MB)"
+        ours, base_all, restore_only, cp_only = recovery_time(
+            big, f"file://{tmp}/rt-replica", tmp, args.runs
+        )
+        rows.append(
+            (
+                f"restore file:// + status, {what}",
+                f"{ours:.1f} s",
+                f"cp + status {base_all:.1f} s (cp {cp_only:.2f} s)",
+                f"{ours / base_all:.1f}x",
+                "< 60 s, <= 5x",
+            )
+        )
+        if not args.skip_sftp:
+            with Sshd(tmp / "sshd", command=SFTP_SERVER) as server:
+                url = f"sftp://{server.user}@127.0.0.1:{server.ports[0]}{tmp}/sftp-replica"
+                env = {
+                    "TRACKER_SSH_IDENTITY": str(server.user_key),
+                    "TRACKER_KNOWN_HOSTS": str(tmp / "known_hosts"),
+                }
+                run("--db", str(big), "replicate", "--trust", "--yes", url, env=env)
+                ours, base_all, restore_only, cp_only = recovery_time(big, url, tmp, args.runs, env)
+            rows.append(
+                (
+                    f"restore sftp:// + status, {what}",
+                    f"{ours:.1f} s",
+                    f"cp + status {base_all:.1f} s (cp {cp_only:.2f} s)",
+                    f"{ours / base_all:.1f}x",
+                    "< 60 s, <= 5x",
+                )
+            )
+    header = ("figure", "ours (median)", "baseline (same run)", "ratio", "target")
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    for r in [header, tuple("-" * w for w in widths), *rows]:
+        print("  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)))
+    py = sys.version.split()[0]
+    print(f"\n{os.cpu_count()} cores, Python {py}, SQLite {sqlite3.sqlite_version}")
+
+
+if __name__ == "__main__":
+    main()

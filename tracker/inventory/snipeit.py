@@ -1,0 +1,137 @@
+"""Snipe-IT's own spellings: the headers, status labels and cell escapes of its CSV files.
+
+Facts read from Snipe-IT's source (which files and commits: tests/test_snipeit.py):
+- the web importer maps a header to a field when it equals the field's English label or one of
+  its aliases, ignoring case; the command-line importer knows one lower-case header per field;
+- the custom asset report writes its own headers ("Asset Name", "Serial", "Model",
+  "Purchased", "Default Location") and each status as ``Label (meta)``;
+- custom fields (our Hostname and Home Site) are matched by their name in both importers;
+- its CSV exports put ``'`` before a cell that starts with ``= + - @``, tab or CR (league/csv
+  EscapeFormula; before 9.7.4 it put a tab there instead).
+"""
+
+from __future__ import annotations
+
+import re
+
+HEADERS: dict[str, tuple[str, ...]] = {
+    "tag": ("Asset Tag",),
+    # "Item Name" is the one spelling both of Snipe-IT's importers map by themselves.
+    "name": (
+        "Item Name",
+        "Asset Name",
+        "Name",
+        # The web importer's other aliases for the same field, meant for its other item types.
+        "Accessory Name",
+        "Consumable Name",
+        "Component Name",
+        "User Name",
+    ),
+    "serial": ("Serial Number", "Serial", "Serial No.", "Serial No", "Product Key", "Key"),
+    "kind": ("Category",),
+    "model": ("Model Name", "Model"),
+    "manufacturer": ("Manufacturer",),
+    "purchase_date": ("Purchase Date", "Purchased"),
+    "site": ("Location",),
+    "step": ("Status",),
+    # The web importer maps "Asset Notes" only; the command-line importer and the report
+    # use "Notes".
+    "notes": ("Asset Notes", "Notes"),
+    "hostname": ("Hostname",),
+    "home_site": ("Home Site", "Default Location"),
+}
+"""Tracker field -> the headers read for it, in order of preference; the first is written."""
+
+EXPORT_FIELDS = (
+    "tag",
+    "name",
+    "serial",
+    "kind",
+    "model",
+    "manufacturer",
+    "purchase_date",
+    "site",
+    "step",
+    "notes",
+    "hostname",
+    "home_site",
+)
+EXPORT_HEADERS = tuple(HEADERS[f][0] for f in EXPORT_FIELDS)
+CUSTOM_FIELDS = ("Hostname", "Home Site")
+"""Exported headers that Snipe-IT maps only once a custom field of that name exists."""
+
+STEP_STATUS = {
+    "in_service": "Ready to Deploy",
+    "packed": "Packed",
+    "arrived": "Arrived",
+    "installed": "Installed",
+    "faulty": "Out for Repair",
+    "missing": "Lost/Stolen",
+}
+"""The status label each step is exported as: Snipe-IT's stock labels where one fits."""
+
+STOCK_STATUSES = {
+    "ready to deploy": "in_service",
+    "out for diagnostics": "faulty",
+    "out for repair": "faulty",
+    "broken - not fixable": "faulty",
+    "lost/stolen": "missing",
+    # Not stock labels, but what people call them.
+    "broken": "faulty",
+    "lost": "missing",
+    "stolen": "missing",
+}
+UNCLEAR_STATUSES = frozenset({"pending", "archived", "undeployable", "pending diagnostics"})
+"""Stock or common labels with no one step: a mapping file must say what they mean here."""
+
+_META = re.compile(r"\s*\((?:deployable|deployed|pending|archived|undeployable)\)\s*$", re.I)
+_FORMULA_START = frozenset("=+-@\t\r")
+
+
+def without_meta(status: str) -> str:
+    """``Ready to Deploy (deployable)`` -> ``Ready to Deploy``: the report's status suffix off."""
+    return _META.sub("", status)
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.replace("_", " ").split()).casefold()
+
+
+def step_from_status(text: str) -> str | None:
+    """The step for a status: a step id or label, or a stock Snipe-IT label; None if unclear."""
+    t = _norm(without_meta(text))
+    if not t:
+        return "in_service"
+    for step, label in STEP_STATUS.items():
+        if t in (step.replace("_", " "), label.casefold()):
+            return step
+    if t == "in service":  # what the tracker wrote before it used Snipe-IT's stock labels
+        return "in_service"
+    return STOCK_STATUSES.get(t)
+
+
+def unescape_formula(cell: str) -> str:
+    """A cell as it was before Snipe-IT escaped it against formula injection.
+
+    ``'=1+2`` -> ``=1+2``; a cell that merely starts with an apostrophe stays as it is.
+    """
+    if len(cell) > 1 and cell[0] == "'" and cell[1] in _FORMULA_START:
+        return cell[1:]
+    return cell
+
+
+def header_fields(header: list[str]) -> tuple[dict[str, int], list[str]]:
+    """Which column holds each field (by Snipe-IT's spellings), and the headers left unused."""
+    lower: dict[str, int] = {}
+    for i, h in enumerate(header):
+        lower.setdefault(h.strip().casefold(), i)
+    columns: dict[str, int] = {}
+    for name, spellings in HEADERS.items():
+        for spelling in spellings:
+            i = lower.get(spelling.casefold())
+            if i is not None and i not in columns.values():
+                columns[name] = i
+                break
+    used = set(columns.values())
+    ignored = [h.strip() for i, h in enumerate(header) if i not in used and h.strip()]
+    return columns, ignored
