@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from kiosk_agent import validate
-
 from kiosk_agent.udp import PORTS, SERVICES
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address

@@ -118,7 +118,7 @@ def test_import_reads_the_assets_inside_its_write_transaction(
     scanned = []
 
     def read_rows_with_a_scan_meanwhile(*args, **kwargs):
-        fmt, rows, errors, columns = real_read_rows(*args, **kwargs)
+        header, rows, errors = real_read_rows(*args, **kwargs)
 
         def rows_then_scan():
             for n, row in enumerate(rows):
@@ -134,7 +134,7 @@ def test_import_reads_the_assets_inside_its_write_transaction(
                     scanned.append(r)
                 yield row
 
-        return fmt, rows_then_scan(), errors, columns
+        return header, rows_then_scan(), errors
 
     monkeypatch.setattr(importer, "read_rows", read_rows_with_a_scan_meanwhile)
     result = importer.import_file(fresh_db, plan, SAMPLE_CSV)

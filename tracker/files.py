@@ -88,7 +88,7 @@ def check_output(path: str | Path, kind: str) -> None:
 
 
 @contextmanager
-def replaced_atomically(path: str | Path, kind: str) -> Iterator[Path]:
+def replaced_atomically(path: str | Path, kind: str = "text") -> Iterator[Path]:
     """Yield a temporary path beside `path` to write; on success it is fsynced and renamed over
     `path` (atomic on one file system), on failure removed and `path` left as it was.
     `check_output` first: raises OutputError."""
