@@ -1,5 +1,6 @@
 """Kiosk agent figures: full-check time when every target answers, when every internal
-target drops packets, and peak memory.
+target drops packets, and peak memory; the namespace rows include the UDP (DNS, NTP, SNMP,
+NetBIOS), ICMP echo and IPv6 probes, and the staff profile through a VPN link.
 
 Run: python3 bench/bench_kiosk_agent.py [--runs 5] [--timeout 2.5]
 Prints a table, median of several runs of the real command (`python -m kiosk_agent check
@@ -25,7 +26,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 
-from netns_lab import Lab, available, config_toml  # noqa: E402
+from netns_lab import MUNI6, TARGETS, UDP_TARGETS, Lab, available, config_toml  # noqa: E402
 
 
 class _NoContent(BaseHTTPRequestHandler):
@@ -56,6 +57,9 @@ def _loopback_config(timeout: float) -> tuple[str, list[socket.socket]]:
         targets=json.dumps(targets[:2]),
         canaries=json.dumps(targets[2:]),
         internal_names='["localhost"]',
+        # UDP and ICMP only in the namespace rows: the host's own services are not targets.
+        udp_targets="[]",
+        icmp_echo="false",
     )
     return text, listeners
 
@@ -93,6 +97,38 @@ def _measure(label: str, bound: str, cmd: list[str], config: Path, runs: int) ->
     ]
 
 
+def _scenario(
+    work: Path, label: str, scenario: str, bound: str, args: argparse.Namespace
+) -> list[str]:
+    """One namespace row: build the lab for ``scenario``, measure, tear down."""
+    lab = Lab(work).build()
+    try:
+        lab.serve_internet()
+        ns = lab.kiosk
+        extra: dict[str, str] = {}
+        if scenario in ("answer", "staff"):
+            lab.municipal_services()
+            lab.municipal_udp()
+        if scenario == "answer":
+            lab.leak_route()
+            lab.ipv6_router_advertisements()
+            extra = {
+                "targets": json.dumps([*TARGETS, f"[{MUNI6}]:445"]),
+                "udp_targets": json.dumps([*UDP_TARGETS, f"[{MUNI6}]:53"]),
+            }
+        elif scenario == "drop":
+            lab.blackhole_internal()
+        else:
+            lab.add_staff()
+            ns = lab.staff
+            extra = {"profile": '"staff"', "canaries": "[]"}
+        cfg = work / f"{scenario}.toml"
+        cfg.write_text(config_toml(timeout=str(args.timeout), **extra))
+        return _measure(label, bound, ["ip", "netns", "exec", ns], cfg, args.runs)
+    finally:
+        lab.close()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
@@ -111,23 +147,11 @@ def main() -> int:
             rows.append(["namespace rows skipped", "", "", "", why, "", ""])
         else:
             for label, scenario, bound in (
-                ("all answer (netns, leak route)", "answer", "< 1.5"),
-                ("all drop (netns, blackhole)", "drop", f"< {args.timeout + 1:g}"),
+                ("all answer (netns: TCP, UDP, ICMP, IPv6)", "answer", "< 1.5"),
+                ("all silent (netns, blackhole)", "drop", f"< {args.timeout + 1:g}"),
+                ("staff profile, VPN up (netns)", "staff", "< 1.5"),
             ):
-                lab = Lab(work).build()
-                try:
-                    lab.serve_internet()
-                    if scenario == "answer":
-                        lab.municipal_services()
-                        lab.leak_route()
-                    else:
-                        lab.blackhole_internal()
-                    cfg = work / f"{scenario}.toml"
-                    cfg.write_text(config_toml(timeout=str(args.timeout)))
-                    cmd = ["ip", "netns", "exec", lab.kiosk]
-                    rows.append(_measure(label, bound, cmd, cfg, args.runs))
-                finally:
-                    lab.close()
+                rows.append(_scenario(work, label, scenario, bound, args))
     header = ["scenario", "runs", "median s", "max s", "target s", "peak RSS MB", "verdict"]
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     for row in [header, ["-" * w for w in widths], *rows]:

@@ -61,6 +61,9 @@ SKIP_MODULES = {
 # tracker commands that reach kiosks over SSH (`kiosks list` only reads the database). A bare
 # `tracker` and `tracker scan` without a CODE open the terminal app: not run either.
 TRACKER_SSH = {("kiosks", "trust"), ("kiosks", "deploy"), ("kiosks", "check"), ("kiosks", "watch")}
+# `tracker network check` runs the agent's staff checks from this machine: traffic to the
+# configured targets, so only inside a namespace a test made (tests/test_kiosk_staff.py).
+TRACKER_AGENT = {("network", "check")}
 # kiosk-agent subcommands that are safe: `check` sends traffic to the configured targets and
 # must run only inside a network namespace a test made.
 AGENT_SAFE = {"--help", "-h", "--version", "sample-config"}
@@ -223,6 +226,8 @@ def _tracker(args: list[str], v: Verdict) -> None:
         _no(v, "opens the scan screen (the terminal app)")
     elif tuple(path[:2]) in TRACKER_SSH:
         _no(v, "reaches kiosks over SSH")
+    elif tuple(path[:2]) in TRACKER_AGENT:
+        _no(v, "runs the agent's network checks from this machine")
 
 
 def _agent(args: list[str], v: Verdict) -> None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from tracker import moves, readiness, store
+from staff_reports import staff_doc
+
+from tracker import moves, network, readiness, store
 from tracker.scan import scan
 
 
@@ -47,6 +49,9 @@ def test_only_installed_or_in_service_assets_count(seeded_db, plan):
     state = readiness.compute(seeded_db, plan)
     assert _fn(state, "hovedbibliotek", "nemid").state == "not_ready"  # arrived, not installed
     scan(seeded_db, plan, "EKS-NID-001", site="hovedbibliotek", step="installed")
+    # Installed, but MitID work needs the VPN: not before a staff network check passed there.
+    assert _fn(readiness.compute(seeded_db, plan), "hovedbibliotek", "nemid").state == "not_ready"
+    network.record(seeded_db, plan, "hovedbibliotek", staff_doc(), "check")
     assert _fn(readiness.compute(seeded_db, plan), "hovedbibliotek", "nemid").state == "ready"
 
 
@@ -91,3 +96,50 @@ def test_kiosk_counts_only_with_a_fresh_passing_check(seeded_db, plan):
     )
     assert self_service().state == "not_ready"
     assert len(store.kiosk_history(seeded_db, "EKS-KIO-001")) == 3
+
+
+def test_municipal_network_functions_need_a_fresh_passing_staff_check(seeded_db, plan):
+    moves.start(seeded_db, plan, "borgerservice_to_library")
+    for step in ("packed", "installed"):
+        scan(seeded_db, plan, "EKS-PAS-001", site="hovedbibliotek", step=step)
+
+    def library():
+        return next(s for s in readiness.compute(seeded_db, plan).sites if s.id == "hovedbibliotek")
+
+    site = library()
+    assert _fn(readiness.compute(seeded_db, plan), "hovedbibliotek", "passports").state == (
+        "not_ready"
+    )
+    assert site.network.state == "missing"
+    assert "Pas: no staff network check" in site.blocking
+    # Functions that do not need the municipal network are untouched.
+    assert _fn(readiness.compute(seeded_db, plan), "hovedbibliotek", "loans").state == "ready"
+
+    old = datetime.now(UTC) - timedelta(minutes=plan.network_interval_minutes + 1)
+    network.record(seeded_db, plan, "hovedbibliotek", staff_doc(at=old), "check")
+    assert library().network.state == "stale"
+    assert any(b.startswith("Pas: staff network check too old") for b in library().blocking)
+
+    network.record(seeded_db, plan, "hovedbibliotek", staff_doc(), "check")
+    site = library()
+    assert site.network.state == "ok" and site.blocking == ()
+    assert _fn(readiness.compute(seeded_db, plan), "hovedbibliotek", "passports").state == (
+        "degraded"
+    )
+
+    network.record(seeded_db, plan, "hovedbibliotek", staff_doc("crit"), "laptop.json")
+    site = library()
+    assert site.network.state == "failed"
+    assert "VPN adapter down: wg0" in site.network.detail
+    assert any("staff network check failed" in b for b in site.blocking)
+    doc = readiness.compute(seeded_db, plan).as_json()
+    lib = next(s for s in doc["sites"] if s["id"] == "hovedbibliotek")
+    assert lib["network"]["state"] == "failed"
+    assert lib["blocking"] and all(isinstance(b, str) for b in lib["blocking"])
+
+
+def test_sites_on_the_municipal_lan_need_no_staff_check(seeded_db, plan):
+    state = readiness.compute(seeded_db, plan)
+    town_hall = next(s for s in state.sites if s.id == "raadhus")
+    assert town_hall.network.state == "not_needed" and town_hall.blocking == ()
+    assert _fn(state, "raadhus", "passports").state == "ready"

@@ -14,8 +14,9 @@ from html.parser import HTMLParser
 
 import pytest
 from conftest import SAMPLE_CSV
+from staff_reports import staff_doc
 
-from tracker import moves, scan, store
+from tracker import moves, network, scan, store
 from tracker.files import OutputError
 from tracker.report import build as report
 
@@ -108,6 +109,7 @@ def moved_db(seeded_db, plan):
     store.record_kiosk_result(
         seeded_db, tag="EKS-KIO-003", host="hb01", verdict="ok", detail="7 checks ok", report=None
     )
+    network.record(seeded_db, plan, "hovedbibliotek", staff_doc(), "check")
     return seeded_db
 
 
@@ -134,6 +136,19 @@ def test_readiness_shows_each_site_function_state_in_words(moved_db, plan):
     words = {"ready": "✔ ready", "degraded": "▲ degraded", "not_ready": "✖ not ready"}
     shown = {(cls.split()[1], text) for cls, text in page.marks if cls.split()[1] in words}
     assert shown == set(words.items())
+
+
+def test_staff_network_missing_holds_back_the_vpn_functions_and_says_so(seeded_db, plan):
+    moves.start(seeded_db, plan, SCENARIO, operator="Mette")
+    for step in ("packed", "installed"):
+        scan.scan(seeded_db, plan, "EKS-PAS-001", site="hovedbibliotek", step=step)
+    page = Page(report.render_report(seeded_db, plan))
+    hb = states(page, "hovedbibliotek")
+    assert hb["Pas"] == ("✖ not ready", "1 / 1 / 2")
+    assert hb["Udlån og aflevering"] == ("✔ ready", "2 / 1 / 2")
+    html = report.render_report(seeded_db, plan)
+    assert "Staff network (VPN):" in html and "no staff network check" in html
+    assert "<li>Pas: no staff network check</li>" in html
 
 
 def test_header_dates_the_report_and_the_latest_scan(moved_db, plan):

@@ -197,7 +197,12 @@ def test_every_snipeit_spelling_of_a_field_we_read_is_read():
 
 @pytest.mark.parametrize(
     "field,header",
-    [(f, h) for f, hs in snipeit.HEADERS.items() for h in hs if f not in ("tag", "kind", "site")],
+    [
+        (f, h)
+        for f, hs in snipeit.HEADERS.items()
+        for h in hs
+        if f not in ("tag", "kind", "site", "checkout_type", "checkout_site")
+    ],
 )
 def test_each_alias_imports_into_its_field(fresh_db, plan, tmp_path, field, header):
     value = {
@@ -224,6 +229,19 @@ def test_each_alias_imports_into_its_field(fresh_db, plan, tmp_path, field, head
     a = store.asset_by_tag(fresh_db, "S-7")
     expected = {"step": "faulty", "home_site": "hovedbibliotek"}.get(field, value)
     assert getattr(a, field) == expected
+
+
+@pytest.mark.parametrize("header", snipeit.HEADERS["checkout_site"])
+def test_checked_out_to_a_location_is_there(fresh_db, plan, tmp_path, header):
+    body = (
+        f"Asset Tag,Item Name,Category,Location,checkout type,{header.swapcase()}\n"
+        "C-1,Out,laptop,Rådhuset,Location,Hovedbiblioteket\n"
+        "C-2,User,laptop,Rådhuset,User,\n"
+    )
+    assert import_file(fresh_db, plan, _csv(tmp_path, body)).ok
+    c1, c2 = store.asset_by_tag(fresh_db, "C-1"), store.asset_by_tag(fresh_db, "C-2")
+    assert (c1.site, c1.home_site) == ("hovedbibliotek", "raadhus")
+    assert (c2.site, c2.home_site) == ("raadhus", "raadhus")
 
 
 # --- Statuses --------------------------------------------------------------------------------
@@ -358,7 +376,7 @@ SAMPLE_ROWS = [
         "",
         "",
         "",
-        "City Hall",
+        "Main Library",
     ),
     (
         "Kommune",
@@ -468,7 +486,7 @@ def test_unmapped_values_are_reported_once_each_with_their_rows(fresh_db, plan, 
         f"{p}: unknown Category 'Monitors' on 1 row, line 6",
         f"{p}: unknown Category 'Laptops' on 1 row, line 7",
         f"{p}: unknown Location 'City Hall' on 3 rows, lines 2-4",
-        f"{p}: unknown Location 'Main Library' on 2 rows, lines 5-6",
+        f"{p}: unknown Location 'Main Library' on 3 rows, lines 3, 5-6",
         f"{p}: 6 value(s) are not in the plan: map each to a kind or site in a mapping file"
         f" (--map MAP.toml); 'tracker import {p} --write-map MAP.toml' writes one to fill in,"
         " listing every value with its rows",
@@ -511,13 +529,15 @@ def test_write_map_then_import_through_the_cli(run_tracker, tmp_path):
     assert "1 left out by the mapping" in r.stdout
     assert (
         "ignored column(s): Company, Supplier, Order Number, Model Notes, Model Number,"
-        " Purchase Cost, Checkout Type, Checked Out To: Username, Checked Out To: First Name,"
-        " Checked Out To: Last Name, Checked Out To: Email, Checked Out To: Location"
+        " Purchase Cost, Checked Out To: Username, Checked Out To: First Name,"
+        " Checked Out To: Last Name, Checked Out To: Email"
     ) in r.stdout
     rows = {row["tag"]: row for row in _rows(run_tracker("export", "-").stdout)}
     assert set(rows) == {"KB-1001", "KB-1002", "KB-1003", "KB-2001", "KB-4001"}
     assert rows["KB-1003"]["kind"] == "nemid_ws" and rows["KB-1001"]["kind"] == "pass_ws"
-    assert rows["KB-2001"]["site"] == "hovedbibliotek" and rows["KB-1002"]["site"] == "raadhus"
+    assert rows["KB-2001"]["site"] == "hovedbibliotek"
+    # Checked out to a location in the import file: it is there, and belongs at its Location.
+    assert (rows["KB-1002"]["site"], rows["KB-1002"]["home_site"]) == ("hovedbibliotek", "raadhus")
     k = rows["KB-1001"]
     assert (k["manufacturer"], k["model"], k["purchase_date"], k["notes"]) == (
         "HP",
@@ -666,3 +686,25 @@ def test_a_category_with_one_model_mapped_still_asks_for_the_others(fresh_db, pl
     m.write_text('[kinds]\n"Lenovo M90q" = "nemid_ws"\n', encoding="utf-8")
     result = import_file(fresh_db, plan, p, mapping=load_map(m, plan))
     assert result.errors[0] == f"{p}: unknown Category 'Desktops' on 1 row, line 3"
+
+
+def test_write_map_lists_statuses_without_meta_and_counts_other_problems(run_tracker, tmp_path):
+    body = (
+        "Asset Tag,Asset Name,Category,Location,Status,Company\n"
+        "R-1,A,laptop,Rådhuset,Ready to Deploy (deployable),K\n"
+        "R-2,B,laptop,Rådhuset,Pending (pending),K\n"
+        "R-3,,laptop,Rådhuset,Pending,K\n"
+        "R 4 ?,D,laptop,Rådhuset,Out for Repair (undeployable),K\n"
+    )
+    m = tmp_path / "map.toml"
+    r = run_tracker("import", str(_csv(tmp_path, body)), "--write-map", str(m))
+    assert r.returncode == 0, r.stderr
+    assert "2 row(s) also have problems a mapping cannot fix" in r.stdout
+    assert "ignored column(s): Company" in r.stdout
+    text = m.read_text(encoding="utf-8")
+    assert tomllib.loads(text)["steps"] == {
+        "Pending": "",
+        "Ready to Deploy": "in_service",
+        "Out for Repair": "faulty",
+    }
+    assert '"Pending" = ""  # 2 row(s): fill in (Snipe-IT status with no one step)' in text

@@ -190,6 +190,27 @@ def m005_asset_details(db: Database) -> None:
 
 
 @migrations()
-def m006_create_settings(db: Database) -> None:
+def m006_network_checks(db: Database) -> None:
+    """Staff network checks per site (issue 15): the agent's staff-profile report, kept whole."""
+    db.executescript(
+        """
+        CREATE TABLE network_checks (
+            id INTEGER PRIMARY KEY,
+            site TEXT NOT NULL,
+            host TEXT NOT NULL,
+            verdict TEXT NOT NULL,           -- ok|warn|crit|unknown (the agent's verdict)
+            checked_at TEXT NOT NULL,        -- when the check ran (the report's started_at)
+            recorded_at TEXT NOT NULL,
+            source TEXT NOT NULL,            -- check (run here) or the report file's name
+            detail TEXT NOT NULL DEFAULT '', -- the failing checks, one line
+            report TEXT NOT NULL
+        );
+        CREATE INDEX network_checks_site ON network_checks(site, checked_at);
+        """
+    )
+
+
+@migrations()
+def m007_create_settings(db: Database) -> None:
     """Facts about the database itself, e.g. that it holds the sample inventory."""
     db.execute("CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)")

@@ -33,6 +33,8 @@ class Site:
     name: str
     address: str = ""
     functions: tuple[str, ...] = ()
+    municipal_lan: bool = False
+    """The site is on the municipal network itself: staff need no VPN and no network check."""
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,9 @@ class Function:
     name: str
     area: str
     requires: tuple[Requirement, ...]
+    municipal_network: bool = False
+    """Staff reach municipal systems (passports, MitID) over the VPN: the function counts at
+    a site only while a staff network check there passed (see tracker/network.py)."""
 
 
 @dataclass(frozen=True)
@@ -96,6 +101,8 @@ class Plan:
     functions: dict[str, Function]
     scenarios: dict[str, Scenario]
     contacts: tuple[Contact, ...]
+    network_interval_minutes: float = 60.0
+    """A staff network check counts for this long after it ran."""
 
     def site_functions(self, scenario: Scenario | None) -> dict[str, tuple[str, ...]]:
         """Which functions each site hosts, normally or while `scenario` is active."""
@@ -192,6 +199,7 @@ class _Reader:
 
     def plan(self, data: dict[str, Any]) -> Plan:
         top = {"municipality", "kiosk_checks", "sites", "kinds", "functions", "scenarios"}
+        top |= {"network_checks"}
         self.table(data, "", top | {"contacts"})
         muni = self.table(
             self.get(data, "", "municipality", dict), "municipality", {"name", "short"}
@@ -202,6 +210,14 @@ class _Reader:
             raise self.fail(
                 "kiosk_checks.interval_minutes",
                 f"must be above 0 and at most {MAX_INTERVAL_MINUTES} (a week), got {interval:g}",
+            )
+        nc = self.table(data.get("network_checks", {}), "network_checks", {"interval_minutes"})
+        network_interval = self.get(nc, "network_checks", "interval_minutes", float, 60.0)
+        if not 0 < network_interval <= MAX_INTERVAL_MINUTES:
+            raise self.fail(
+                "network_checks.interval_minutes",
+                f"must be above 0 and at most {MAX_INTERVAL_MINUTES} (a week),"
+                f" got {network_interval:g}",
             )
 
         kinds: dict[str, Kind] = {}
@@ -218,7 +234,7 @@ class _Reader:
         functions: dict[str, Function] = {}
         for i, raw in enumerate(self.array(data, "", "functions")):
             key = f"functions[{i}]"
-            raw = self.table(raw, key, {"id", "name", "area", "requires"})
+            raw = self.table(raw, key, {"id", "name", "area", "requires", "municipal_network"})
             ident = self.ident(raw, key, set(functions))
             reqs = []
             for j, req in enumerate(self.array(raw, key, "requires")):
@@ -237,12 +253,13 @@ class _Reader:
                 self.get(raw, key, "name", str),
                 self.get(raw, key, "area", str, ""),
                 tuple(reqs),
+                self.get(raw, key, "municipal_network", bool, False),
             )
 
         sites: dict[str, Site] = {}
         for i, raw in enumerate(self.array(data, "", "sites")):
             key = f"sites[{i}]"
-            raw = self.table(raw, key, {"id", "name", "address", "functions"})
+            raw = self.table(raw, key, {"id", "name", "address", "functions", "municipal_lan"})
             ident = self.ident(raw, key, set(sites))
             # A site label carries LOC. and the id's letters and digits: ids that differ only
             # in `_` or case would print the same label, and a scan would find the first site.
@@ -259,6 +276,7 @@ class _Reader:
                 self.get(raw, key, "name", str),
                 self.get(raw, key, "address", str, ""),
                 funcs,
+                self.get(raw, key, "municipal_lan", bool, False),
             )
         if not sites:
             raise self.fail("sites", "at least one site is needed")
@@ -321,6 +339,7 @@ class _Reader:
             functions=functions,
             scenarios=scenarios,
             contacts=tuple(contacts),
+            network_interval_minutes=network_interval,
         )
 
     def refs(

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlite_utils import Database
 
-from tracker import moves
+from tracker import moves, network
 from tracker.plan import Plan, Scenario
 
 READY, DEGRADED, NOT_READY = "ready", "degraded", "not_ready"
@@ -39,6 +39,8 @@ class FunctionState:
     min: int
     target: int
     requirements: tuple[RequirementState, ...]
+    network: str = ""
+    """Why the function cannot count without the staff network (see tracker/network.py)."""
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,8 @@ class SiteState:
     id: str
     name: str
     functions: tuple[FunctionState, ...]
+    network: network.SiteNetwork | None = None
+    blocking: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,8 @@ class Readiness:
                 {
                     "id": s.id,
                     "name": s.name,
+                    "network": s.network.as_json() if s.network else None,
+                    "blocking": list(s.blocking),
                     "functions": [
                         {
                             "id": f.id,
@@ -75,6 +81,7 @@ class Readiness:
                             "min": f.min,
                             "target": f.target,
                             "requirements": [r.__dict__ for r in f.requirements],
+                            "network": f.network,
                         }
                         for f in s.functions
                     ],
@@ -103,6 +110,7 @@ def evaluate(
     all_sites: bool = False,
     generated_at: str = "",
     sample: str | None = None,
+    networks: dict[str, network.SiteNetwork] | None = None,
 ) -> Readiness:
     """Readiness from counts by (site, kind). Pure: the tests feed it numbers directly.
 
@@ -112,6 +120,7 @@ def evaluate(
     sites = []
     for site in plan.sites.values():
         funcs = []
+        blocking: list[str] = []
         for fid in hosted.get(site.id, ()):
             func = plan.functions[fid]
             reqs = tuple(
@@ -126,13 +135,19 @@ def evaluate(
             )
             # The function is as good as its weakest requirement; show that one's numbers.
             worst = min(reqs, key=lambda r: (_ORDER[r.state], r.have - r.target))
+            net = networks.get(site.id) if networks is not None else None
+            why = network.gate(func, net) or ""
+            state = NOT_READY if why else worst.state
+            blocking += [why] if why else []
             funcs.append(
                 FunctionState(
-                    func.id, func.name, worst.state, worst.have, worst.min, worst.target, reqs
+                    func.id, func.name, state, worst.have, worst.min, worst.target, reqs, why
                 )
             )
         if funcs or all_sites:
-            sites.append(SiteState(site.id, site.name, tuple(funcs)))
+            needed = any(plan.functions[f].municipal_network for f in hosted.get(site.id, ()))
+            net = networks.get(site.id) if networks is not None and needed else None
+            sites.append(SiteState(site.id, site.name, tuple(funcs), net, tuple(blocking)))
     return Readiness(scenario, tuple(sites), generated_at, sample=sample)
 
 
@@ -176,6 +191,7 @@ def compute(db: Database, plan: Plan, *, all_sites: bool = False) -> Readiness:
         all_sites=all_sites,
         generated_at=now(),
         sample=sample_source(db),
+        networks=network.site_networks(db, plan),
     )
 
 

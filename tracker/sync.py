@@ -233,13 +233,15 @@ def _merge_rows(db: Database, result: MergeResult, now: str) -> None:
     result.added["events"] = _insert_missing(
         db, "events", {"move_id": MOVE_OF, "undone_by": "NULL"}
     )
-    _link_undos(db)
+    if result.added["events"]:
+        _link_undos(db)
     result.added["unknown_scans"] = _insert_missing(db, "unknown_scans")
     result.added["kiosk_checks"] = _insert_missing(db, "kiosk_checks")
-    result.superseded = _resolve_moves(db)
+    result.superseded = _resolve_moves(db, new_events=bool(result.added["events"]))
     tags = [r[0] for r in db.execute("SELECT DISTINCT tag FROM temp.sync_new")]
     result.assets_rebuilt = rebuild_assets(db, tags)
-    _rebuild_kiosk_latest(db)
+    if result.added["kiosk_checks"]:
+        _rebuild_kiosk_latest(db)
     _record_peers(db, result, now)
     db.execute("DROP TABLE temp.sync_new")
 
@@ -290,7 +292,7 @@ def _link_undos(db: Database) -> None:
     )
 
 
-def _resolve_moves(db: Database) -> list[str]:
+def _resolve_moves(db: Database, *, new_events: bool) -> list[str]:
     """Two scenarios active at once were started apart: the first started survives."""
     active = db.execute(
         "SELECT id, gid, scenario FROM main.moves WHERE status = 'active' ORDER BY started_at, gid"
@@ -299,6 +301,8 @@ def _resolve_moves(db: Database) -> list[str]:
     for move_id, gid, scenario in active[1:]:
         db.execute("UPDATE main.moves SET status = 'superseded' WHERE id = ?", [move_id])
         superseded.append(f"{scenario} ({gid})")
+    if not superseded and not new_events:
+        return superseded  # nothing new to flag: a repeated merge stays cheap
     db.execute(
         "UPDATE main.events SET flag = ? WHERE flag = '' AND move_id IN"
         " (SELECT id FROM main.moves WHERE status = 'superseded')",

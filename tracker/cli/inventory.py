@@ -48,6 +48,13 @@ def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
         )
         if result.map_unknown:
             out(f'fill in the "" values, then: tracker import {args.file} --map {args.write_map}')
+        if result.map_other:
+            out(
+                f"{result.map_other} row(s) also have problems a mapping cannot fix;"
+                " the import without --write-map lists them"
+            )
+        if result.ignored:
+            out(one_line(f"ignored column(s): {', '.join(result.ignored)}"))
         return EXIT_OK
     for line in result.errors[:SHOWN_ERRORS]:
         print(one_line(line, SHOWN_CHARS), file=sys.stderr)

@@ -46,6 +46,7 @@ EXTENSIONS: tuple[str, ...] = (
     "tracker.cli.records",
     "tracker.cli.labels",
     "tracker.cli.kiosks",
+    "tracker.cli.network",
     "tracker.cli.report",
     "tracker.cli.continuity",
 )

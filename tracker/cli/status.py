@@ -47,13 +47,21 @@ def format_status(state: Any, color: bool = False) -> str:
     for site in state.sites:
         lines.append("")
         lines.append(one_line(site.name))
+        net = getattr(site, "network", None)
+        if net is not None and net.state != "not_needed":
+            words = one_line(net.words())
+            bad = net.state != "ok"
+            if color:
+                words = f"{_COLORS['not_ready' if bad else 'ready']}{words}\x1b[0m"
+            lines.append(f"  staff network: {words}")
         if not site.functions:
             lines.append("  (no critical functions here)")
         for f in site.functions:
             label = f"{STATE_LABELS[f.state]:<10}"
             if color:
                 label = f"{_COLORS[f.state]}{label}\x1b[0m"
-            lines.append(f"  {label} {f.have}/{f.min}/{f.target:<3} {one_line(f.name)}")
+            needs = "  (needs the staff network)" if getattr(f, "network", "") else ""
+            lines.append(f"  {label} {f.have}/{f.min}/{f.target:<3} {one_line(f.name)}{needs}")
     lines.append("")
     lines.append("have/min/target: assets installed or in service at the site")
     return "\n".join(lines)

@@ -224,7 +224,11 @@ def _records(
         elif not any(record):
             continue
         record.append("")
-        yield start, tuple(unquote(strip(c)) for c in pick(record))
+        cells_ = tuple(map(strip, pick(record)))
+        # One C-level test finds the rare rows with a cell starting with a quote.
+        if "\n'" in "\n" + "\n".join(cells_):
+            cells_ = tuple(map(unquote, cells_))
+        yield start, cells_
 
 
 def import_file(

@@ -39,6 +39,10 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "notes": ("Asset Notes", "Notes"),
     "hostname": ("Hostname",),
     "home_site": ("Home Site", "Default Location"),
+    # An import file checks an asset out to a location with these two: it is there, and its
+    # Location is where it belongs.
+    "checkout_type": ("Checkout Type",),
+    "checkout_site": ("Checkout to Location", "Checked Out To: Location", "Checkout Location"),
 }
 """Tracker field -> the headers read for it, in order of preference; the first is written."""
 
@@ -133,5 +137,6 @@ def header_fields(header: list[str]) -> tuple[dict[str, int], list[str]]:
                 columns[name] = i
                 break
     used = set(columns.values())
-    ignored = [h.strip() for i, h in enumerate(header) if i not in used and h.strip()]
+    ignored = list(dict.fromkeys(h.strip() for i, h in enumerate(header) if i not in used))
+    ignored = [h for h in ignored if h]
     return columns, ignored

@@ -17,8 +17,11 @@ from pathlib import Path
 
 from tracker.replica.target import ReplicaError, Target
 
-SYNC_INTERVAL = "1s"
-"""How often Litestream ships new WAL frames: the recovery point's main term."""
+MONITOR_INTERVAL = "250ms"
+"""How often Litestream looks at the WAL for new commits (its default: 1 s)."""
+SYNC_INTERVAL = "500ms"
+"""How often it ships them to the replica (default 1 s). The two add up to the recovery
+point: a scan acknowledged longer ago than their sum plus the upload is on the replica."""
 
 
 def litestream_exe() -> str:
@@ -104,6 +107,7 @@ def render(
             "  stderr: true",
             "dbs:",
             f"  - path: {json.dumps(os.path.abspath(db_path))}",
+            f"    monitor-interval: {MONITOR_INTERVAL}",
             "    replica:",
             *replica_block(target, identity=identity, known_hosts=known_hosts),
             "",

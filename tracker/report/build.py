@@ -15,7 +15,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from tracker import __version__, moves, readiness, store
+from tracker import __version__, moves, network, readiness, store
 from tracker.files import write_text_atomically
 from tracker.plan import Plan
 from tracker.report.css import CSS
@@ -116,6 +116,7 @@ class _Report:
             readiness.counted_assets(db, plan, at=now),
             generated_at=now.isoformat(timespec="milliseconds"),
             sample=store.sample_source(db),
+            networks=network.site_networks(db, plan, at=now),
         )
         self.items = moves.manifest(db, self.move) if self.move else []
         self.since = self.move.started_at if self.move else ""
@@ -194,10 +195,21 @@ class _Report:
             )
             parts.append(
                 f'<div class="site-block" id="site-{t(site.id)}"><h3>{t(site.name)}{address}</h3>'
+                + self.network_line(site)
                 + table(READINESS_COLS, rows, "No critical functions here.")
                 + "</div>"
             )
         return section("readiness", "Readiness per site and function", *parts)
+
+    def network_line(self, site: readiness.SiteState) -> str:
+        """The site's staff network check, and the functions it holds back."""
+        if site.network is None or site.network.state == network.NOT_NEEDED:
+            return ""
+        css = "v-ok" if site.network.state == network.OK else "v-bad"
+        held = "".join(f"<li>{t(b)}</li>" for b in site.blocking)
+        return f"<p class='small'>Staff network (VPN): {mark(css, t(site.network.words()))}</p>" + (
+            f"<ul class='small'>{held}</ul>" if held else ""
+        )
 
     def exceptions(self) -> str:
         dests = {it.tag: it.dest for it in self.items if it.tag}

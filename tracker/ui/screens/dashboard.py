@@ -95,6 +95,10 @@ class DashboardScreen(Screen):
         table.add_column("", width=14, no_wrap=True)
         for site in ov.readiness.sites:
             table.add_row(lit(site.name, "bold underline"), end_section=False)
+            net = site.network
+            if net is not None and net.state != "not_needed":
+                style = "green" if net.state == "ok" else "bold red"
+                table.add_row(Text.assemble("  staff network: ", lit(net.words(), style)))
             if not site.functions:
                 table.add_row(Text("  (no critical functions here)", "dim"))
             for f in site.functions:

@@ -1,0 +1,85 @@
+"""`tracker network record|list` and the staff network in `tracker status`, through the real
+command (`tracker network check` runs the agent, so it is tested in the namespace lab)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from staff_reports import staff_doc
+
+
+def _rows(db_path: Path) -> int:
+    with sqlite3.connect(db_path) as conn:
+        return conn.execute("SELECT count(*) FROM network_checks").fetchone()[0]
+
+
+def _library(run_tracker) -> dict:
+    r = run_tracker("status", "--json")
+    assert r.returncode == 0, r.stderr
+    return next(s for s in json.loads(r.stdout)["sites"] if s["id"] == "hovedbibliotek")
+
+
+def test_record_a_laptop_report_and_status_shows_it_per_site(run_tracker, tmp_path, db_path):
+    assert run_tracker("scenario", "start", "borgerservice_to_library").returncode == 0
+    lib = _library(run_tracker)
+    assert lib["network"]["state"] == "missing"
+    assert "Pas: no staff network check" in lib["blocking"]
+    assert {f["id"]: f["state"] for f in lib["functions"]}["passports"] == "not_ready"
+
+    report = tmp_path / "laptop.json"
+    report.write_text(json.dumps(staff_doc()))
+    r = run_tracker("network", "record", "--site", "hovedbibliotek", str(report))
+    assert r.returncode == 0, r.stderr
+    assert "Hovedbiblioteket: staff network ok" in r.stdout
+    lib = _library(run_tracker)
+    assert lib["network"]["state"] == "ok" and lib["network"]["host"] == "laptop-7"
+    assert not any(b.startswith("Pas:") for b in lib["blocking"])
+
+    text = run_tracker("status").stdout
+    assert "staff network: staff network ok" in text
+    listing = run_tracker("network", "list").stdout
+    assert "Hovedbiblioteket" in listing and "on the municipal network" in listing
+
+    report.write_text(json.dumps(staff_doc("crit")))
+    r = run_tracker("network", "record", "--site", "hovedbibliotek", str(report))
+    assert r.returncode == 1
+    assert "staff network check failed" in r.stdout and "VPN adapter down" in r.stdout
+    lib = _library(run_tracker)
+    assert lib["network"]["state"] == "failed"
+    assert any("Pas: staff network check failed" in b for b in lib["blocking"])
+
+
+BAD = [
+    ("kiosk", lambda: {**staff_doc(), "profile": "kiosk"}, "a 'kiosk' profile report"),
+    ("old-agent", lambda: {k: v for k, v in staff_doc().items() if k != "profile"},
+     "a 'kiosk' profile report"),
+    ("future", lambda: staff_doc(at=datetime.now(UTC) + timedelta(hours=2)), "in the future"),
+    ("verdict", lambda: {**staff_doc(), "verdict": "fine"}, "verdict must be one of"),
+    ("not-json", lambda: "{", "not a kiosk-agent JSON report"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "make", "words"), BAD, ids=[b[0] for b in BAD])
+def test_a_bad_report_is_refused_and_nothing_is_written(
+    run_tracker, tmp_path, db_path, name, make, words
+):
+    run_tracker("status")  # creates the database
+    report = tmp_path / f"{name}.json"
+    doc = make()
+    report.write_text(doc if isinstance(doc, str) else json.dumps(doc))
+    r = run_tracker("network", "record", "--site", "hovedbibliotek", str(report))
+    assert r.returncode == 2
+    assert f"{name}.json" in r.stderr and words in r.stderr
+    assert _rows(db_path) == 0
+
+
+def test_unknown_site_is_refused(run_tracker, tmp_path, db_path):
+    report = tmp_path / "laptop.json"
+    report.write_text(json.dumps(staff_doc()))
+    r = run_tracker("network", "record", "--site", "bibliotek", str(report))
+    assert r.returncode == 2
+    assert "unknown site 'bibliotek'" in r.stderr and "hovedbibliotek" in r.stderr

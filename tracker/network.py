@@ -1,0 +1,163 @@
+"""Staff network checks per site: can staff at this site reach the municipal systems?
+
+The plan needs "Internetadgang, så medarbejderne kan logge på computeren og via vpn logge på
+kommunens netværk" at a relocated Borgerservice. A staff laptop at the site runs the kiosk
+agent with the staff profile (``tracker network check``) or brings its report file
+(``tracker network record``); the report is kept per site. A function the plan marks
+``municipal_network`` counts at a site off the municipal LAN only while the site's latest
+staff check passed within ``[network_checks] interval_minutes``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlite_utils import Database
+
+from tracker.plan import Function, Plan
+from tracker.timefmt import local_time
+
+OK, STALE, FAILED, MISSING = "ok", "stale", "failed", "missing"
+NOT_NEEDED = "not_needed"
+STATE_WORDS = {
+    OK: "staff network ok",
+    STALE: "staff network check too old",
+    FAILED: "staff network check failed",
+    MISSING: "no staff network check",
+    NOT_NEEDED: "on the municipal network",
+}
+_VERDICTS = ("ok", "warn", "crit", "unknown")
+
+
+class ReportError(ValueError):
+    """A report that cannot be recorded as a staff network check; the message says why."""
+
+
+@dataclass(frozen=True)
+class SiteNetwork:
+    """The staff network at one site, as readiness and the outputs need it."""
+
+    site: str
+    state: str
+    verdict: str = ""
+    checked_at: str = ""
+    host: str = ""
+    detail: str = ""
+
+    def words(self) -> str:
+        """One line a coordinator understands, e.g. for the `blocking` list."""
+        text = STATE_WORDS[self.state]
+        if self.checked_at:
+            text += f" ({self.verdict} at {local_time(self.checked_at, '%Y-%m-%d %H:%M')}"
+            text += f" from {self.host})" if self.host else ")"
+        if self.state == FAILED and self.detail:
+            text += f": {self.detail}"
+        return text
+
+    def as_json(self) -> dict[str, str]:
+        return {
+            "state": self.state,
+            "verdict": self.verdict,
+            "checked_at": self.checked_at,
+            "host": self.host,
+            "detail": self.detail,
+        }
+
+
+def parse_report(text: str, source: str) -> dict[str, Any]:
+    """The agent's JSON document, checked to be a staff-profile report."""
+    try:
+        doc = json.loads(text)
+    except ValueError as exc:
+        raise ReportError(f"{source}: not a kiosk-agent JSON report ({exc})") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("checks"), list):
+        raise ReportError(f"{source}: not a kiosk-agent JSON report (no checks list)")
+    profile = doc.get("profile", "kiosk")
+    if profile != "staff":
+        raise ReportError(
+            f"{source}: a {profile!r} profile report; a staff network check is "
+            "`kiosk-agent check --profile staff --json`"
+        )
+    if doc.get("verdict") not in _VERDICTS:
+        raise ReportError(f"{source}: verdict must be one of {list(_VERDICTS)}")
+    started = doc.get("started_at")
+    try:
+        when = datetime.fromisoformat(str(started).replace("Z", "+00:00"))
+    except ValueError:
+        raise ReportError(f"{source}: started_at is not a time: {started!r}") from None
+    if when.tzinfo is None:
+        raise ReportError(f"{source}: started_at has no time zone: {started!r}")
+    if when > datetime.now(UTC) + timedelta(minutes=5):
+        raise ReportError(f"{source}: started_at {started} is in the future (laptop clock?)")
+    if not isinstance(doc.get("host"), str):
+        raise ReportError(f"{source}: host must be a string")
+    return doc
+
+
+def summary(doc: dict[str, Any]) -> str:
+    """The failing checks in one line (empty when all passed)."""
+    bad = [c for c in doc["checks"] if isinstance(c, dict) and c.get("status") != "ok"]
+    return "; ".join(f"{c.get('status')} {c.get('name')}: {c.get('detail')}" for c in bad)[:500]
+
+
+def record(db: Database, plan: Plan, site: str, doc: dict[str, Any], source: str) -> SiteNetwork:
+    """Store one staff network check for ``site``; returns what it now means there."""
+    from tracker.store import now, write
+
+    if site not in plan.sites:
+        raise ReportError(f"unknown site {site!r}; sites: {', '.join(plan.sites)}")
+    when = datetime.fromisoformat(doc["started_at"].replace("Z", "+00:00")).astimezone(UTC)
+    checked_at = when.isoformat(timespec="milliseconds")
+    with write(db):
+        db.execute(
+            "INSERT INTO network_checks (site, host, verdict, checked_at, recorded_at, source,"
+            " detail, report) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [site, doc["host"], doc["verdict"], checked_at, now(), source, summary(doc),
+             json.dumps(doc, ensure_ascii=False)],
+        )  # fmt: skip
+    return site_networks(db, plan)[site]
+
+
+def site_networks(db: Database, plan: Plan, at: datetime | None = None) -> dict[str, SiteNetwork]:
+    """Every site's staff network state, from its latest check (by the time it ran)."""
+    at = at or datetime.now(UTC)
+    fresh_since = (at - timedelta(minutes=plan.network_interval_minutes)).isoformat(
+        timespec="milliseconds"
+    )
+    latest: dict[str, tuple] = {}
+    for row in db.execute(
+        "SELECT site, verdict, checked_at, host, detail FROM network_checks ORDER BY checked_at, id"
+    ):
+        latest[row[0]] = row
+    result = {}
+    for site in plan.sites.values():
+        row = latest.get(site.id)
+        if site.municipal_lan:
+            result[site.id] = SiteNetwork(site.id, NOT_NEEDED)
+        elif row is None:
+            result[site.id] = SiteNetwork(site.id, MISSING)
+        else:
+            _site, verdict, checked_at, host, detail = row
+            state = FAILED if verdict != "ok" else (OK if checked_at >= fresh_since else STALE)
+            result[site.id] = SiteNetwork(site.id, state, verdict, checked_at, host, detail)
+    return result
+
+
+def gate(func: Function, net: SiteNetwork | None) -> str | None:
+    """Why ``func`` cannot count at the site (a `blocking` line), or None when it can."""
+    if not func.municipal_network or net is None or net.state in (OK, NOT_NEEDED):
+        return None
+    return f"{func.name}: {net.words()}"
+
+
+def history(db: Database, site: str, limit: int = 20) -> list[dict[str, Any]]:
+    cur = db.execute(
+        "SELECT site, host, verdict, checked_at, recorded_at, source, detail FROM network_checks"
+        " WHERE site = ? ORDER BY checked_at DESC, id DESC LIMIT ?",
+        [site, limit],
+    )
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
