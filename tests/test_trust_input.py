@@ -17,8 +17,6 @@ from pathlib import Path
 import pytest
 from conftest import REPO, SAMPLE_CSV, tracker_exe
 
-from tracker.inventory.cells import from_spreadsheet, spreadsheet_safe
-
 
 def _seed(run_tracker) -> None:
     r = run_tracker("import", str(SAMPLE_CSV))
@@ -46,6 +44,8 @@ HOSTILE = [
 
 
 def test_spreadsheet_cells_round_trip_exactly():
+    from tracker.inventory.cells import from_spreadsheet, spreadsheet_safe
+
     for text in [*HOSTILE, "\tTAB=1", "\r=1", "", "it's", "'", "''", "=", "a=b"]:
         cell = spreadsheet_safe(text)
         assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
