@@ -224,6 +224,20 @@ def test_zipapp_runs_alone(tmp_path: Path) -> None:
     doc = json.loads(done.stdout)
     assert done.returncode == {"ok": 0, "warn": 1, "crit": 2, "unknown": 3}[doc["verdict"]]
     assert {c["name"] for c in doc["checks"]} >= {"default_route", "disk", "vpn_adapters"}
+    # The modules of the newer probes and of the staff profile are in the archive too.
+    config.write_text('timeout = 2.0\n[isolation]\ninternal_cidrs = ["fd00::/8"]\n')
+    done = subprocess.run(
+        [sys.executable, "-I", str(pyz), "check", "--json", "--config", str(config)],
+        capture_output=True, text=True, cwd=tmp_path, timeout=60,
+    )  # fmt: skip
+    assert "ipv6" in {c["name"] for c in json.loads(done.stdout)["checks"]}, done.stderr
+    done = subprocess.run(
+        [sys.executable, "-I", str(pyz), "check", "--json", "--profile", "staff",
+         "--config", str(config)],
+        capture_output=True, text=True, cwd=tmp_path, timeout=60,
+    )  # fmt: skip
+    staff = json.loads(done.stdout)
+    assert staff["profile"] == "staff" and "vpn" in {c["name"] for c in staff["checks"]}
     sample = subprocess.run(
         [sys.executable, "-I", str(pyz), "sample-config"], capture_output=True, text=True
     )

@@ -708,3 +708,12 @@ def test_write_map_lists_statuses_without_meta_and_counts_other_problems(run_tra
         "Out for Repair": "faulty",
     }
     assert '"Pending" = ""  # 2 row(s): fill in (Snipe-IT status with no one step)' in text
+
+
+@pytest.mark.parametrize("step,label", list(snipeit.STEP_STATUS.items()))
+@pytest.mark.parametrize(
+    "meta", ["", " (deployable)", " (deployed)", " (pending)", " (archived)", " (undeployable)"]
+)
+def test_every_exported_status_reads_back_in_every_report_form(step, label, meta):
+    assert snipeit.step_from_status(label + meta) == step
+    assert snipeit.step_from_status((label + meta).upper()) == step

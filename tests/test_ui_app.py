@@ -44,6 +44,26 @@ async def test_dashboard_shows_readiness_in_words(seeded_db, db_path, plan):
 
 
 @async_test
+async def test_dashboard_shows_the_staff_network_per_site(seeded_db, db_path, plan):
+    from staff_reports import staff_doc
+
+    from tracker import network
+
+    moves.start(seeded_db, plan, "borgerservice_to_library")
+    app = build(db_path, plan)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        sites = text(app.screen.query_one("#dash-sites", Static))
+        assert "staff network: no staff network check" in sites
+    network.record(seeded_db, plan, "hovedbibliotek", staff_doc("crit"), "laptop.json")
+    app = build(db_path, plan)
+    async with app.run_test(size=(160, 30)) as pilot:
+        await ready(pilot)
+        sites = text(app.screen.query_one("#dash-sites", Static))
+        assert "staff network: staff network check failed (crit at" in sites
+
+
+@async_test
 async def test_dashboard_kiosk_verdict_and_age(seeded_db, db_path, plan):
     from ui_helpers import FROZEN
 

@@ -8,6 +8,7 @@ shifted characters all differ.) Every character is in QR alphanumeric mode, so c
 - Asset label: the tag's key, the tag upper-cased with everything but letters and digits
   removed: tag ``BS-PAS-001`` -> ``BSPAS001``.
 - Site label: ``LOC.`` and the site id's key: site ``bib_nord`` -> ``LOC.BIBNORD``.
+- Step card: ``STEP.`` and the step's key: ``STEP.ARRIVED``, ``STEP.INSERVICE``, ``STEP.AUTO``.
 
 Scanned or typed input is upper-cased, stripped, and separators that differ between layouts
 are dropped, so ``bs-pas-001``, ``BS+PAS+001`` and `` BSPAS001 `` all find the same asset.
@@ -23,6 +24,17 @@ import re
 from dataclasses import dataclass
 
 SITE_PREFIX = "LOC."
+STEP_PREFIX = "STEP."
+# Step cards: the key a card carries -> the step it sets (see scan.STEP_CHOICES).
+STEP_KEYS = {
+    "AUTO": "auto",
+    "PACKED": "packed",
+    "ARRIVED": "arrived",
+    "INSTALLED": "installed",
+    "FAULTY": "faulty",
+    "MISSING": "missing",
+    "INSERVICE": "in_service",
+}
 _NOT_ALNUM = re.compile(r"[^A-Z0-9]")
 # Characters a tag may contain: letters, digits and separators that carry no meaning.
 TAG_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._/+-]*$")
@@ -67,9 +79,14 @@ def site_payload(site_id: str) -> str:
     return SITE_PREFIX + key_for(site_id)
 
 
+def step_payload(step: str) -> str:
+    return STEP_PREFIX + key_for(step)
+
+
 @dataclass(frozen=True)
 class Code:
-    """A scanned string, normalised: `kind` is 'asset' or 'site', `key` what to look up."""
+    """A scanned string, normalised: `kind` is 'asset', 'site' or 'step', `key` what to look
+    up (for a step card, the step itself)."""
 
     kind: str
     key: str
@@ -86,6 +103,8 @@ def parse(raw: str) -> Code | None:
     if compact.startswith(("LOC.", "LOC,")):
         key = _folded(compact[4:].translate(_LAYOUT_SEPARATORS))
         return Code("site", key) if key else None
+    if compact.startswith(("STEP.", "STEP,")) and key_for(compact[5:]) in STEP_KEYS:
+        return Code("step", STEP_KEYS[key_for(compact[5:])])
     key = _folded(text.translate(_LAYOUT_SEPARATORS))
     return Code("asset", key) if key else None
 
@@ -105,3 +124,19 @@ def tag_problem(tag: str) -> str | None:
     if tag.strip().upper().replace(" ", "").startswith("LOC."):
         return f"tag {tag!r} starts with LOC., which is reserved for site labels"
     return None
+
+
+def one_edit_apart(a: str, b: str) -> bool:
+    """True when `b` is `a` with one character changed, added, dropped, or two neighbours
+    swapped: the slips of a person typing a tag (a scanner does not make them)."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+        if len(diff) == 1:
+            return True
+        i = diff[0]
+        return len(diff) == 2 and diff[1] == i + 1 and a[i] == b[i + 1] and a[i + 1] == b[i]
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    i = next((i for i, (x, y) in enumerate(zip(short, long, strict=False)) if x != y), len(short))
+    return short[i:] == long[i + 1 :]

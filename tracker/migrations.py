@@ -211,6 +211,40 @@ def m006_network_checks(db: Database) -> None:
 
 
 @migrations()
-def m007_create_settings(db: Database) -> None:
+def m007_create_audits(db: Database) -> None:
+    """Stocktakes (tracker/audit.py): one per site at a time, and what each station saw."""
+    db.executescript(
+        """
+        CREATE TABLE audits (
+            id INTEGER PRIMARY KEY,
+            site TEXT NOT NULL,
+            status TEXT NOT NULL,              -- open | closed
+            started_at TEXT NOT NULL,
+            started_by TEXT NOT NULL DEFAULT '',
+            closed_at TEXT,
+            closed_by TEXT NOT NULL DEFAULT '',
+            result TEXT                        -- JSON of found/missing/unexpected/unknown
+        );
+        -- At most one open stocktake per site: stations that start one join it.
+        CREATE UNIQUE INDEX audits_open_site ON audits(site) WHERE status = 'open';
+
+        CREATE TABLE audit_scans (
+            id INTEGER PRIMARY KEY,
+            audit_id INTEGER NOT NULL REFERENCES audits(id),
+            at TEXT NOT NULL,
+            code TEXT NOT NULL,                -- what the scanner typed
+            tag TEXT,                          -- NULL: the code matched no asset
+            result TEXT NOT NULL,              -- found | unexpected | unknown
+            operator TEXT NOT NULL DEFAULT '',
+            station TEXT NOT NULL DEFAULT '',
+            event_id INTEGER                   -- the 'seen' event in the asset's history
+        );
+        CREATE INDEX audit_scans_audit ON audit_scans(audit_id, tag);
+        """
+    )
+
+
+@migrations()
+def m008_create_settings(db: Database) -> None:
     """Facts about the database itself, e.g. that it holds the sample inventory."""
     db.execute("CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)")

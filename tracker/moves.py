@@ -186,12 +186,13 @@ def match_scan(
         dest = row[1]
         if arriving and site != dest:
             return "wrong_site", dest
-        if arriving and site == dest and leg == "return":
+        if site == dest and leg == "return" and step in ("installed", "in_service"):
             _close_if_home(db, move, asset.tag)
         return "", dest
     if step not in ("packed", "arrived", "installed") or leg == "return":
         return "", None
-    # A free line: unassigned, or its asset not touched since the move started.
+    # A free line: unassigned, or its asset not scanned since the move started (a stocktake
+    # sighting does not count: it moves nothing).
     params: list = [move.id, asset.kind, move.started_at]
     dest_clause = ""
     if arriving:
@@ -201,7 +202,8 @@ def match_scan(
         "SELECT m.id, m.dest FROM manifest m LEFT JOIN assets a ON a.tag = m.tag"
         " WHERE m.move_id = ? AND m.leg = 'out' AND m.kind = ?"
         " AND (m.tag IS NULL OR (a.step IN ('in_service', 'installed')"
-        " AND (a.last_seen IS NULL OR a.last_seen < ?)))"
+        " AND NOT EXISTS (SELECT 1 FROM events e WHERE e.tag = m.tag AND e.action = 'scan'"
+        " AND e.undone_by IS NULL AND e.at >= ?)))"
         + dest_clause
         + " ORDER BY m.tag IS NULL DESC, m.id LIMIT 1",
         params,
@@ -213,11 +215,12 @@ def match_scan(
 
 
 def _close_if_home(db: Database, move: ActiveMove, arriving_tag: str) -> None:
-    """Close a returning move once the scan being written brings its last asset home."""
+    """Close a returning move once the scan being written makes its last asset work at home
+    (installed or in service: arrived is not the end, the auto step still installs it)."""
     left = db.execute(
         "SELECT count(*) FROM manifest m JOIN assets a ON a.tag = m.tag"
         " WHERE m.move_id = ? AND m.leg = 'return' AND m.tag != ?"
-        " AND NOT (a.site = m.dest AND a.step IN ('installed', 'in_service', 'arrived'))",
+        " AND NOT (a.site = m.dest AND a.step IN ('installed', 'in_service'))",
         [move.id, arriving_tag],
     ).fetchone()[0]
     if left == 0:

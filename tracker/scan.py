@@ -16,12 +16,16 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from tracker import codes, moves, store
+from tracker import autostep, codes, moves, store
 from tracker.plan import Plan
 
 SCAN_STEPS = ("packed", "arrived", "installed", "faulty", "missing", "in_service")
+AUTO = autostep.AUTO
+STEP_CHOICES = (AUTO, *SCAN_STEPS)
+"""What a scan station can be set to: "auto" (the move decides, see `autostep`) or a step."""
 
 STEP_LABELS = {
+    "auto": "auto",
     "in_service": "in service",
     "packed": "packed",
     "arrived": "arrived",
@@ -40,18 +44,22 @@ class ScanResult:
     """What happened to one scan, for the CLI line and the app's log."""
 
     outcome: str
-    """recorded | repeat | unknown | site | empty"""
+    """recorded | repeat | unknown | site | step | refused | empty"""
     code: str
     message: str
     asset: store.Asset | None = None
     event_id: int | None = None
     flag: str = ""
     site_id: str | None = None
+    step_id: str | None = None
+    """The step a step card sets (outcome "step")."""
+    reason: str = ""
+    """Why the auto step chose what it chose, or refused."""
 
     @property
     def ok(self) -> bool:
         """True when the user needs no second look (recorded without flag, or a site switch)."""
-        return self.outcome in ("recorded", "site") and not self.flag
+        return self.outcome in ("recorded", "site", "step") and not self.flag
 
 
 def default_operator() -> str:
@@ -62,14 +70,30 @@ def default_operator() -> str:
 
 
 def default_station() -> str:
-    return os.environ.get("TRACKER_STATION") or socket.gethostname()
+    """TRACKER_STATION, else the host and its terminal: two terminals on one PC are two
+    stations, so `tracker undo` in one never takes back the other's scans."""
+    if station := os.environ.get("TRACKER_STATION"):
+        return station
+    host = socket.gethostname()
+    tty = terminal_name()
+    return f"{host}:{tty}" if tty else host
+
+
+def terminal_name() -> str:
+    """This process's terminal without /dev/ (pts/3, tty1), '' when it has none."""
+    for fd in (0, 1, 2):
+        try:
+            return os.ttyname(fd).removeprefix("/dev/")
+        except OSError:
+            continue
+    return ""
 
 
 def check_site_step(plan: Plan, site: str, step: str) -> None:
     if site not in plan.sites:
         raise ScanError(f"unknown site {site!r} (known: {', '.join(plan.sites)})")
-    if step not in SCAN_STEPS:
-        raise ScanError(f"unknown step {step!r} (one of: {', '.join(SCAN_STEPS)})")
+    if step not in STEP_CHOICES:
+        raise ScanError(f"unknown step {step!r} (one of: {', '.join(STEP_CHOICES)})")
 
 
 def scan(
@@ -82,7 +106,8 @@ def scan(
     operator: str | None = None,
     station: str | None = None,
 ) -> ScanResult:
-    """Apply `step` at `site` to whatever `raw` names. See the module docstring."""
+    """Apply `step` at `site` to whatever `raw` names; step "auto" lets the move decide
+    (`autostep`). See the module docstring."""
     check_site_step(plan, site, step)
     operator = default_operator() if operator is None else operator
     station = default_station() if station is None else station
@@ -96,11 +121,22 @@ def scan(
             name = plan.sites[site_id].name
             return ScanResult("site", shown, f"site label: {name}", site_id=site_id)
         return _unknown(db, shown, site, step, operator, station, "no site has this label")
+    if code.kind == "step":
+        return ScanResult("step", shown, f"step card: {STEP_LABELS[code.key]}", step_id=code.key)
 
     with store.write(db):
         asset = store.asset_by_key(db, code.key)
         if asset is None:
-            return _unknown(db, shown, site, step, operator, station, "no asset has this tag")
+            why = "no asset has this tag"
+            if near := store.near_tags(db, code.key):
+                why += f" - did you mean {' or '.join(near)}?"
+            return _unknown(db, shown, site, step, operator, station, why)
+        reason = ""
+        if step == AUTO:
+            decided = _auto(db, plan, asset, site, station, shown)
+            if isinstance(decided, ScanResult):
+                return decided
+            step, reason = decided
         if asset.step == step and asset.site == site:
             return ScanResult(
                 "repeat",
@@ -135,11 +171,49 @@ def scan(
         )
     new = store.Asset(**{**asset.__dict__, "step": step, "site": site, "last_seen": at})
     message = f"{asset.tag} {asset.name}: {STEP_LABELS[step]} at {plan.sites[site].name}"
+    if reason:
+        message += f" ({reason})"
     if flag == "wrong_site":
         message += f" - WRONG SITE: the manifest sends it to {plan.sites[dest].name}"
     elif flag == "not_in_manifest":
         message += " - NOT IN THE MANIFEST of the active scenario"
-    return ScanResult("recorded", shown, message, asset=new, event_id=event_id, flag=flag)
+    return ScanResult(
+        "recorded", shown, message, asset=new, event_id=event_id, flag=flag, reason=reason
+    )
+
+
+def _auto(
+    db: Database, plan: Plan, asset: store.Asset, site: str, station: str, shown: str
+) -> ScanResult | tuple[str, str]:
+    """The inferred (step, reason), or the result when there is nothing to record."""
+    ago = autostep.recent_scan(db, asset.tag, station, site, autostep.repeat_seconds())
+    if ago is not None:
+        return ScanResult(
+            "repeat",
+            shown,
+            f"{asset.tag} was scanned here {ago} s ago (a double read?): nothing changed",
+            asset=asset,
+        )
+    inferred = autostep.infer(db, plan, asset, site)
+    if inferred.step is None:
+        return ScanResult(
+            "refused",
+            shown,
+            f"{asset.tag} NOT RECORDED: no step can be inferred: {inferred.reason};"
+            " choose a step (F7, a step card or --step)",
+            asset=asset,
+            reason=inferred.reason,
+        )
+    if inferred.already:
+        return ScanResult(
+            "repeat",
+            shown,
+            f"{asset.tag} is already {STEP_LABELS[asset.step]} at {plan.sites[site].name}"
+            f" ({inferred.reason}): nothing changed",
+            asset=asset,
+            reason=inferred.reason,
+        )
+    return inferred.step, inferred.reason
 
 
 def _site_by_key(plan: Plan, key: str) -> str | None:

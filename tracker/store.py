@@ -375,3 +375,19 @@ def kiosk_history(db: Database, tag: str, limit: int = 50) -> list[dict[str, Any
         [tag, limit],
     )
     return _dicts(cur)
+
+
+def near_tags(db: Database, key: str, limit: int = 3) -> list[str]:
+    """Tags whose label code is one typing slip away from `key` (`codes.one_edit_apart`): the
+    "did you mean" of an unknown code. Only on the unknown path, so a scan of every key of a
+    near length is affordable."""
+    from tracker import codes
+
+    if len(key) < 3:
+        return []
+    rows = db.execute(
+        "SELECT tag, key FROM assets WHERE length(key) BETWEEN ? AND ? ORDER BY tag",
+        [len(key) - 1, len(key) + 1],
+    )
+    found = [tag for tag, other in rows if codes.one_edit_apart(key, other)]
+    return found[:limit]

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from tracker import timefmt
 from tracker.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE, Context, err, out
 from tracker.textsafe import one_line
 
@@ -142,7 +143,7 @@ def cmd_watch(ctx: Context, args: argparse.Namespace) -> int:
     next_at = time.monotonic()
     try:
         while True:
-            stamp = datetime.now(UTC).astimezone().strftime("%Y-%m-%d %H:%M:%S")
+            stamp = timefmt.local_time(datetime.now(UTC), "%Y-%m-%d %H:%M:%S")
             try:
                 results = checks.check_kiosks(
                     ctx.db_path, ctx.plan, args.tags, ssh, parallel=args.parallel

@@ -42,6 +42,7 @@ EXTENSIONS: tuple[str, ...] = (
     "tracker.cli.inventory",
     "tracker.cli.scenario",
     "tracker.cli.scanning",
+    "tracker.cli.audit",
     "tracker.cli.status",
     "tracker.cli.records",
     "tracker.cli.labels",

@@ -9,6 +9,7 @@ import sys
 from tracker.cli.common import EXIT_OK, EXIT_USAGE, Context, err, out
 from tracker.cli.options import bounded
 from tracker.textsafe import one_line
+from tracker.timefmt import local_time
 
 
 def cmd_history(ctx: Context, args: argparse.Namespace) -> int:
@@ -31,7 +32,7 @@ def cmd_history(ctx: Context, args: argparse.Namespace) -> int:
         undone = " (undone)" if e["undone_by"] else ""
         flag = f" [{e['flag']}]" if e["flag"] else ""
         out(
-            f"  {e['at']}  {e['action']:<6} {e['step']:<10} {e['site']:<15} "
+            f"  {local_time(e['at'])}  {e['action']:<6} {e['step']:<10} {e['site']:<15} "
             f"{one_line(e['operator'])}@{one_line(e['station'])}{flag}{undone}"
         )
     return EXIT_OK
@@ -49,7 +50,7 @@ def cmd_unknown(ctx: Context, args: argparse.Namespace) -> int:
         out("no unknown scans")
     for r in rows:
         out(
-            f"{r['at']}  {one_line(r['code'])!r:<24} at {r['site']} ({r['step']}) "
+            f"{local_time(r['at'])}  {one_line(r['code'])!r:<24} at {r['site']} ({r['step']}) "
             f"{one_line(r['operator'])}@{one_line(r['station'])}"
         )
     return EXIT_OK

@@ -20,14 +20,14 @@ def cmd_scan(ctx: Context, args: argparse.Namespace) -> int:
             ctx.plan,
             args.code,
             site=args.site,
-            step=args.step,
+            step=args.step or scan.AUTO,
             operator=args.operator,
             station=args.station,
         )
     except scan.ScanError as e:
         err(str(e))
         return EXIT_USAGE
-    if result.outcome == "empty":
+    if result.outcome in ("empty", "refused"):  # nothing recorded: choose a step, scan again
         err(one_line(result.message))
         return EXIT_USAGE
     if result.outcome == "unknown":
@@ -53,14 +53,20 @@ def cmd_undo(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from tracker.scan import SCAN_STEPS
+    from tracker.scan import STEP_CHOICES
 
     s = sub.add_parser("scan", help="record a scan (without CODE: open the scan screen)")
     s.add_argument("code", nargs="?", help="what the label carries (or the tag)")
     s.add_argument("--site", required=True)
-    s.add_argument("--step", required=True, choices=SCAN_STEPS)
+    s.add_argument(
+        "--step",
+        default=None,
+        choices=STEP_CHOICES,
+        help="default: auto, the step the active move's manifest and the asset's state call"
+        " for (a scan that allows no inference is refused)",
+    )
     s.add_argument("--operator", default=None, help="default: $TRACKER_OPERATOR or login name")
-    s.add_argument("--station", default=None, help="default: $TRACKER_STATION or host name")
+    s.add_argument("--station", default=None, help="default: $TRACKER_STATION, else host:terminal")
     s.set_defaults(handler=cmd_scan)
 
     s = sub.add_parser("undo", help="undo this station's latest scan")

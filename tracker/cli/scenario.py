@@ -8,6 +8,7 @@ from typing import Any
 
 from tracker.cli.common import EXIT_OK, EXIT_USAGE, Context, err, out
 from tracker.textsafe import one_line
+from tracker.timefmt import local_time
 
 
 def cmd_scenario(ctx: Context, args: argparse.Namespace) -> int:
@@ -20,7 +21,7 @@ def cmd_scenario(ctx: Context, args: argparse.Namespace) -> int:
         for sc in plan.scenarios.values():
             mark = ""
             if current and current.scenario == sc.id:
-                mark = f"  [{current.status} since {current.started_at}]"
+                mark = f"  [{current.status} since {local_time(current.started_at)}]"
             out(f"{sc.id:<26} {one_line(sc.name)}{mark}")
         return EXIT_OK
     if args.action == "start":
@@ -52,7 +53,7 @@ def cmd_scenario(ctx: Context, args: argparse.Namespace) -> int:
         out("no scenario is active")
         return EXIT_OK
     items = moves.manifest(ctx.db, move)
-    out(f"{move.scenario} ({move.status} since {move.started_at})")
+    out(f"{move.scenario} ({move.status} since {local_time(move.started_at)})")
     out("  " + ", ".join(f"{k}: {v}" for k, v in moves.progress(items).items()))
     _print_manifest(plan, items)
     return EXIT_OK

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from tracker.textsafe import one_line
-from tracker.timefmt import local_time
+from tracker.timefmt import HUMAN_FORMAT, local_time
 
 Column = tuple[str, int] | tuple[str, int, str]
 """A table column: its heading, its share of the width in percent, and a class for the cell."""
@@ -22,7 +22,7 @@ def t(value: object) -> str:
     return html.escape(one_line("" if value is None else value), quote=True)
 
 
-def local(at: datetime | str | None, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
+def local(at: datetime | str | None, fmt: str = HUMAN_FORMAT) -> str:
     """A time as the people in the meeting read it: local time of the machine making it."""
     return local_time(at, fmt)
 

@@ -23,7 +23,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from tracker import moves, scan, store
+from tracker import moves, scan, store, timefmt
 from tracker.plan import Plan
 from tracker.textsafe import one_line
 from tracker.ui import jobs
@@ -211,7 +211,7 @@ class TrackerApp(DatabaseWorker, App[int]):
 
     def action_report(self) -> None:
         """Write the readiness report (tracker.report) into the working folder."""
-        stamp = self.clock().astimezone().strftime("%Y%m%d-%H%M%S")
+        stamp = timefmt.to_local(self.clock()).strftime("%Y%m%d-%H%M%S")
 
         def run(db: Database) -> Done:
             from tracker.report.build import write_report
@@ -362,9 +362,11 @@ def run_app(ctx: Any, scan_site: str | None = None, scan_step: str | None = None
     if store.db_file(db) == "":
         print("tracker: the terminal app needs a database file, not :memory:", file=sys.stderr)
         return 2
-    if scan_site is not None or scan_step is not None:
+    # The move decides the step while a scenario is active (autostep); otherwise packing.
+    scan_step = scan_step or (scan.AUTO if moves.current_move(db) else "packed")
+    if scan_site is not None:
         try:
-            scan.check_site_step(plan, scan_site or "", scan_step or "")
+            scan.check_site_step(plan, scan_site, scan_step)
         except scan.ScanError as e:
             print(f"tracker: {e}", file=sys.stderr)
             return 2

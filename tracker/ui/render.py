@@ -32,7 +32,7 @@ def state_text(state: str) -> Text:
 
 def clock_time(at: str | None) -> str:
     """A stored UTC timestamp as local wall-clock time (HH:MM:SS), '' when absent."""
-    return timefmt.local_time(at, "%H:%M:%S", missing="")
+    return timefmt.clock(at)
 
 
 def age(at: str | None, now: datetime) -> str:

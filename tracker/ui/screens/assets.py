@@ -32,12 +32,12 @@ COLUMNS = (
 )
 
 
-FIXED_WIDTH = 11 + 8 + 14 + 10 + 11 + 2 * len(COLUMNS) + 2
+FIXED_WIDTH = 11 + 8 + 14 + 10 + 16 + 2 * len(COLUMNS) + 2
 """Width of every column but the name, with cell padding and the scrollbar."""
 
 
 def short_time(at: str | None) -> str:
-    return local_time(at, "%m-%d %H:%M", missing="")
+    return local_time(at, missing="")
 
 
 class AssetsScreen(Screen):

@@ -17,6 +17,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, RichLog, Static
 
+from tracker import timefmt
 from tracker.scan import SCAN_STEPS, STEP_LABELS
 from tracker.ui.messages import ScanDone
 from tracker.ui.render import lit
@@ -151,7 +152,7 @@ class ScanScreen(Screen):
             self.problems += 1
             self.app.alert()
         label, style, css = OUTCOME[kind]
-        when = self.app.clock().astimezone().strftime("%H:%M:%S")
+        when = timefmt.clock(self.app.clock())
         # A grid, so a message that wraps at 80 columns stays indented under its own text.
         line = Table.grid(padding=(0, 1), expand=True)
         line.add_column(no_wrap=True)

@@ -1,0 +1,93 @@
+"""`tracker audit`: a stocktake of a site through the real command, two stations at once."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+from tests.conftest import SAMPLE_CSV, tracker_exe
+
+RAADHUS = {
+    "EKS-PAS-001", "EKS-PAS-002", "EKS-PAS-003", "EKS-NID-001", "EKS-PRN-001", "EKS-KIO-001",
+    "EKS-KIO-002", "EKS-BAR-001", "EKS-BAR-002", "EKS-BAR-003", "EKS-BAR-004", "EKS-HS-001",
+    "EKS-HS-002", "EKS-HS-003",
+}  # fmt: skip
+
+
+def _history(run_tracker, tag: str) -> list[dict]:
+    return json.loads(run_tracker("history", tag, "--json").stdout)
+
+
+def test_stocktake_found_missing_unexpected_unknown(run_tracker):
+    assert run_tracker("import", str(SAMPLE_CSV)).returncode == 0
+    r = run_tracker("audit", "scan", "raadhus", "EKS-PAS-001")
+    assert r.returncode == 1 and "tracker audit start raadhus" in r.stderr
+    assert run_tracker("audit", "start", "raadhus").returncode == 0
+    seen = sorted(RAADHUS - {"EKS-PAS-003", "EKS-HS-003"})
+    r = run_tracker("audit", "scan", "raadhus", *seen)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.count("FOUND") == len(seen)
+    # A laptop recorded at the library stands in the city hall; a code matching nothing.
+    r = run_tracker("audit", "scan", "raadhus", "eks+bar+005", "EKS-ZZZ-9", "EKS-PAS-0O1")
+    assert r.returncode == 1
+    assert "UNEXPECTED here, was recorded at Hovedbiblioteket" in r.stdout
+    assert "did you mean EKS-PAS-001?" in r.stderr
+    r = run_tracker("audit", "scan", "raadhus", "EKS-PAS-001")
+    assert "REPEAT" in r.stdout and "seen already" in r.stdout
+
+    r = run_tracker("audit", "close", "raadhus", "--json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout) == {
+        "site": "raadhus",
+        "found": seen,
+        "missing": ["EKS-HS-003", "EKS-PAS-003"],
+        "unexpected": ["EKS-BAR-005"],
+        "unknown": ["EKS-ZZZ-9", "EKS-PAS-0O1"],
+    }
+    # The unexpected laptop's site is corrected by a flagged event; no step changed anywhere.
+    *_, last = _history(run_tracker, "EKS-BAR-005")
+    assert (last["action"], last["site"], last["prev_site"], last["flag"]) == (
+        "seen",
+        "raadhus",
+        "hovedbibliotek",
+        "unexpected_site",
+    )
+    assert last["step"] == last["prev_step"] == "in_service"
+    status = json.loads(run_tracker("status", "--json").stdout)
+    assert status  # readiness still reads
+    assert all(e["step"] == "in_service" for t in seen for e in _history(run_tracker, t))
+    unknown = [u["code"] for u in json.loads(run_tracker("unknown", "--json").stdout)]
+    assert {"EKS-ZZZ-9", "EKS-PAS-0O1"} <= set(unknown)
+
+    show = run_tracker("audit", "show", "raadhus")
+    assert "closed" in show.stdout and "2 missing" in show.stdout
+    assert "missing    EKS-PAS-003" in show.stdout
+    assert run_tracker("audit", "close", "raadhus").returncode == 1  # nothing open any more
+
+
+def test_two_stations_audit_one_site_at_once(run_tracker, db_path):
+    assert run_tracker("import", str(SAMPLE_CSV)).returncode == 0
+    assert run_tracker("audit", "start", "raadhus", "--station", "door").returncode == 0
+    r = run_tracker("audit", "start", "raadhus", "--station", "window")
+    assert r.returncode == 0 and "is open since" in r.stdout  # the second station joins
+    tags = sorted(RAADHUS)
+    halves = {"door": tags[:9], "window": tags[5:]}  # four seen by both
+    procs = [
+        subprocess.Popen(
+            [*tracker_exe(), "--db", str(db_path), "audit", "scan", "raadhus", "--station", name]
+            + codes,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for name, codes in halves.items()
+    ]
+    outputs = [p.communicate(timeout=60) for p in procs]
+    assert all("locked" not in err for _out, err in outputs), outputs
+    found_lines = sum(out.count("FOUND") for out, _err in outputs)
+    repeat_lines = sum(out.count("REPEAT") for out, _err in outputs)
+    assert (found_lines, repeat_lines) == (len(tags), 4)  # every overlap seen once
+    result = json.loads(run_tracker("audit", "close", "raadhus", "--json").stdout)
+    assert result["found"] == tags and result["missing"] == [] and result["unexpected"] == []
+    for tag in tags:  # one sighting each in the history, by whichever station came first
+        assert [e["action"] for e in _history(run_tracker, tag)] == ["seen"]
