@@ -54,6 +54,12 @@ def test_apart_scans_merge_both_ways_to_the_same_state_and_again_adds_nothing(tw
     scan(a, plan, "EKS-PAS-001", site="raadhus", step="packed", station="a")
     scan(a, plan, "ZZ-UNKNOWN", site="raadhus", step="packed", station="a")
     store.record_kiosk_result(a, tag="EKS-KIO-001", host="k1", verdict="ok", detail="", report=None)
+    with store.write(a):
+        a.execute(
+            "INSERT INTO network_checks (site, host, verdict, checked_at, recorded_at, source,"
+            " report) VALUES ('raadhus', 'pc1', 'ok', ?, ?, 'check', '{}')",
+            [store.now(), store.now()],
+        )
     scan(b, plan, "EKS-BAR-005", site="hovedbibliotek", step="installed", station="b")
     scan(b, plan, "EKS-HS-004", site="it_lager", step="faulty", station="b")
 
@@ -66,10 +72,12 @@ def test_apart_scans_merge_both_ways_to_the_same_state_and_again_adds_nothing(tw
         "events": 1,
         "unknown_scans": 1,
         "kiosk_checks": 1,
+        "network_checks": 1,
     }
     assert states(a) == states(b)
     assert events(a) == events(b)
     assert store.kiosk_latest(b)["EKS-KIO-001"]["verdict"] == "ok"
+    assert b.execute("SELECT host FROM network_checks").fetchall() == [("pc1",)]
     assert sync.merge(a, b_path).total == 0
     assert "nothing new" in sync.merge(b, a_path).summary()
 

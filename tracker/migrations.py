@@ -128,6 +128,18 @@ def m003_create_kiosk_checks(db: Database) -> None:
 GLOBAL_ID_TABLES = ("events", "unknown_scans", "moves", "manifest", "kiosk_checks")
 
 
+def _add_global_id(db: Database, table: str) -> None:
+    """A `gid` for every row of `table`: existing rows now, new ones by trigger."""
+    db.execute(f"ALTER TABLE {table} ADD COLUMN gid TEXT")
+    db.execute(f"UPDATE {table} SET gid = (SELECT uuid FROM station) || ':' || id")
+    db.execute(f"CREATE UNIQUE INDEX {table}_gid ON {table}(gid)")
+    db.execute(
+        f"CREATE TRIGGER {table}_gid AFTER INSERT ON {table} WHEN NEW.gid IS NULL BEGIN"
+        f" UPDATE {table} SET gid = (SELECT uuid FROM station) || ':' || NEW.id"
+        " WHERE id = NEW.id; END"
+    )
+
+
 @migrations()
 def m004_global_ids(db: Database) -> None:
     """A station identity per database and a global id on every recorded row (issue 14)."""
@@ -160,14 +172,7 @@ def m004_global_ids(db: Database) -> None:
         [secrets.token_hex(8)],
     )
     for table in GLOBAL_ID_TABLES:
-        db.execute(f"ALTER TABLE {table} ADD COLUMN gid TEXT")
-        db.execute(f"UPDATE {table} SET gid = (SELECT uuid FROM station) || ':' || id")
-        db.execute(f"CREATE UNIQUE INDEX {table}_gid ON {table}(gid)")
-        db.execute(
-            f"CREATE TRIGGER {table}_gid AFTER INSERT ON {table} WHEN NEW.gid IS NULL BEGIN"
-            f" UPDATE {table} SET gid = (SELECT uuid FROM station) || ':' || NEW.id"
-            " WHERE id = NEW.id; END"
-        )
+        _add_global_id(db, table)
     db.execute(
         "UPDATE events SET undoes = (SELECT s.gid FROM events s WHERE s.undone_by = events.id)"
         " WHERE action = 'undo'"
@@ -245,6 +250,12 @@ def m007_create_audits(db: Database) -> None:
 
 
 @migrations()
-def m008_create_settings(db: Database) -> None:
+def m008_network_checks_gid(db: Database) -> None:
+    """Staff network checks get a global id too, so `tracker sync` merges them (issue 14)."""
+    _add_global_id(db, "network_checks")
+
+
+@migrations()
+def m009_create_settings(db: Database) -> None:
     """Facts about the database itself, e.g. that it holds the sample inventory."""
     db.execute("CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)")

@@ -237,6 +237,8 @@ def _merge_rows(db: Database, result: MergeResult, now: str) -> None:
         _link_undos(db)
     result.added["unknown_scans"] = _insert_missing(db, "unknown_scans")
     result.added["kiosk_checks"] = _insert_missing(db, "kiosk_checks")
+    if "gid" in _common(db, "network_checks", skip=()):
+        result.added["network_checks"] = _insert_missing(db, "network_checks")
     result.superseded = _resolve_moves(db, new_events=bool(result.added["events"]))
     tags = [r[0] for r in db.execute("SELECT DISTINCT tag FROM temp.sync_new")]
     result.assets_rebuilt = rebuild_assets(db, tags)
