@@ -247,9 +247,13 @@ class Sshd:
 
     def kill_sessions(self) -> None:
         """End the forced commands sshd left running (a 'sleep' stub outlives sshd -D)."""
-        for pid in self.session_pids():
+        pids = self.session_pids()
+        for pid in pids:
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and any(_running(pid) for pid in pids):
+            time.sleep(0.02)
 
     def new_host_key(self) -> None:
         """Re-image: a fresh host key, same ports (sshd restarted)."""
@@ -264,6 +268,14 @@ class Sshd:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _running(pid: int) -> bool:
+    """Not yet gone (a zombie waiting for its parent counts as gone)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[0] != "Z"
+    except OSError:
+        return False
 
 
 def _banner(port: int) -> bool:

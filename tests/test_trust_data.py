@@ -347,3 +347,35 @@ def test_several_processes_creating_one_database_at_once(tmp_path):
     )
     conn = sqlite3.connect(db)
     assert conn.execute("SELECT count(*) FROM assets").fetchone() == (28,)
+
+
+@pytest.mark.timeout(60)
+def test_app_header_says_sample_data_until_a_real_import(tmp_path, db_path, plan, monkeypatch):
+    from textual.widgets import Static
+    from ui_helpers import async_test, build, ready, text, wait_for
+
+    from tracker.cli.common import Context
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "assets.csv").write_bytes(SAMPLE_CSV.read_bytes())
+    Context(str(db_path), None, seed=True, create=True).db.close()  # the app's first start
+    real = tmp_path / "real.csv"
+    real.write_text("tag,kind,name,site\nBS-PC-1,laptop,PC 1,raadhus\n")
+
+    @async_test
+    async def check():
+        app = build(db_path, plan)
+        async with app.run_test(size=(120, 30)) as pilot:
+            await ready(pilot)
+            title = lambda: text(app.screen.query_one("#dash-title", Static))  # noqa: E731
+            assert "SAMPLE DATA" in title()
+            r = subprocess.run(
+                [*tracker_exe(), "--db", str(db_path), "import", str(real)],
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            assert r.returncode == 0, r.stderr
+            await wait_for(pilot, lambda: "SAMPLE DATA" not in title())
+
+    check()
