@@ -91,3 +91,30 @@ def test_two_stations_audit_one_site_at_once(run_tracker, db_path):
     assert result["found"] == tags and result["missing"] == [] and result["unexpected"] == []
     for tag in tags:  # one sighting each in the history, by whichever station came first
         assert [e["action"] for e in _history(run_tracker, tag)] == ["seen"]
+
+
+def test_mark_and_notes_from_the_command_line(run_tracker):
+    assert run_tracker("import", str(SAMPLE_CSV)).returncode == 0
+    r = run_tracker("mark", "eks-kio-001", "faulty", "--note", "skærmen blinker")
+    assert r.returncode == 0 and "marked faulty at Rådhuset (skærmen blinker)" in r.stdout
+    *_, last = _history(run_tracker, "EKS-KIO-001")
+    assert (last["action"], last["step"], last["note"]) == ("mark", "faulty", "skærmen blinker")
+    r = run_tracker("notes", "EKS-KIO-001", "Til service")
+    assert r.returncode == 0 and "Til service" in r.stdout
+    assert run_tracker("mark", "NOPE-1", "missing").returncode == 1
+
+
+def test_report_has_a_section_per_closed_stocktake(run_tracker, tmp_path):
+    assert run_tracker("import", str(SAMPLE_CSV)).returncode == 0
+    run_tracker("audit", "start", "hovedbibliotek")
+    run_tracker("audit", "scan", "hovedbibliotek", "EKS-PRN-002", "EKS-BAR-001", "ZZ-<b>")
+    run_tracker("audit", "close", "hovedbibliotek")
+    out = tmp_path / "r.html"
+    assert run_tracker("report", "--out", str(out)).returncode == 0
+    page = out.read_text(encoding="utf-8")
+    assert "Stocktake of Hovedbiblioteket" in page
+    section = page[page.index('id="stocktake-1"') :]
+    section = section[: section.index("</section>")]
+    assert "missing (not seen)" in section and "EKS-KIO-003" in section
+    assert "unexpected (site corrected)" in section and "EKS-BAR-001" in section
+    assert "ZZ-&lt;b&gt;" in section and "<b>" not in section

@@ -471,3 +471,16 @@ def test_labels_module_does_not_load_textual():
     code = "import sys, tracker.labels.make; print('textual' in sys.modules)"
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert r.stdout.strip() == "False", r.stderr
+
+
+def test_step_cards_set_the_step_from_the_scanner(run_tracker, seeded_db, plan, tmp_path):
+    """`tracker labels --steps`: each card's QR code, read by a real decoder, sets its step."""
+    r = run_tracker("labels", "--steps", "--out", str(tmp_path / "steps.pdf"))
+    assert r.returncode == 0 and "wrote 7 label(s)" in r.stdout, r.stderr
+    for step in ("auto", "arrived", "in_service"):
+        png = tmp_path / f"{step}.png"
+        r = run_tracker("labels", codes.step_payload(step), "--out", str(png))
+        assert r.returncode == 0, r.stderr
+        (found,) = decode(Image.open(png))
+        result = scan.scan(seeded_db, plan, found.text, site="raadhus", step="packed")
+        assert (result.outcome, result.step_id) == ("step", step)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import SAMPLE_CSV, tracker_exe
 
-from tracker import store
+from tracker import moves, store
 from tracker.inventory.importer import import_file
 
 pytestmark = [
@@ -131,3 +131,34 @@ def test_dashboard_in_tmux_and_bad_plan_message(tmp_path, tmux, plan):
     start(tmux, tmp_path, "--db", str(db_path), "--plan", str(bad_plan))
     shown = tmux.wait_for("EXIT=")
     assert "Traceback" not in shown and "plan.toml" in shown and "EXIT=2" in shown
+
+
+def test_auto_step_pasted_list_and_site_label_at_the_destination_in_tmux(tmp_path, tmux, plan):
+    """The loading-bay drill as staff do it: no --step while a scenario is active, a pasted
+    list of tags (bracketed paste), then at the library its site label and the items."""
+    db_path = tmp_path / "drill.db"
+    db = store.open_db(db_path)
+    assert import_file(db, plan, SAMPLE_CSV).ok
+    moves.start(db, plan, "borgerservice_to_library")
+    start(tmux, tmp_path, "--db", str(db_path), "scan", "--site", "raadhus")
+    shown = tmux.wait_for("scan here")
+    assert "Rådhuset" in shown and "AUTO" in shown
+    tmux.run("set-buffer", "-b", "tags", "EKSPAS001\nEKSPAS002\nEKSNID001\n")
+    tmux.run("paste-buffer", "-p", "-b", "tags", "-t", tmux.name)
+    tmux.wait_for("3 recorded")
+    for code in ["LOC.HOVEDBIBLIOTEK", "EKSPAS001", "EKSPAS002"]:
+        tmux.run("send-keys", "-t", tmux.name, code, "Enter")
+    shown = tmux.wait_for("5 recorded")
+    assert "arrived at Hovedbiblioteket" in shown and "0 to check" in shown
+    rows = db.execute(
+        "SELECT tag, step, site FROM events WHERE action = 'scan' ORDER BY id"
+    ).fetchall()
+    assert rows == [
+        ("EKS-PAS-001", "packed", "raadhus"),
+        ("EKS-PAS-002", "packed", "raadhus"),
+        ("EKS-NID-001", "packed", "raadhus"),
+        ("EKS-PAS-001", "arrived", "hovedbibliotek"),
+        ("EKS-PAS-002", "arrived", "hovedbibliotek"),
+    ]
+    tmux.run("send-keys", "-t", tmux.name, "C-q")
+    tmux.wait_for("EXIT=0")

@@ -300,7 +300,7 @@ def history(db: Database, tag: str) -> list[dict[str, Any]]:
     """An asset's events, oldest first."""
     cur = db.execute(
         "SELECT id, at, action, step, site, prev_step, prev_site, operator, station, code,"
-        " flag, undone_by FROM events WHERE tag = ? ORDER BY id",
+        " flag, undone_by, note FROM events WHERE tag = ? ORDER BY id",
         [tag],
     )
     return _dicts(cur)

@@ -15,8 +15,8 @@ def cmd_labels(ctx: Any, args: argparse.Namespace) -> int:
     from tracker.cli.common import EXIT_LOOK, EXIT_OK, EXIT_USAGE, err, out
     from tracker.textsafe import one_line
 
-    if not (args.tags or args.all or args.sites):
-        err("labels: name one or more TAGs, or use --all or --sites")
+    if not (args.tags or args.all or args.sites or args.steps):
+        err("labels: name one or more TAGs, or use --all, --sites or --steps")
         return EXIT_USAGE
     if args.tags and args.all:
         err("labels: give TAGs or --all, not both")
@@ -28,7 +28,9 @@ def cmd_labels(ctx: Any, args: argparse.Namespace) -> int:
         err(f"labels: {one_line(args.out)}: use a file name ending in .pdf, .png or .svg")
         return EXIT_USAGE
     try:
-        chosen = make.select(ctx.db, ctx.plan, args.tags, all_assets=args.all, sites=args.sites)
+        chosen = make.select(
+            ctx.db, ctx.plan, args.tags, all_assets=args.all, sites=args.sites, steps=args.steps
+        )
         if not chosen:
             err("labels: there are no assets to label (import some first)")
             return EXIT_LOOK
@@ -61,6 +63,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     s.add_argument("--all", action="store_true", help="every asset, sorted by tag")
     s.add_argument("--sites", action="store_true", help="every site's location label")
+    s.add_argument(
+        "--steps",
+        action="store_true",
+        help="step cards: scanned at the scan screen, each sets the step (auto, packed, ...)",
+    )
     s.add_argument("--out", required=True, metavar="FILE", help="a .pdf, .png or .svg file")
     s.add_argument(
         "--layout",

@@ -43,6 +43,7 @@ EXTENSIONS: tuple[str, ...] = (
     "tracker.cli.scenario",
     "tracker.cli.scanning",
     "tracker.cli.audit",
+    "tracker.cli.marks",
     "tracker.cli.status",
     "tracker.cli.records",
     "tracker.cli.labels",

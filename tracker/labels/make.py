@@ -58,12 +58,37 @@ def site_label(site_id: str, plan: Plan) -> Label:
     )
 
 
+STEP_CARD_LINES = {
+    "auto": ("the move decides each step", "(manifest and the asset's state)"),
+    "packed": ("every scan after this: packed",),
+    "arrived": ("every scan after this: arrived",),
+    "installed": ("every scan after this: installed",),
+    "faulty": ("every scan after this: faulty",),
+    "missing": ("every scan after this: missing",),
+    "in_service": ("every scan after this: in service",),
+}
+"""What a step card says under its heading; the card sets the scan station's step."""
+
+
+def step_label(step: str, plan: Plan) -> Label:
+    """A step card: scanning it sets the scan screen's step (`codes.STEP_KEYS`)."""
+    return Label(
+        "step",
+        step,
+        codes.step_payload(step),
+        f"STEP: {step.replace('_', ' ').upper()}",
+        STEP_CARD_LINES[step],
+        f"{plan.municipality_short} · trin",
+    )
+
+
 def select(
     db: Database,
     plan: Plan,
     tags: Sequence[str] = (),
     all_assets: bool = False,
     sites: bool = False,
+    steps: bool = False,
 ) -> list[Label]:
     """The labels asked for, in order: named tags, or every asset, and/or every site.
 
@@ -79,6 +104,8 @@ def select(
         code = codes.parse(tag)
         if code is not None and code.kind == "site" and code.key in site_keys:
             out.append(site_label(site_keys[code.key], plan))
+        elif code is not None and code.kind == "step":
+            out.append(step_label(code.key, plan))
         elif (asset := store.find_asset(db, tag)) is not None:
             out.append(asset_label(asset, plan))
         else:
@@ -88,6 +115,8 @@ def select(
         raise LabelError(f"no asset with tag {names}; no labels were written")
     if sites:
         out += [site_label(s, plan) for s in plan.sites]
+    if steps:
+        out += [step_label(s, plan) for s in STEP_CARD_LINES]
     return out
 
 

@@ -80,9 +80,9 @@ class Label:
     """One label's content. `kind` and `key` say what a scan of it must find."""
 
     kind: str
-    """asset | site"""
+    """asset | site | step (a step card)"""
     key: str
-    """The asset's tag or the site's id."""
+    """The asset's tag, the site's id or the step."""
     payload: str
     heading: str
     lines: tuple[str, ...]
@@ -150,7 +150,7 @@ def _pack(matrix: list[list[bool]]) -> bytes:
 
 def text_runs(label: Label, layout: Layout) -> list[label_text.TextRun]:
     return label_text.place(
-        label.heading, label.lines, label.footer, layout, 2 if label.kind == "site" else 1
+        label.heading, label.lines, label.footer, layout, 1 if label.kind == "asset" else 2
     )
 
 

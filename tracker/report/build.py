@@ -18,6 +18,7 @@ from sqlite_utils import Database
 from tracker import __version__, moves, network, readiness, store
 from tracker.files import write_text_atomically
 from tracker.plan import Plan
+from tracker.report import stocktakes
 from tracker.report.css import CSS
 from tracker.report.html import Column, local, mark, section, t, table, when
 from tracker.scan import STEP_LABELS
@@ -35,7 +36,11 @@ MOVE_STATES = {
     "installed": "installed",
     "missing": "missing",
 }
-FLAGS = {"wrong_site": "wrong site", "not_in_manifest": "not in the manifest"}
+FLAGS = {
+    "wrong_site": "wrong site",
+    "not_in_manifest": "not in the manifest",
+    "unexpected_site": "seen in a stocktake where it was not recorded",
+}
 KIOSK_CLASSES = {"ok": "v-ok", "warn": "v-warn", "unknown": "v-none"}
 
 # Column widths in percent of the page: fixed, so every printout is laid out alike.
@@ -71,6 +76,7 @@ def render_report(db: Database, plan: Plan, now: datetime | None = None) -> str:
             r.kiosks(),
             r.contacts(),
             r.timeline(),
+            *stocktakes.sections(db, r.site),
             *r.checklists(),
         ]
     title = f"Readiness report {plan.municipality_short} {local(now, '%Y-%m-%d %H:%M')}"

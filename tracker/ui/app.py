@@ -140,19 +140,27 @@ class TrackerApp(DatabaseWorker, App[int]):
     def _scan_job(self, code: str, db: Database) -> ScanDone:
         site, step = self._worker_site, self._worker_step
         try:
-            result = scan.scan(
-                db,
-                self.plan,
-                code,
-                site=site,
-                step=step,
-                operator=self.operator,
-                station=self.station,
-            )
+            if step == jobs.AUDIT:
+                result = jobs.audit_scan(
+                    db, self.plan, site, code, operator=self.operator, station=self.station
+                )
+            else:
+                result = scan.scan(
+                    db,
+                    self.plan,
+                    code,
+                    site=site,
+                    step=step,
+                    operator=self.operator,
+                    station=self.station,
+                )
         except Exception as e:  # the scan is not recorded: tell the user, keep scanning
             return ScanDone(code, site, step, None, error=str(e))
         if result.outcome == "site" and result.site_id:
             self._worker_site = result.site_id
+            self.post_message(StationChanged(self._worker_site, self._worker_step))
+        if result.outcome == "step" and result.step_id:  # a step card
+            self._worker_step = result.step_id
             self.post_message(StationChanged(self._worker_site, self._worker_step))
         return ScanDone(code, site, step, result)
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from tracker import moves, readiness, store, sync
+from tracker import audit, moves, readiness, scan, store, sync
 from tracker.plan import Plan
 from tracker.replica import state as replica_state
 
@@ -101,3 +101,26 @@ def asset_page(
         db, search=search, order_by=order_by, descending=descending, limit=limit, offset=offset
     )
     return rows, total, offset
+
+
+AUDIT = "audit"
+"""The scan screen's stocktake mode (not a step: a stocktake never changes one)."""
+
+
+def audit_scan(
+    db: Database, plan: Plan, site: str, code: str, *, operator: str, station: str
+) -> scan.ScanResult:
+    """A scan in stocktake mode (`tracker.audit`), opening the site's stocktake if none is,
+    as a result the scan screen shows like any other."""
+    seen = audit.scan(db, plan, site, code, operator=operator, station=station, open_if_needed=True)
+    flag = audit.UNEXPECTED_FLAG if seen.outcome == "unexpected" else ""
+    asset = store.asset_by_tag(db, seen.tag) if seen.tag else None
+    return scan.ScanResult(
+        seen.outcome,
+        seen.code,
+        seen.message,
+        asset=asset,
+        flag=flag,
+        site_id=seen.site_id,
+        step_id=seen.step_id,
+    )

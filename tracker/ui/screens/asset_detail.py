@@ -1,23 +1,45 @@
-"""One asset: its fields, its QR code drawn in the terminal, and its event history."""
+"""One asset: its fields, its QR code drawn in the terminal, and its event history; and what
+can be done to it from here (mark faulty or missing, edit notes, write its label to a file),
+through the same domain functions as the CLI (`tracker.marks`, `tracker.labels`)."""
 
 from __future__ import annotations
 
+from functools import partial
+from pathlib import Path
+
 from rich.table import Table
 from rich.text import Text
+from sqlite_utils import Database
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from tracker import codes, store
+from tracker import codes, marks, store
 from tracker.scan import STEP_LABELS
 from tracker.timefmt import local_time
-from tracker.ui.messages import AssetDetail
+from tracker.ui.messages import AssetDetail, Done
 from tracker.ui.render import VERDICT_STYLE, lit
 from tracker.ui.widgets.qr import QRCode, qr_matrix
 
-FLAG_WORDS = {"wrong_site": "wrong site", "not_in_manifest": "not in manifest"}
+FLAG_WORDS = {
+    "wrong_site": "wrong site",
+    "not_in_manifest": "not in manifest",
+    "unexpected_site": "unexpected here (stocktake)",
+}
+
+
+def claim_file(folder: Path, stem: str, suffix: str) -> Path:
+    """A new file name in `folder`, created empty to claim it (`-2`, `-3`, ... if taken)."""
+    n = 1
+    while True:
+        path = folder / f"{stem}{f'-{n}' if n > 1 else ''}.{suffix}"
+        try:
+            with path.open("x"):
+                return path
+        except FileExistsError:
+            n += 1
 
 
 def when(at: str | None) -> str:
@@ -27,7 +49,16 @@ def when(at: str | None) -> str:
 class AssetDetailScreen(Screen):
     """Opened from the assets table; Escape goes back to it."""
 
-    BINDINGS = [Binding("escape", "app.pop_screen", "Back", id="detail.back")]
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back", id="detail.back"),
+        Binding("f", "mark('faulty')", "Faulty", id="detail.faulty"),
+        Binding("m", "mark('missing')", "Missing", id="detail.missing"),
+        Binding("n", "notes", "Notes", id="detail.notes"),
+        Binding("p", "label('png')", "Label PNG", id="detail.label_png"),
+        Binding("d", "label('pdf')", "Label PDF", id="detail.label_pdf"),
+    ]
+    asset: store.Asset | None = None
+    """The asset as last read (None until then, or when it is gone)."""
 
     def __init__(self, tag: str) -> None:
         super().__init__()
@@ -53,9 +84,85 @@ class AssetDetailScreen(Screen):
         kiosk = store.kiosk_history(db, self.tag, limit=10) if asset else []
         return AssetDetail(self.tag, asset, store.history(db, self.tag) if asset else [], kiosk)
 
+    # --- actions ------------------------------------------------------------------------------
+
+    def action_mark(self, step: str) -> None:
+        from tracker.ui.screens.note import NoteScreen
+
+        if self.asset is None:
+            return
+        question = Text.assemble(
+            "Mark ", lit(self.asset.tag, "bold"), f" {step.upper()}? Why (a note, optional):"
+        )
+
+        def answered(note: str | None) -> None:
+            if note is not None:
+                self.app.submit(partial(self._mark, step, note), writes=True)
+
+        self.app.push_screen(NoteScreen(question, save=f"Mark {step}"), answered)
+
+    def action_notes(self) -> None:
+        from tracker.ui.screens.note import NoteScreen
+
+        if self.asset is None:
+            return
+        question = Text.assemble("Notes of ", lit(self.asset.tag, "bold"), ":")
+
+        def answered(notes: str | None) -> None:
+            if notes is not None:
+                self.app.submit(partial(self._notes, notes), writes=True)
+
+        self.app.push_screen(NoteScreen(question, self.asset.notes), answered)
+
+    def action_label(self, fmt: str) -> None:
+        if self.asset is not None:
+            self.app.submit(partial(self._label, fmt, Path(self.app.report_dir)))
+
+    # Jobs for the database worker: they return the message the app shows.
+
+    def _mark(self, step: str, note: str, db: Database) -> Done:
+        try:
+            marked = marks.mark(
+                db,
+                self.app.plan,
+                self.tag,
+                step,
+                note,
+                operator=self.app.operator,
+                station=self.app.station,
+            )
+        except marks.MarkError as e:
+            return Done(str(e), error=True)
+        return Done(marked.message)
+
+    def _notes(self, notes: str, db: Database) -> Done:
+        try:
+            marks.set_notes(db, self.tag, notes)
+        except marks.MarkError as e:
+            return Done(str(e), error=True)
+        return Done(f"notes of {self.tag} saved")
+
+    def _label(self, fmt: str, folder: Path, db: Database) -> Done:
+        from tracker.labels import make
+
+        asset = store.asset_by_tag(db, self.tag)
+        if asset is None:
+            return Done(f"no asset with tag {self.tag!r} any more", error=True)
+        label = make.asset_label(asset, self.app.plan)
+        try:
+            path = claim_file(folder, f"label-{label.payload}", fmt)
+            try:
+                make.write([label], path)
+            except BaseException:
+                path.unlink(missing_ok=True)
+                raise
+        except (OSError, make.LabelError) as e:
+            return Done(f"label not written: {e}", error=True)
+        return Done(f"label of {self.tag} written to {path}")
+
     def on_asset_detail(self, detail: AssetDetail) -> None:
         info = self.query_one("#detail-info", Static)
-        a = detail.asset
+        a = self.asset = detail.asset
         if a is None:
             info.update(Text.assemble("No asset with tag ", lit(detail.tag, "bold"), " any more."))
             return
@@ -107,6 +214,8 @@ class AssetDetailScreen(Screen):
         table.add_column("Note", overflow="fold")
         for e in reversed(detail.history):
             note = FLAG_WORDS.get(e["flag"], e["flag"])
+            if e.get("note"):
+                note = (note + ": " if note else "") + e["note"]
             if e["undone_by"]:
                 note = (note + ", " if note else "") + "undone"
             site = plan.sites[e["site"]].name if e["site"] in plan.sites else e["site"]
@@ -116,7 +225,7 @@ class AssetDetailScreen(Screen):
                 lit(STEP_LABELS.get(e["step"], e["step"])),
                 lit(site),
                 Text.assemble(lit(e["operator"]), "@", lit(e["station"])),
-                Text(note, "bold red" if e["flag"] else "dim"),
+                lit(note, "bold red" if e["flag"] else "dim"),
             )
         if not detail.history:
             table.add_row("", Text("never scanned", "dim"))

@@ -35,7 +35,11 @@ PROGRESS_STYLE = {
     "missing": "red",
 }
 KIOSK_ROWS = 12
-FLAG_WORDS = {"wrong_site": "WRONG SITE", "not_in_manifest": "NOT IN MANIFEST"}
+FLAG_WORDS = {
+    "wrong_site": "WRONG SITE",
+    "not_in_manifest": "NOT IN MANIFEST",
+    "unexpected_site": "UNEXPECTED HERE (stocktake)",
+}
 
 
 class DashboardScreen(Screen):

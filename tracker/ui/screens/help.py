@@ -23,11 +23,16 @@ KEYS = (
     ("Ctrl+Q", "quit"),
     ("Scan screen", ""),
     ("scan a site label", "switch the current site"),
-    ("scan an asset label", "apply the current step to it at the current site"),
-    ("type a tag + Enter", "the same, by hand"),
+    ("scan an asset label", "apply the step to it at the current site (AUTO: the manifest's)"),
+    ("scan a step card", "set the step (tracker labels --steps prints them)"),
+    ("type a tag + Enter", "the same, by hand; a pasted list is one scan per line"),
     ("F6 / Shift+F6", "next / previous site"),
-    ("F7 / Shift+F7", "next / previous step"),
+    ("F7 / Shift+F7", "next / previous step: auto, packed ... in service, stocktake"),
     ("F8", "undo this station's last scan"),
+    ("Asset detail", ""),
+    ("f / m", "mark faulty / missing, with a note"),
+    ("n", "edit the notes"),
+    ("p / d", "write the label as PNG / PDF into the working folder"),
     ("Assets screen", ""),
     ("type", "search tag, name, serial, site, kind or host"),
     ("Down / Enter", "go to the table / open the asset (history and QR code)"),
@@ -39,10 +44,11 @@ KEYS = (
 )
 
 SCANNING = (
-    "A bell means look at the screen: an unknown code, a repeat scan, an asset that is not in "
-    "the manifest or at the wrong site, or a scan that was not recorded. Flagged scans are "
-    "recorded and listed under Exceptions on the dashboard; unknown codes change nothing and "
-    "are kept in the unknown-scans log."
+    "A bell means look at the screen: UNKNOWN (a code that matched nothing; kept in the "
+    "unknown-scans log), FLAGGED (recorded, but not in the manifest, at the wrong site, or "
+    "seen where it was not recorded; listed under Exceptions on the dashboard), NO STEP (AUTO "
+    "could not infer a step: nothing recorded, choose one with F7), REPEAT (nothing changed) "
+    "or NOT RECORDED (scan it again)."
 )
 
 

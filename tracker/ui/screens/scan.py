@@ -3,6 +3,10 @@
 Only function keys act on this screen: a scanner types letters and digits, so a bare printable
 key binding would fire in the middle of a scan. The scan input keeps the focus; nothing else
 here can take it.
+
+The step is "auto" by default while a scenario is active: the move's manifest decides
+(`tracker.autostep`). F7 also offers every explicit step and "stocktake", where each scan
+records what was seen at the site (`tracker.audit`) and changes no step.
 """
 
 from __future__ import annotations
@@ -18,22 +22,33 @@ from textual.screen import Screen
 from textual.widgets import Footer, RichLog, Static
 
 from tracker import timefmt
-from tracker.scan import SCAN_STEPS, STEP_LABELS
+from tracker.scan import AUTO, STEP_CHOICES, STEP_LABELS
 from tracker.ui.messages import ScanDone
 from tracker.ui.render import lit
 from tracker.ui.widgets.scan_input import ScanInput
 
+AUDIT = "audit"
+SCREEN_STEPS = (*STEP_CHOICES, AUDIT)
+"""What F7 cycles through: auto, each explicit step, then stocktake."""
+SCREEN_STEP_LABELS = {**STEP_LABELS, AUDIT: "stocktake"}
+
 OUTCOME = {
-    # outcome: (label, style, css class of the feedback panel)
+    # outcome: (label, style, css class of the feedback panel). Each problem has its own word
+    # and colour, so an unknown code never reads as a flagged (recorded) scan.
     "recorded": ("OK", "bold green", "ok"),
+    "found": ("FOUND", "bold green", "ok"),
     "flagged": ("FLAGGED", "bold red", "bad"),
+    "unexpected": ("FLAGGED", "bold red", "bad"),
     "repeat": ("REPEAT", "bold yellow", "warn"),
-    "unknown": ("UNKNOWN", "bold red", "bad"),
+    "refused": ("NO STEP", "bold yellow", "warn"),
+    "unknown": ("UNKNOWN", "bold magenta", "unknown"),
     "site": ("SITE", "bold cyan", "info"),
+    "step": ("STEP", "bold cyan", "info"),
     "empty": ("EMPTY", "dim", "info"),
     "error": ("NOT RECORDED", "bold red", "bad"),
     "undo": ("UNDONE", "bold cyan", "info"),
 }
+PROBLEMS = ("flagged", "unexpected", "repeat", "refused", "unknown", "error")
 
 
 class ScanScreen(Screen):
@@ -45,13 +60,27 @@ class ScanScreen(Screen):
         Binding("shift+f6", "site(-1)", "Previous site", show=False, id="scan.prev_site"),
         Binding("f7", "step(1)", "Next step", id="scan.next_step"),
         Binding("shift+f7", "step(-1)", "Previous step", show=False, id="scan.prev_step"),
-        Binding("f8", "undo", "Undo last", id="scan.undo"),
+        Binding("f8", "undo", "Undo", id="scan.undo"),
+        # The app's screen keys still work here but leave the footer to F6-F9 at 80 columns.
+        *(
+            Binding(key, f"app.switch_mode({mode!r})", mode.title(), show=False, id=f"scan.{mode}")
+            for key, mode in (
+                ("f2", "dashboard"),
+                ("f3", "scan"),
+                ("f4", "assets"),
+                ("f5", "plan"),
+            )
+        ),
     ]
 
     recorded: reactive[int] = reactive(0)
     """Scans recorded in this session (flagged ones included)."""
     problems: reactive[int] = reactive(0)
     """Scans in this session that needed a second look (bell rung)."""
+    _last_auto = ""
+    """The step the auto mode last recorded, shown under AUTO."""
+    handled = 0
+    """Scans (and undos) whose outcome this screen has shown: tests and benches wait on it."""
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="station"):
@@ -82,7 +111,14 @@ class ScanScreen(Screen):
         self.query_one("#site", Static).update(lit(name, "bold"))
 
     def _show_step(self, step: str) -> None:
-        self.query_one("#step", Static).update(Text(STEP_LABELS[step].upper(), "bold"))
+        self._draw_step(step)
+
+    def _draw_step(self, step: str) -> None:
+        text = Text(SCREEN_STEP_LABELS[step].upper(), "bold")
+        if step == AUTO:
+            text.append("\n" + (f"last: {self._last_auto}" if self._last_auto else "from manifest"))
+            text.stylize("dim", len("AUTO"))
+        self.query_one("#step", Static).update(text)
 
     def watch_recorded(self) -> None:
         self._show_counts()
@@ -132,10 +168,11 @@ class ScanScreen(Screen):
         self.app.choose_station(site=sites[index])
 
     def action_step(self, delta: int) -> None:
-        index = (SCAN_STEPS.index(self.app.step) + delta) % len(SCAN_STEPS)
-        self.app.choose_station(step=SCAN_STEPS[index])
+        index = (SCREEN_STEPS.index(self.app.step) + delta) % len(SCREEN_STEPS)
+        self.app.choose_station(step=SCREEN_STEPS[index])
 
     def on_scan_done(self, message: ScanDone) -> None:
+        self.handled += 1
         result = message.result
         if result is None:
             kind, text = "error", f"{message.code!r}: {message.error}"
@@ -146,11 +183,16 @@ class ScanScreen(Screen):
             kind, text = "flagged", result.message
         else:
             kind, text = result.outcome, result.message
-        if kind in ("recorded", "flagged"):
+        if kind in ("recorded", "flagged", "found", "unexpected"):
             self.recorded += 1
-        if kind in ("flagged", "repeat", "unknown", "error"):
+        if kind in PROBLEMS:
             self.problems += 1
             self.app.alert()
+        auto_recorded = message.step == AUTO and kind in ("recorded", "flagged")
+        if auto_recorded and result is not None and result.asset is not None:
+            self._last_auto = STEP_LABELS[result.asset.step].upper()
+            if self.app.step == AUTO:
+                self._draw_step(AUTO)
         label, style, css = OUTCOME[kind]
         when = timefmt.clock(self.app.clock())
         # A grid, so a message that wraps at 80 columns stays indented under its own text.

@@ -12,6 +12,11 @@ recorded, and F8 could undo the scan after the one meant. This widget turns them
 `BoundKey` messages that travel the same way as `Scanned`, so the screen sees both in typing
 order.
 
+A paste of several lines (a list of tags, or a scanner's batch upload of stored scans, which
+terminals with bracketed paste deliver as one `Paste` event) is one scan per line, in order;
+`Input` itself would keep only the first line. A paste without a line break is inserted for
+the user to finish and send with Enter, as in any input.
+
 No `restrict=` (it silently drops characters) and no debounce: every key is taken as typed.
 """
 
@@ -42,6 +47,20 @@ class ScanInput(Input):
 
         action: str
         namespace: DOMNode
+
+    def _on_paste(self, event: events.Paste) -> None:
+        lines = event.text.splitlines()
+        if len(lines) <= 1 and not event.text.endswith(("\n", "\r")):
+            return  # Input's own handler inserts it (Textual runs each class's handler)
+        event.stop()
+        event.prevent_default()  # and not Input's, which would keep the first line
+        if lines:
+            self.insert_text_at_cursor(lines[0])  # what was typed before belongs to line one
+            lines[0] = self.value
+        self.clear()
+        for line in lines:
+            if line.strip():
+                self.post_message(self.Scanned(line))
 
     def on_key(self, event: events.Key) -> None:
         if event.key in SUBMIT_KEYS:
