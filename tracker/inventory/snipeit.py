@@ -7,7 +7,8 @@ Facts read from Snipe-IT's source (which files and commits: tests/test_snipeit.p
   "Purchased", "Default Location") and each status as ``Label (meta)``;
 - custom fields (our Hostname and Home Site) are matched by their name in both importers;
 - its CSV exports put ``'`` before a cell that starts with ``= + - @``, tab or CR (league/csv
-  EscapeFormula; before 9.7.4 it put a tab there instead).
+  EscapeFormula; before 9.7.4 it put a tab there instead): the importer reads every format
+  through `cells.from_spreadsheet`, which takes that quote off, and a leading tab is stripped.
 """
 
 from __future__ import annotations
@@ -89,7 +90,6 @@ UNCLEAR_STATUSES = frozenset({"pending", "archived", "undeployable", "pending di
 """Stock or common labels with no one step: a mapping file must say what they mean here."""
 
 _META = re.compile(r"\s*\((?:deployable|deployed|pending|archived|undeployable)\)\s*$", re.I)
-_FORMULA_START = frozenset("=+-@\t\r")
 
 
 def without_meta(status: str) -> str:
@@ -112,16 +112,6 @@ def step_from_status(text: str) -> str | None:
     if t == "in service":  # what the tracker wrote before it used Snipe-IT's stock labels
         return "in_service"
     return STOCK_STATUSES.get(t)
-
-
-def unescape_formula(cell: str) -> str:
-    """A cell as it was before Snipe-IT escaped it against formula injection.
-
-    ``'=1+2`` -> ``=1+2``; a cell that merely starts with an apostrophe stays as it is.
-    """
-    if len(cell) > 1 and cell[0] == "'" and cell[1] in _FORMULA_START:
-        return cell[1:]
-    return cell
 
 
 READ = frozenset(s.casefold() for spellings in HEADERS.values() for s in spellings)
