@@ -64,7 +64,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     try:
         cfg = load_config(args.config)
-    except ConfigError as exc:
+    except (ConfigError, ValueError, OverflowError) as exc:
+        # ValueError/OverflowError: a value no check foresaw; still one line and UNKNOWN (3).
         print(f"kiosk-agent: bad configuration: {exc}", file=sys.stderr)
         # Still emit a well-formed document, so the fleet view shows why this PC is unknown.
         return _emit(_failed("config", f"bad config: {exc}", args.profile), args)

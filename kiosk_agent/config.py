@@ -13,8 +13,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
+from kiosk_agent import validate
 from kiosk_agent.udp import PORTS, SERVICES
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -187,12 +187,18 @@ def parse_config(raw: dict[str, Any], path: str = "<config>") -> Config:
     keys = {"min_free_disk_mb", "disk_path", "max_uptime_days", "max_clock_skew_s", "processes"}
     v.no_unknown(health, "health.", keys)
     if "min_free_disk_mb" in health:
-        cfg.min_free_disk_mb = int(v.number(health["min_free_disk_mb"], "health.min_free_disk_mb"))
+        cfg.min_free_disk_mb = int(
+            v.number(health["min_free_disk_mb"], "health.min_free_disk_mb", high=1e9)
+        )
     cfg.disk_path = v.string(health.get("disk_path", ""), "health.disk_path")
     if "max_uptime_days" in health:
-        cfg.max_uptime_days = v.number(health["max_uptime_days"], "health.max_uptime_days")
+        cfg.max_uptime_days = v.number(
+            health["max_uptime_days"], "health.max_uptime_days", high=36500
+        )
     if "max_clock_skew_s" in health:
-        cfg.max_clock_skew_s = v.number(health["max_clock_skew_s"], "health.max_clock_skew_s")
+        cfg.max_clock_skew_s = v.number(
+            health["max_clock_skew_s"], "health.max_clock_skew_s", high=1e9
+        )
     cfg.processes = v.names(health, "health.processes")
     staff = raw.get("staff", {})
     v.no_unknown(staff, "staff.", {"vpn_adapters"})
@@ -235,12 +241,12 @@ class _Validator:
                 raise self.fail(f"{key}[{i}]{suffix}", f"repeats [{j}] ({str(item)!r})")
 
     def number(self, value: Any, key: str, low: float = 0, high: float | None = None) -> float:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise self.fail(key, f"must be a number, got {type(value).__name__} {value!r}")
-        if value < low or (high is not None and value > high):
-            bound = f"between {low} and {high}" if high is not None else f"at least {low}"
-            raise self.fail(key, f"must be {bound}, got {value!r}")
-        return float(value)
+        if isinstance(value, str):  # TOML numbers only; "5" in quotes is a mistake to report
+            raise self.fail(key, f"must be a number, got str {value!r}")
+        try:
+            return validate.number(value, low=low, high=high)
+        except validate.Invalid as e:
+            raise self.fail(key, str(e)) from None
 
     def string(self, value: Any, key: str) -> str:
         if not isinstance(value, str):
@@ -261,15 +267,10 @@ class _Validator:
         return names
 
     def url(self, value: Any, key: str, schemes: tuple[str, ...]) -> str:
-        text = self.string(value, key)
-        parts = urlsplit(text)
-        if parts.scheme not in schemes or not parts.hostname:
-            raise self.fail(key, f"must be a {'/'.join(schemes)} URL with a host, got {text!r}")
         try:
-            parts.port  # noqa: B018 - urlsplit only validates the port when it is read
-        except ValueError as exc:
-            raise self.fail(key, f"bad port in {text!r}: {exc}") from None
-        return text
+            return validate.url(self.string(value, key), schemes)
+        except validate.Invalid as e:
+            raise self.fail(key, str(e)) from None
 
     def check_url(self, value: Any, key: str) -> CheckUrl:
         if not isinstance(value, dict):
@@ -321,9 +322,14 @@ class _Validator:
 
     def endpoint(self, value: Any, key: str) -> Endpoint:
         text = self.string(value, key)
-        host, sep, port = text.rpartition(":")
-        if not sep or not port.isdigit() or not 0 < int(port) < 65536:
-            raise self.fail(key, f"must be ADDRESS:PORT with a port 1-65535, got {text!r}")
+        host, sep, port_text = text.rpartition(":")
+        try:
+            port = validate.port(port_text) if sep else 0
+        except validate.Invalid:
+            port = 0
+        if not port:
+            shown = text if len(text) <= 60 else text[:57] + "..."
+            raise self.fail(key, f"must be ADDRESS:PORT with a port 1-65535, got {shown!r}")
         if host.startswith("[") and host.endswith("]"):
             host = host[1:-1]
         elif ":" in host:
@@ -332,4 +338,4 @@ class _Validator:
             address = ipaddress.ip_address(host)
         except ValueError:
             raise self.fail(key, f"not an IP address: {host!r} in {text!r}") from None
-        return Endpoint(address, int(port))
+        return Endpoint(address, port)

@@ -12,9 +12,11 @@ Ports of different `Sshd` instances have different host keys; all ports of one s
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -58,6 +60,8 @@ with open(os.path.join(here, "modes.json")) as f:
 mode = modes.get(port, modes.get("*", "report:ok"))
 with open(os.path.join(here, "commands.log"), "a") as f:
     f.write(json.dumps([port, os.environ.get("SSH_ORIGINAL_COMMAND", "")]) + "\\n")
+with open(os.path.join(here, "stubs.pids"), "a") as f:  # Sshd.stop() ends any still running
+    f.write(f"{os.getpid()}\\n")
 kind, _, arg = mode.partition(":")
 out = sys.stdout.buffer
 if kind == "agent":
@@ -81,7 +85,10 @@ elif kind == "flood":
     while True:
         out.write(chunk)
 elif kind == "sleep":
-    time.sleep(3600)
+    # A kiosk frozen after login; it ends with its session (or when Sshd.stop() kills it).
+    parent, deadline = os.getppid(), time.monotonic() + 600
+    while os.getppid() == parent and time.monotonic() < deadline:
+        time.sleep(0.2)
 """
 
 
@@ -211,6 +218,7 @@ class Sshd:
         return self
 
     def stop(self) -> None:
+        self.kill_sessions()
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()
             try:
@@ -221,6 +229,31 @@ class Sshd:
         self.proc = None
         if getattr(self, "log", None):
             self.log.close()
+
+    def session_pids(self) -> list[int]:
+        """Forced-command processes of this sshd that are still running."""
+        pids_file = self.root / "stubs.pids"
+        if not pids_file.exists():
+            return []
+        alive = []
+        for pid in {int(p) for p in pids_file.read_text().split()}:
+            try:
+                cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+            except OSError:
+                continue
+            if str(self.root).encode() in cmdline:  # not a recycled pid of someone else's
+                alive.append(pid)
+        return alive
+
+    def kill_sessions(self) -> None:
+        """End the forced commands sshd left running (a 'sleep' stub outlives sshd -D)."""
+        pids = self.session_pids()
+        for pid in pids:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and any(_running(pid) for pid in pids):
+            time.sleep(0.02)
 
     def new_host_key(self) -> None:
         """Re-image: a fresh host key, same ports (sshd restarted)."""
@@ -235,6 +268,14 @@ class Sshd:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _running(pid: int) -> bool:
+    """Not yet gone (a zombie waiting for its parent counts as gone)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[0] != "Z"
+    except OSError:
+        return False
 
 
 def _banner(port: int) -> bool:

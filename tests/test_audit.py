@@ -21,7 +21,7 @@ def _history(run_tracker, tag: str) -> list[dict]:
 def test_stocktake_found_missing_unexpected_unknown(run_tracker):
     assert run_tracker("import", str(SAMPLE_CSV)).returncode == 0
     r = run_tracker("audit", "scan", "raadhus", "EKS-PAS-001")
-    assert r.returncode == 1 and "tracker audit start raadhus" in r.stderr
+    assert r.returncode == 2 and "tracker audit start raadhus" in r.stderr
     assert run_tracker("audit", "start", "raadhus").returncode == 0
     seen = sorted(RAADHUS - {"EKS-PAS-003", "EKS-HS-003"})
     r = run_tracker("audit", "scan", "raadhus", *seen)
@@ -62,7 +62,7 @@ def test_stocktake_found_missing_unexpected_unknown(run_tracker):
     show = run_tracker("audit", "show", "raadhus")
     assert "closed" in show.stdout and "2 missing" in show.stdout
     assert "missing    EKS-PAS-003" in show.stdout
-    assert run_tracker("audit", "close", "raadhus").returncode == 1  # nothing open any more
+    assert run_tracker("audit", "close", "raadhus").returncode == 2  # nothing open any more
 
 
 def test_two_stations_audit_one_site_at_once(run_tracker, db_path):

@@ -65,7 +65,7 @@ def test_inferred_steps_over_the_relocation_out_and_home(run_tracker):
     # Everything is home: the move is closed, and with it the manifest to infer from.
     assert "no scenario is active" in run_tracker("scenario", "show").stdout
     r = _scan(run_tracker, "EKS-PAS-001", "raadhus", NO_WINDOW)
-    assert r.returncode == 1 and "no scenario is active" in r.stderr
+    assert r.returncode == 2 and "no scenario is active" in r.stderr
 
 
 def test_a_double_read_is_a_repeat_not_the_next_step(run_tracker):
@@ -74,7 +74,7 @@ def test_a_double_read_is_a_repeat_not_the_next_step(run_tracker):
     r = _scan(run_tracker, "EKS-PAS-001", "hovedbibliotek")
     assert "arrived" in r.stdout
     again = _scan(run_tracker, "EKSPAS001", "hovedbibliotek")  # the scanner read it twice
-    assert again.returncode == 0
+    assert again.returncode == 1  # a repeat: done, worth a look (exit-status table)
     assert "was scanned here" in again.stdout and "nothing changed" in again.stdout
     assert _state(run_tracker, "EKS-PAS-001") == ("arrived", "hovedbibliotek")
     # Another station is another person: its scan is the next step.
@@ -91,7 +91,7 @@ def test_a_double_read_is_a_repeat_not_the_next_step(run_tracker):
 def test_each_refusal_records_nothing_and_asks_for_a_step(run_tracker):
     assert run_tracker("import", str(SAMPLE_CSV)).returncode == 0
     r = _scan(run_tracker, "EKS-PAS-001", "raadhus")
-    assert r.returncode == 1 and "no scenario is active" in r.stderr
+    assert r.returncode == 2 and "no scenario is active" in r.stderr
     assert run_tracker("scenario", "start", "borgerservice_to_library").returncode == 0
     cases = [
         # An asset the move does not take (the spare pass workstation is in the IT store).
@@ -104,7 +104,7 @@ def test_each_refusal_records_nothing_and_asks_for_a_step(run_tracker):
     for tag, site, why in cases:
         before = run_tracker("history", tag, "--json").stdout
         r = _scan(run_tracker, tag, site)
-        assert r.returncode == 1, r.stdout
+        assert r.returncode == 2, r.stdout  # refused: nothing recorded (exit-status table)
         assert f"{tag} NOT RECORDED" in r.stderr and why in r.stderr
         assert "choose a step" in r.stderr
         assert run_tracker("history", tag, "--json").stdout == before
@@ -113,7 +113,7 @@ def test_each_refusal_records_nothing_and_asks_for_a_step(run_tracker):
     assert "arrived" in _scan(run_tracker, "EKS-PAS-001", "hovedbibliotek").stdout
     assert "returning" in run_tracker("scenario", "end").stdout
     r = _scan(run_tracker, "EKS-PAS-002", "raadhus")
-    assert r.returncode == 1 and "not in the manifest of the way home" in r.stderr
+    assert r.returncode == 2 and "not in the manifest of the way home" in r.stderr
 
 
 def test_any_working_asset_of_a_kind_takes_an_untouched_place(run_tracker):

@@ -122,6 +122,20 @@ def test_runnable_lines_run(doc: Path, tmp_path: Path) -> None:
         return  # nothing on this page runs; its commands were checked above
     work = _scratch_checkout(tmp_path)
     env = _env(tmp_path)
+    # The database the README's first `tracker` makes (the app: not runnable here): created and
+    # seeded from assets.csv the same way, since no other command creates one (issue 10).
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from tracker.cli.common import Context; import os;"
+            " Context(os.environ['TRACKER_DB'], None, seed=True, create=True).db",
+        ],
+        cwd=work,
+        env=env,
+        check=True,
+        timeout=120,
+    )
     for line in lines:
         r = subprocess.run(
             ["bash", "-euo", "pipefail", "-c", line.text],

@@ -109,7 +109,7 @@ def test_every_bad_row_is_reported_and_nothing_is_written(fresh_db, plan, tmp_pa
 def test_cli_import_exit_status_and_messages(run_tracker, tmp_path):
     bad = _csv(tmp_path, HEADER + "A-1,laptop,L,S,raadhus,,,\nA-2,sofa,L,S,raadhus,,,\n")
     r = run_tracker("import", str(bad))
-    assert r.returncode == 1
+    assert r.returncode == 2
     assert f"{bad}: unknown kind 'sofa' on 1 row, line 3" in r.stderr
     assert "nothing was imported" in r.stderr
     r = run_tracker("status", "--json")
@@ -118,7 +118,7 @@ def test_cli_import_exit_status_and_messages(run_tracker, tmp_path):
     r = run_tracker("import", str(good), "--dry-run")
     assert r.returncode == 0 and "would import 1 row(s)" in r.stdout
     r = run_tracker("history", "A-1")
-    assert r.returncode == 1  # the dry run wrote nothing
+    assert r.returncode == 2  # the dry run wrote nothing: no such asset
     r = run_tracker("import", str(good))
     assert r.returncode == 0 and "1 new" in r.stdout
 
@@ -128,7 +128,7 @@ def test_missing_columns_and_unreadable_file(fresh_db, plan, tmp_path, run_track
     result = import_file(fresh_db, plan, p)
     assert result.errors == [f"{p}:1: missing column(s): kind, site"]
     r = run_tracker("import", str(tmp_path / "absent.csv"))
-    assert r.returncode == 1 and "absent.csv: cannot read" in r.stderr
+    assert r.returncode == 2 and "absent.csv: cannot read" in r.stderr
 
 
 def test_reimport_updates_and_never_duplicates(fresh_db, plan, tmp_path):

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import SAMPLE_CSV
 from netns_lab import TARGETS, UDP_TARGETS, Lab, available, config_toml
 
 pytestmark = pytest.mark.skipif(bool(available()), reason=available() or "ok")
@@ -103,6 +104,7 @@ def test_tracker_network_check_runs_the_agent_on_the_laptop_and_stores_it(
         cmd = [*where, sys.executable, "-m", "tracker", "--db", str(db), *args]
         return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=60)
 
+    assert tracker("import", str(SAMPLE_CSV)).returncode == 0  # only import makes a db
     assert tracker("scenario", "start", "borgerservice_to_library").returncode == 0
     # On the laptop at the library, VPN up: the check passes and is stored for the site.
     done = tracker("network", "check", "--site", "hovedbibliotek", "--config", str(config),

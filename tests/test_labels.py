@@ -425,7 +425,7 @@ def test_a_dashed_tag_typed_through_the_wrong_layout_still_resolves(seeded_db, p
 def test_unknown_tag_names_it_and_writes_nothing(run_tracker, seeded_db, tmp_path):
     out = tmp_path / "labels.pdf"
     r = run_tracker("labels", "EKS-PAS-001", "NOPE-77", "--out", str(out))
-    assert r.returncode == 1
+    assert r.returncode == 2
     assert "NOPE-77" in r.stderr and "EKS-PAS-001" not in r.stderr
     assert not out.exists() and not list(tmp_path.glob("*.tmp"))
 
@@ -439,7 +439,7 @@ def test_bad_out_suffix_is_refused(run_tracker, seeded_db, tmp_path):
 
 def test_png_holds_one_label_only(run_tracker, seeded_db, tmp_path):
     r = run_tracker("labels", "--sites", "--out", str(tmp_path / "s.png"))
-    assert r.returncode == 1 and "holds one label" in r.stderr
+    assert r.returncode == 2 and "holds one label" in r.stderr
     assert not (tmp_path / "s.png").exists()
 
 

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from conftest import SAMPLE_CSV
 from staff_reports import staff_doc
 
 
@@ -24,6 +25,7 @@ def _library(run_tracker) -> dict:
 
 
 def test_record_a_laptop_report_and_status_shows_it_per_site(run_tracker, tmp_path, db_path):
+    assert run_tracker("import", str(SAMPLE_CSV)).returncode == 0  # only import makes a db
     assert run_tracker("scenario", "start", "borgerservice_to_library").returncode == 0
     lib = _library(run_tracker)
     assert lib["network"]["state"] == "missing"
@@ -67,7 +69,7 @@ BAD = [
 def test_a_bad_report_is_refused_and_nothing_is_written(
     run_tracker, tmp_path, db_path, name, make, words
 ):
-    run_tracker("status")  # creates the database
+    run_tracker("import", str(SAMPLE_CSV))  # creates the database
     report = tmp_path / f"{name}.json"
     doc = make()
     report.write_text(doc if isinstance(doc, str) else json.dumps(doc))

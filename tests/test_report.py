@@ -13,9 +13,11 @@ from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 
 import pytest
+from conftest import SAMPLE_CSV
 from staff_reports import staff_doc
 
 from tracker import moves, network, scan, store
+from tracker.files import OutputError
 from tracker.report import build as report
 
 SCENARIO = "borgerservice_to_library"
@@ -352,13 +354,13 @@ def test_normal_operation_and_the_way_home(seeded_db, plan):
 
 def test_write_report_replaces_the_file_whole(moved_db, plan, tmp_path):
     out = tmp_path / "report.html"
-    out.write_text("old")
+    out.write_text("<!DOCTYPE html>old")
     report.write_report(moved_db, plan, out)
     assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith((".", "report"))) == [
         "report.html"
     ]  # no temporary file left behind
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(OutputError, match="does not exist"):
         report.write_report(moved_db, plan, tmp_path / "missing" / "report.html")
     assert not (tmp_path / "missing").exists()
 
@@ -374,6 +376,7 @@ def test_report_module_does_not_import_textual():
 
 
 def test_cli_report_writes_the_page(run_tracker, tmp_path):
+    assert run_tracker("import", str(SAMPLE_CSV)).returncode == 0
     assert run_tracker("scenario", "start", SCENARIO).returncode == 0
     r = run_tracker(
         "scan", "EKS-PAS-001", "--site", "raadhus", "--step", "packed", "--operator", "Jonas Demo"
@@ -389,11 +392,11 @@ def test_cli_report_writes_the_page(run_tracker, tmp_path):
 
 
 def test_cli_report_bad_output_is_a_clear_error_and_writes_nothing(run_tracker, tmp_path, db_path):
-    run_tracker("status")  # creates and seeds the database
+    run_tracker("import", str(SAMPLE_CSV))  # creates the database
     before = set(os.listdir(tmp_path))
 
     r = run_tracker("report", "--out", str(tmp_path / "no-such-dir" / "x.html"))
-    assert r.returncode == 1
+    assert r.returncode == 2
     assert "no-such-dir does not exist" in r.stderr
     assert "Traceback" not in r.stderr
 
@@ -411,7 +414,7 @@ def test_cli_report_into_an_unwritable_folder(run_tracker, tmp_path):
     not_a_folder = tmp_path / "notes.txt"
     not_a_folder.write_text("x", encoding="utf-8")
     r = run_tracker("report", "--out", str(not_a_folder / "x.html"))
-    assert r.returncode == 1
+    assert r.returncode == 2
     assert "notes.txt is a file, not a folder" in r.stderr and "Traceback" not in r.stderr
     assert not_a_folder.read_text(encoding="utf-8") == "x"
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.endswith(".html")) == []

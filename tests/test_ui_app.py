@@ -551,7 +551,7 @@ async def test_scans_after_the_database_worker_stopped_say_not_recorded(
     async with app.run_test(size=(160, 30)) as pilot:
         await ready(pilot)
 
-        def broken(*args):
+        def broken(*args, **kwargs):
             raise store.StoreError("disk I/O error")
 
         # The running loop fails on its next look at the database, and cannot reopen it.

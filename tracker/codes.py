@@ -12,6 +12,9 @@ shifted characters all differ.) Every character is in QR alphanumeric mode, so c
 
 Scanned or typed input is upper-cased, stripped, and separators that differ between layouts
 are dropped, so ``bs-pas-001``, ``BS+PAS+001`` and `` BSPAS001 `` all find the same asset.
+Only that mangling is folded: upper-casing is ASCII only (Unicode case mapping would turn ``ß``
+into ``SS`` and ``ﬁ`` into ``FI``), and any other character left in the code makes it match no
+label, so it is logged as unknown instead of finding a real asset.
 Two tags with the same key are refused at import, so a key never matches the wrong asset.
 """
 
@@ -42,9 +45,17 @@ GOOD_TAG = re.compile(r"^(?!\s*[Ll][Oo][Cc] *\.)[A-Za-z0-9][A-Za-z0-9 ._/+-]*$")
 _LAYOUT_SEPARATORS = str.maketrans({c: " " for c in "-+/_´`'\"=?&:;,<>*!#"})
 
 
+_ASCII_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+def ascii_upper(text: str) -> str:
+    """Upper case for a-z only: no Unicode case mapping (``ß`` stays ``ß``)."""
+    return text.translate(_ASCII_UPPER)
+
+
 def key_for(text: str) -> str:
     """The comparison key of a tag or a site id: upper case, letters and digits only."""
-    return _NOT_ALNUM.sub("", text.upper())
+    return _NOT_ALNUM.sub("", ascii_upper(text))
 
 
 def key_for_valid_tag(tag: str) -> str:
@@ -83,19 +94,25 @@ class Code:
 
 def parse(raw: str) -> Code | None:
     """Normalise scanned or typed input; None when nothing usable is left."""
-    text = raw.strip().upper()
+    text = ascii_upper(raw.strip())
     if not text:
         return None
     # A Danish-layout scanner on a US PC can turn '.' into itself, but some scanners emit the
     # keypad decimal key, which a Danish PC types as ','. Treat both as the site separator.
     compact = text.replace(" ", "")
     if compact.startswith(("LOC.", "LOC,")):
-        key = key_for(compact[4:])
+        key = _folded(compact[4:].translate(_LAYOUT_SEPARATORS))
         return Code("site", key) if key else None
     if compact.startswith(("STEP.", "STEP,")) and key_for(compact[5:]) in STEP_KEYS:
         return Code("step", STEP_KEYS[key_for(compact[5:])])
-    key = key_for(text.translate(_LAYOUT_SEPARATORS))
+    key = _folded(text.translate(_LAYOUT_SEPARATORS))
     return Code("asset", key) if key else None
+
+
+def _folded(text: str) -> str:
+    """`text` without separators; a character that is not A-Z or 0-9 stays, so no label's key
+    (letters and digits only) can match it."""
+    return "".join(text.split()).replace(".", "").replace(",", "")
 
 
 def tag_problem(tag: str) -> str | None:

@@ -259,3 +259,9 @@ def m008_network_checks_gid(db: Database) -> None:
 def m009_event_notes(db: Database) -> None:
     """Why an asset was marked faulty or missing (tracker/marks.py), kept with the event."""
     db.execute("ALTER TABLE events ADD COLUMN note TEXT NOT NULL DEFAULT ''")
+
+
+@migrations()
+def m010_create_settings(db: Database) -> None:
+    """Facts about the database itself, e.g. that it holds the sample inventory."""
+    db.execute("CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)")

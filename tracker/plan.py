@@ -12,7 +12,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from tracker import validate
 from tracker.codes import key_for
+
+MAX_COUNT = 10_000
+"""The most assets one requirement or one move may name: a bigger number is a typo, and a move
+of millions would hold the write lock for minutes building its manifest."""
+MAX_INTERVAL_MINUTES = 7 * 24 * 60
 
 DEFAULT_PLAN_NAME = "default_plan.toml"
 
@@ -161,6 +167,13 @@ class _Reader:
             value, ok = float(value), True
         if not ok:
             raise self.fail(full, f"expected {typ.__name__}, got {_type_name(value)}")
+        try:
+            if typ is float:
+                value = validate.number(value)  # nan and inf are floats in TOML
+            elif typ is int:
+                value = validate.integer(value, low=-MAX_COUNT, high=MAX_COUNT)
+        except validate.Invalid as e:
+            raise self.fail(full, str(e)) from None
         if typ is str and not value.strip():
             raise self.fail(full, "must not be empty")
         return value
@@ -193,12 +206,19 @@ class _Reader:
         )
         kc = self.table(data.get("kiosk_checks", {}), "kiosk_checks", {"interval_minutes"})
         interval = self.get(kc, "kiosk_checks", "interval_minutes", float, 15.0)
-        if interval <= 0:
-            raise self.fail("kiosk_checks.interval_minutes", "must be positive")
+        if not 0 < interval <= MAX_INTERVAL_MINUTES:
+            raise self.fail(
+                "kiosk_checks.interval_minutes",
+                f"must be above 0 and at most {MAX_INTERVAL_MINUTES} (a week), got {interval:g}",
+            )
         nc = self.table(data.get("network_checks", {}), "network_checks", {"interval_minutes"})
         network_interval = self.get(nc, "network_checks", "interval_minutes", float, 60.0)
-        if network_interval <= 0:
-            raise self.fail("network_checks.interval_minutes", "must be positive")
+        if not 0 < network_interval <= MAX_INTERVAL_MINUTES:
+            raise self.fail(
+                "network_checks.interval_minutes",
+                f"must be above 0 and at most {MAX_INTERVAL_MINUTES} (a week),"
+                f" got {network_interval:g}",
+            )
 
         kinds: dict[str, Kind] = {}
         for i, raw in enumerate(self.array(data, "", "kinds")):

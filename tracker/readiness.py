@@ -57,11 +57,15 @@ class Readiness:
     scenario: Scenario | None
     sites: tuple[SiteState, ...]
     generated_at: str = field(default="")
+    sample: str | None = None
+    """The sample inventory the database was seeded from, until a real import: then the
+    readiness shown is fiction, and every view of it says so (`SAMPLE_NOTE`)."""
 
     def as_json(self) -> dict:
         return {
             "scenario": self.scenario.id if self.scenario else None,
             "generated_at": self.generated_at,
+            "sample": self.sample,
             "sites": [
                 {
                     "id": s.id,
@@ -105,6 +109,7 @@ def evaluate(
     *,
     all_sites: bool = False,
     generated_at: str = "",
+    sample: str | None = None,
     networks: dict[str, network.SiteNetwork] | None = None,
 ) -> Readiness:
     """Readiness from counts by (site, kind). Pure: the tests feed it numbers directly.
@@ -143,7 +148,7 @@ def evaluate(
             needed = any(plan.functions[f].municipal_network for f in hosted.get(site.id, ()))
             net = networks.get(site.id) if networks is not None and needed else None
             sites.append(SiteState(site.id, site.name, tuple(funcs), net, tuple(blocking)))
-    return Readiness(scenario, tuple(sites), generated_at)
+    return Readiness(scenario, tuple(sites), generated_at, sample=sample)
 
 
 def counted_assets(
@@ -176,7 +181,7 @@ def counted_assets(
 
 def compute(db: Database, plan: Plan, *, all_sites: bool = False) -> Readiness:
     """Readiness of every site under the scenario in force, read from the store."""
-    from tracker.store import now
+    from tracker.store import now, sample_source
 
     scenario = moves.active_scenario(db, plan)
     return evaluate(
@@ -185,5 +190,12 @@ def compute(db: Database, plan: Plan, *, all_sites: bool = False) -> Readiness:
         counted_assets(db, plan),
         all_sites=all_sites,
         generated_at=now(),
+        sample=sample_source(db),
         networks=network.site_networks(db, plan),
     )
+
+
+SAMPLE_NOTE = (
+    "SAMPLE DATA: this database holds the sample inventory, not yours;"
+    " `tracker import FILE.csv` your inventory to replace it"
+)

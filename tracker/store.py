@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,18 +22,17 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from tracker import station
+from tracker import dbfile, files, station
+from tracker.dbfile import StoreError  # re-exported: callers catch store.StoreError
 from tracker.migrations import migrations
 from tracker.replica import state as replica_state
+
+__all__ = ["StoreError"]
 
 BUSY_TIMEOUT_MS = 60_000
 STEPS = ("in_service", "packed", "arrived", "installed", "faulty", "missing")
 COUNTED_STEPS = ("in_service", "installed")
 """Steps in which an asset at a site counts towards that site's readiness."""
-
-
-class StoreError(RuntimeError):
-    """The database file cannot be used; the message names the file."""
 
 
 def default_db_path() -> str:
@@ -68,23 +67,96 @@ def connect(path: str | Path) -> sqlite3.Connection:
     return conn
 
 
-def open_db(path: str | Path, *, bind: bool = True) -> Database:
-    """Open (creating if needed) and migrate the tracker database at `path`.
+def open_db(
+    path: str | Path,
+    *,
+    create: bool = True,
+    init: Callable[[Database], str] | None = None,
+    bind: bool = True,
+) -> Database:
+    """Open and migrate the tracker database at `path`.
 
-    `bind=False` leaves the station identity alone: for another station's file opened only to
-    merge into it (`tracker sync --both`).
-    """
+    A missing file is made (schema, then `init`, e.g. seeding) in one step other processes wait
+    for, when `create`; else it is an error naming the path. A file that is not a tracker
+    database this version can open is refused unchanged (see `dbfile`). `bind=False` leaves
+    the station identity alone: for another station's file opened only to merge into it
+    (`tracker sync --both`)."""
+    path = str(path)
+    if path != ":memory:":
+        if not os.path.exists(path):
+            dbfile.wait_for_creation(path)
+        if not os.path.exists(path):
+            if not create:
+                raise StoreError(dbfile.missing_message(path))
+
+            def build(tmp: str) -> None:
+                db = _open_checked(tmp, bind=False)  # bound under its real name below
+                try:
+                    if init is not None:
+                        message = init(db)
+                        if message:
+                            created_messages.append(message)
+                finally:
+                    db.close()
+
+            dbfile.create_new(path, build)
+        known = {m.name for m in migrations._migrations}
+        kind = dbfile.check_existing(path, migrations.name, known)
+        if kind == "empty" and not create:
+            raise StoreError(f"{path} is an empty file, not a tracker database yet")
+    db = _open_checked(path, bind=bind)
+    files.protect(path)
+    return db
+
+
+created_messages: list[str] = []
+"""What `init` said when this process made a new database (the CLI prints it)."""
+
+
+def _open_checked(path: str, *, bind: bool) -> Database:
     try:
         db = Database(connect(path), execute_plugins=False)
         if migrations.pending(db):
             with write(db):
-                migrations.apply(db)
-        if bind and str(path) != ":memory:" and station.needs_binding(db, str(path)):
+                if migrations.pending(db):  # another process may have migrated meanwhile
+                    migrations.apply(db)
+        missing = required_tables() - {
+            r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")
+        }
+        if (
+            not missing
+            and bind
+            and str(path) != ":memory:"
+            and station.needs_binding(db, str(path))
+        ):
             with write(db):
                 station.bind(db, str(path), station.default_name())
+    except sqlite3.OperationalError:
+        raise  # full, read-only, locked, I/O: a fault of the disk, not of the file (faults.py)
     except sqlite3.DatabaseError as e:
         raise StoreError(f"{path}: cannot open the tracker database: {e}") from e
+    if missing:
+        db.close()
+        raise StoreError(
+            f"{path}: damaged tracker database: table {sorted(missing)[0]!r} is missing;"
+            " restore it from a backup"
+        )
     return db
+
+
+_REQUIRED: set[str] = set()
+
+
+def required_tables() -> set[str]:
+    """The tables the migrations make, learnt once from a migrated in-memory database."""
+    if not _REQUIRED:
+        mem = Database(sqlite3.connect(":memory:"), execute_plugins=False)
+        migrations.apply(mem)
+        _REQUIRED.update(
+            r[0] for r in mem.execute("SELECT name FROM sqlite_master WHERE type='table'")
+        )
+        mem.close()
+    return _REQUIRED
 
 
 def db_file(db: Database) -> str:
@@ -104,6 +176,23 @@ def write(db: Database) -> Iterator[Database]:
             conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
+
+
+def sample_source(db: Database) -> str | None:
+    """The sample inventory this database was seeded from, until a real import replaces it."""
+    row = db.execute("SELECT value FROM settings WHERE key = 'sample_inventory'").fetchone()
+    return row[0] if row else None
+
+
+def set_sample_source(db: Database, source: str | None) -> None:
+    """Mark (or, with None, unmark) the database as holding the sample inventory; call inside
+    `write`."""
+    if source is None:
+        db.execute("DELETE FROM settings WHERE key = 'sample_inventory'")
+    else:
+        db.execute(
+            "INSERT OR REPLACE INTO settings (key, value) VALUES ('sample_inventory', ?)", [source]
+        )
 
 
 def data_version(db: Database) -> int:

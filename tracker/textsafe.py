@@ -7,13 +7,34 @@ An asset called ``[red]x`` or one carrying escape sequences must show literally,
 from __future__ import annotations
 
 import re
+from typing import Any
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Bidirectional overrides, embeddings and isolates reorder the text around them on screen: an
+# asset called "\u202egnp.exe" shows as "exe.png". Shown as escapes like control characters.
+BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+_HIDDEN = re.compile(f"[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f{BIDI}]")
+
+
+def _escape(m: re.Match[str]) -> str:
+    n = ord(m.group())
+    return f"\\x{n:02x}" if n < 0x100 else f"\\u{n:04x}"
 
 
 def visible(text: object) -> str:
-    """`text` with every control character (ESC, BEL, CR, C1 ...) shown as an escape: \\x1b."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
+    """`text` with every control character (ESC, BEL, CR, C1 ...) and bidi override shown as an
+    escape: \\x1b, \\u202e."""
+    return _HIDDEN.sub(_escape, str(text))
+
+
+class VisibleWriter:
+    """A text stream that shows what it is given as `visible` (newlines and tabs kept): CSV or
+    JSON written to a terminal."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        return self._stream.write(visible(text))
 
 
 def one_line(text: object, limit: int | None = None) -> str:

@@ -14,4 +14,5 @@ def cmd_app(ctx: Context, args: argparse.Namespace) -> int:
 def run_app_for(ctx: Context, scan_site: str | None = None, scan_step: str | None = None) -> int:
     from tracker.ui.app import run_app  # Textual loads only for the app
 
+    ctx.create = True  # the app is where a new database (with the sample inventory) is made
     return run_app(ctx, scan_site=scan_site, scan_step=scan_step)

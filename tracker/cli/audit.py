@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from tracker.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE, Context, err, out
+from tracker.cli.common import EXIT_LOOK, EXIT_OK, EXIT_USAGE, Context, err, out
 from tracker.textsafe import one_line
 from tracker.timefmt import local_time
 
@@ -34,7 +34,7 @@ def cmd_audit(ctx: Context, args: argparse.Namespace) -> int:
             for raw in args.codes:
                 seen = audit.scan(ctx.db, plan, args.site, raw, operator=operator, station=station)
                 if seen.outcome in ("unknown", "empty", "unexpected", "repeat"):
-                    status = EXIT_FAIL
+                    status = EXIT_LOOK
                 line = f"{seen.outcome.upper():<10} {one_line(seen.message)}"
                 (err if seen.outcome in ("unknown", "empty") else out)(line)
             return status
@@ -50,7 +50,7 @@ def cmd_audit(ctx: Context, args: argparse.Namespace) -> int:
         return _show(ctx, args)
     except audit.AuditError as e:
         err(str(e))
-        return EXIT_FAIL if args.action in ("scan", "close") else EXIT_USAGE
+        return EXIT_USAGE  # refused: nothing was recorded
 
 
 def _show(ctx: Context, args: argparse.Namespace) -> int:

@@ -2,20 +2,37 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import Any
 
-EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+EXIT_OK = 0
+"""Done."""
+EXIT_LOOK = 1
+"""Done, but a person should look: an unknown code (kept in the log), a flagged or repeated
+scan, nothing to undo, a kiosk that is not ok."""
+EXIT_USAGE = 2
+"""Nothing done: a usage error or bad input (a bad row, a missing file, a refused request)."""
+EXIT_NOT_RECORDED = 3
+"""Nothing done: the database or the disk could not take it (full, read-only, damaged)."""
+EXIT_FAIL = EXIT_LOOK  # the name kiosk code used before the table had four rows
 
 
 class Context:
-    """What every subcommand needs: the plan and the database, opened on first use."""
+    """What every subcommand needs: the plan and the database, opened on first use.
 
-    def __init__(self, db_path: str, plan_path: str | None, seed: bool = True) -> None:
+    Only commands that set `create` (the app, `import`) make a missing database; the others
+    stop with one line naming the path, so a mistyped --db never builds a believable one."""
+
+    def __init__(
+        self, db_path: str, plan_path: str | None, seed: bool = True, create: bool = False
+    ) -> None:
+        from tracker.files import protect
+
         self.db_path = db_path
+        protect(db_path)  # before any output is written, whether or not the database is opened
         self.plan_path = plan_path
         self.seed = seed
+        self.create = create
         self._plan: Any = None
         self._db: Any = None
 
@@ -33,12 +50,15 @@ class Context:
             from tracker import store
             from tracker.inventory import seed
 
-            fresh = self.db_path == ":memory:" or not os.path.exists(self.db_path)
-            self._db = store.open_db(self.db_path)
-            if fresh and self.seed:
-                seeded = seed.seed_if_empty(self._db, self.plan)
-                if seeded:
-                    print(f"tracker: new database {self.db_path}, {seeded}", file=sys.stderr)
+            plan = self.plan
+            init = (lambda db: seed.seed_if_empty(db, plan)) if self.seed else None
+            self._db = store.open_db(self.db_path, create=self.create, init=init)
+            if self.db_path == ":memory:" and init is not None:
+                store.created_messages.append(init(self._db))
+            for message in store.created_messages:
+                if message:
+                    print(f"tracker: new database {self.db_path}, {message}", file=sys.stderr)
+            store.created_messages.clear()
         return self._db
 
 

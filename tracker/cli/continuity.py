@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from tracker.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE, Context, err, out
+from tracker.cli.common import EXIT_OK, EXIT_USAGE, Context, err, out
 from tracker.textsafe import one_line
 
 
@@ -84,7 +84,7 @@ def _trust(target: Any, known_hosts_file: str, args: argparse.Namespace) -> int:
         out(f"{name}: {shown}")
     if not (args.yes or _confirm("  Trust this key (compare it on the server first)? [y/N]")):
         out("  not trusted")
-        return EXIT_FAIL
+        return EXIT_USAGE
     known_hosts.pin(known_hosts_file, name, key)
     out(f"  pinned in {known_hosts_file}")
     return EXIT_OK
@@ -111,7 +111,7 @@ def cmd_restore(ctx: Context, args: argparse.Namespace) -> int:
         )
     except (ReplicaError, OSError) as e:
         err(str(e))
-        return EXIT_FAIL
+        return EXIT_USAGE
     out(f"restored {done.path}: integrity ok, {done.assets} assets, {done.events} events")
     out(f"newest event: {done.newest_event or 'none'}")
     out(f"this copy records as station {done.station.uuid} ({one_line(done.station.name)})")
@@ -134,7 +134,7 @@ def cmd_sync(ctx: Context, args: argparse.Namespace) -> int:
             out(one_line(sync.merge(ctx.db, args.other).summary()))
     except (sync.SyncError, ReplicaError) as e:
         err(str(e))
-        return EXIT_FAIL
+        return EXIT_USAGE
     return EXIT_OK
 
 

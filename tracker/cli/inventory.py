@@ -5,18 +5,31 @@ from __future__ import annotations
 import argparse
 import sys
 
-from tracker.cli.common import EXIT_FAIL, EXIT_OK, Context, err, out
+from tracker.cli.common import EXIT_LOOK, EXIT_OK, EXIT_USAGE, Context, err, out
 from tracker.textsafe import one_line
+
+SHOWN_ERRORS = 50
+"""Bad rows listed one per line; a binary or wholly wrong file would print thousands."""
+SHOWN_CHARS = 300
+"""A bad row's line is cut here: a row of a binary file can be megabytes long."""
 
 
 def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
+    import os
+
     from tracker.inventory.importer import UnreadableFile, import_file
     from tracker.inventory.mapping import MapError, load_map
 
+    if (args.dry_run or args.write_map) and not os.path.exists(ctx.db_path):
+        from tracker import store
+
+        db = store.open_db(":memory:")  # check the file against an empty database, make none
+    else:
+        db = ctx.db
     try:
         mapping = load_map(args.map, ctx.plan) if args.map else None
         result = import_file(
-            ctx.db,
+            db,
             ctx.plan,
             args.file,
             fmt=args.format,
@@ -25,8 +38,8 @@ def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
             write_map=args.write_map,
         )
     except (UnreadableFile, MapError) as e:
-        err(str(e))
-        return EXIT_FAIL
+        err(one_line(e, SHOWN_CHARS))
+        return EXIT_USAGE
     if args.write_map and result.fmt:
         counts = ", ".join(f"{n} {table}" for table, n in result.map_values.items())
         out(
@@ -43,36 +56,46 @@ def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
         if result.ignored:
             out(one_line(f"ignored column(s): {', '.join(result.ignored)}"))
         return EXIT_OK
-    for line in result.errors:
-        print(one_line(line), file=sys.stderr)
+    for line in result.errors[:SHOWN_ERRORS]:
+        print(one_line(line, SHOWN_CHARS), file=sys.stderr)
+    if len(result.errors) > SHOWN_ERRORS:
+        print(f"... and {len(result.errors) - SHOWN_ERRORS} more problem(s)", file=sys.stderr)
     if result.errors:
-        err(f"{args.file}: {len(result.errors)} problem(s); nothing was imported")
-        return EXIT_FAIL
+        err(f"{one_line(args.file)}: {len(result.errors)} problem(s); nothing was imported")
+        return EXIT_USAGE
+    for note in result.notes:
+        err(one_line(note, SHOWN_CHARS))
     verb = "would import" if args.dry_run else "imported"
     skipped = f", {result.skipped} left out by the mapping" if result.skipped else ""
     out(
-        f"{verb} {result.rows} row(s) from {args.file}: {result.created} new, "
+        f"{verb} {result.rows} row(s) from {one_line(args.file)}: {result.created} new, "
         f"{result.updated} updated{skipped}"
     )
     if result.ignored:
         out(one_line(f"ignored column(s): {', '.join(result.ignored)}"))
-    return EXIT_OK
+    return EXIT_LOOK if result.notes else EXIT_OK
 
 
 def cmd_export(ctx: Context, args: argparse.Namespace) -> int:
     from tracker.inventory.exporter import export
 
     if args.file == "-":
-        n = export(ctx.db, ctx.plan, sys.stdout, args.format)
+        if sys.stdout.isatty():
+            # Data on a terminal is shown, never obeyed: escapes and bidi overrides made visible.
+            from tracker.textsafe import VisibleWriter
+
+            n = export(ctx.db, ctx.plan, VisibleWriter(sys.stdout), args.format)
+        else:
+            n = export(ctx.db, ctx.plan, sys.stdout, args.format)
     else:
         from tracker.files import replaced_atomically
 
         with (
-            replaced_atomically(args.file) as tmp,
+            replaced_atomically(args.file, "csv") as tmp,
             open(tmp, "w", encoding="utf-8", newline="") as f,
         ):
             n = export(ctx.db, ctx.plan, f, args.format)
-        out(f"exported {n} asset(s) to {args.file}")
+        out(f"exported {n} asset(s) to {one_line(args.file)}")
     return EXIT_OK
 
 
@@ -89,7 +112,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="MAP.toml",
         help="write a mapping template for the file's values and import nothing",
     )
-    s.set_defaults(handler=cmd_import, seed=False)
+    s.set_defaults(handler=cmd_import, seed=False, creates_db=True)
 
     s = sub.add_parser("export", help="export assets to CSV (FILE or - for stdout)")
     s.add_argument("file")

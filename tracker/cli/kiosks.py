@@ -105,32 +105,27 @@ def cmd_check(ctx: Context, args: argparse.Namespace) -> int:
     return checks.exit_code(results)
 
 
-def _positive(kind: type) -> Any:
-    """An argparse type for a number above zero: `--timeout 0` would otherwise record every
-    kiosk as unreachable instead of refusing the option."""
+def _positive(kind: type, high: float = 3600) -> Any:
+    """An argparse type for a finite number above zero and at most `high`: `--timeout 0` would
+    record every kiosk as unreachable, `inf` or `nan` would break the checks' timing."""
+    from tracker.cli.options import bounded
 
-    def parse(text: str) -> Any:
-        try:
-            value = kind(text)
-        except ValueError:
-            value = 0
-        if value <= 0:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a number above 0")
-        return value
-
-    parse.__name__ = kind.__name__  # argparse names the type in its messages
-    return parse
+    return bounded(kind, 1 if kind is int else 0, high, above=kind is float)
 
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smh]?)\s*$")
+_DURATION = re.compile(r"^\s*([0-9]{1,9}(?:\.[0-9]{1,9})?)\s*([smh]?)\s*$")
+MAX_EVERY_S = 7 * 24 * 3600
 
 
 def parse_every(text: str) -> float:
     """`90s`, `15m`, `1h` or a bare number of minutes, as seconds."""
     m = _DURATION.match(text)
-    if not m or float(m.group(1)) <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a duration like 30s, 15m or 1h")
-    return float(m.group(1)) * {"s": 1, "m": 60, "h": 3600, "": 60}[m.group(2)]
+    seconds = float(m.group(1)) * {"s": 1, "m": 60, "h": 3600, "": 60}[m.group(2)] if m else 0
+    if not 0 < seconds <= MAX_EVERY_S:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a duration like 30s, 15m or 1h (at most a week)"
+        )
+    return seconds
 
 
 def cmd_watch(ctx: Context, args: argparse.Namespace) -> int:

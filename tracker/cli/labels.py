@@ -12,7 +12,7 @@ from tracker.labels.layouts import DEFAULT_LAYOUT, LAYOUTS
 
 
 def cmd_labels(ctx: Any, args: argparse.Namespace) -> int:
-    from tracker.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE, err, out
+    from tracker.cli.common import EXIT_LOOK, EXIT_OK, EXIT_USAGE, err, out
     from tracker.textsafe import one_line
 
     if not (args.tags or args.all or args.sites or args.steps):
@@ -33,14 +33,11 @@ def cmd_labels(ctx: Any, args: argparse.Namespace) -> int:
         )
         if not chosen:
             err("labels: there are no assets to label (import some first)")
-            return EXIT_FAIL
+            return EXIT_LOOK
         pages = make.write(chosen, args.out, args.layout)
     except make.LabelError as e:
         err(f"labels: {one_line(str(e))}")
-        return EXIT_FAIL
-    except OSError as e:
-        err(f"labels: cannot write {one_line(args.out)}: {e.strerror or e}")
-        return EXIT_FAIL
+        return EXIT_USAGE
     layout = LAYOUTS[args.layout]
     if args.out.lower().endswith(".pdf"):
         out(

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable
 
 from tracker.cli.app import cmd_app
-from tracker.cli.common import EXIT_OK, EXIT_USAGE, Context, err
+from tracker.cli.common import EXIT_NOT_RECORDED, EXIT_OK, EXIT_USAGE, Context, err
 
 Handler = Callable[[Context, argparse.Namespace], int]
 
@@ -55,22 +55,37 @@ EXTENSIONS: tuple[str, ...] = (
 
 
 def main(argv: list[str] | None = None) -> int:
+    import sqlite3
+
+    from tracker import faults
+    from tracker.files import OutputError
     from tracker.plan import PlanError
     from tracker.store import StoreError, default_db_path
+    from tracker.textsafe import one_line
 
     args = build_parser().parse_args(argv)
-    ctx = Context(args.db or default_db_path(), args.plan, seed=getattr(args, "seed", True))
+    ctx = Context(
+        args.db or default_db_path(),
+        args.plan,
+        seed=getattr(args, "seed", True),
+        create=getattr(args, "creates_db", False),
+    )
     try:
         ctx.plan  # noqa: B018 - a broken plan fails every command, so fail first and clearly
         return args.handler(ctx, args)
-    except (PlanError, StoreError) as e:
-        err(str(e))
+    except (PlanError, StoreError, OutputError) as e:
+        err(one_line(e, 400))
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        return 130
     except BrokenPipeError:
         sys.stderr.close()
         return EXIT_OK
+    except (sqlite3.Error, OSError) as e:
+        # A full disk, a read-only or immutable database, a damaged file: the transaction was
+        # rolled back, so nothing of this command was recorded.
+        err(one_line(faults.describe(e, ctx.db_path), 400) + "; nothing was recorded")
+        return EXIT_NOT_RECORDED
+    except KeyboardInterrupt:
+        return 130
 
 
 def run() -> None:

@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tracker.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE, Context, err, out
+from tracker.cli.common import EXIT_LOOK, EXIT_OK, EXIT_USAGE, Context, err, out
 from tracker.textsafe import one_line
 
 AGENT_TIMEOUT_S = 60
@@ -30,7 +30,7 @@ def cmd_network(ctx: Context, args: argparse.Namespace) -> int:
     if args.action == "check":
         text, source = _run_agent(args.config)
         if text is None:
-            return EXIT_FAIL
+            return EXIT_LOOK
     else:
         path = Path(args.report)
         try:
@@ -49,7 +49,7 @@ def cmd_network(ctx: Context, args: argparse.Namespace) -> int:
     out(f"{one_line(site)}: {one_line(state.words())}")
     if doc.get("verdict") != "ok":
         out(f"  {one_line(network.summary(doc))}")
-    return EXIT_OK if doc.get("verdict") == "ok" else EXIT_FAIL
+    return EXIT_OK if doc.get("verdict") == "ok" else EXIT_LOOK
 
 
 def _run_agent(config: str | None) -> tuple[str | None, str]:

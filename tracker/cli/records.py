@@ -6,7 +6,8 @@ import argparse
 import json
 import sys
 
-from tracker.cli.common import EXIT_FAIL, EXIT_OK, Context, err, out
+from tracker.cli.common import EXIT_OK, EXIT_USAGE, Context, err, out
+from tracker.cli.options import bounded
 from tracker.textsafe import one_line
 from tracker.timefmt import local_time
 
@@ -17,7 +18,7 @@ def cmd_history(ctx: Context, args: argparse.Namespace) -> int:
     asset = store.find_asset(ctx.db, args.tag)
     if asset is None:
         err(f"no asset with tag {one_line(args.tag)!r}")
-        return EXIT_FAIL
+        return EXIT_USAGE
     events = store.history(ctx.db, asset.tag)
     if args.json:
         json.dump(events, sys.stdout, ensure_ascii=False, indent=2)
@@ -63,5 +64,5 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     s = sub.add_parser("unknown", help="the log of scanned codes that matched nothing")
     s.add_argument("--json", action="store_true")
-    s.add_argument("--limit", type=int, default=100)
+    s.add_argument("--limit", type=bounded(int, 1, 1_000_000), default=100)
     s.set_defaults(handler=cmd_unknown)

@@ -3,37 +3,27 @@
 from __future__ import annotations
 
 import argparse
-import os
 from typing import Any
 
 
 def cmd_report(ctx: Any, args: argparse.Namespace) -> int:
-    from tracker.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE, err, out
+    from tracker.cli.common import EXIT_OK, EXIT_USAGE, err, out
+    from tracker.files import check_output
     from tracker.textsafe import one_line
 
     path = args.out
     shown = one_line(path)
-    # A typo must not overwrite the database or anything else that is not a report.
+    # A typo must not overwrite the database or anything else that is not a report; the
+    # output guard (tracker.files) checks the rest before the database is opened.
     if not path.lower().endswith((".html", ".htm")):
         err(f"report: {shown}: use a file name ending in .html")
         return EXIT_USAGE
-    if os.path.isdir(path):
-        err(f"report: {shown} is a folder; give a file name ending in .html")
-        return EXIT_USAGE
-    folder = os.path.dirname(path) or "."
-    if not os.path.isdir(folder):
-        what = "is a file, not a folder" if os.path.exists(folder) else "does not exist"
-        err(f"report: cannot write {shown}: {one_line(folder)} {what}")
-        return EXIT_FAIL
+    check_output(path, "html")
 
     from tracker import readiness
     from tracker.report.build import write_report
 
-    try:
-        write_report(ctx.db, ctx.plan, path)
-    except OSError as e:
-        err(f"report: cannot write {shown}: {e.strerror or e}")
-        return EXIT_FAIL
+    write_report(ctx.db, ctx.plan, path)
     counts = {"ready": 0, "degraded": 0, "not_ready": 0}
     for site in readiness.compute(ctx.db, ctx.plan).sites:
         for f in site.functions:

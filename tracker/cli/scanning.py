@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from tracker.cli.app import run_app_for
-from tracker.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE, Context, err, out
+from tracker.cli.common import EXIT_LOOK, EXIT_OK, EXIT_USAGE, Context, err, out
 from tracker.textsafe import one_line
 
 
@@ -27,20 +27,27 @@ def cmd_scan(ctx: Context, args: argparse.Namespace) -> int:
     except scan.ScanError as e:
         err(str(e))
         return EXIT_USAGE
-    if result.outcome in ("unknown", "empty", "refused"):
+    if result.outcome in ("empty", "refused"):  # nothing recorded: choose a step, scan again
         err(one_line(result.message))
-        return EXIT_FAIL
+        return EXIT_USAGE
+    if result.outcome == "unknown":
+        err(one_line(result.message))
+        return EXIT_LOOK
     out(one_line(result.message))
-    return EXIT_OK
+    # Recorded but flagged (wrong site, not in the manifest), or a repeat: done, look at it.
+    return EXIT_OK if result.ok else EXIT_LOOK
 
 
 def cmd_undo(ctx: Context, args: argparse.Namespace) -> int:
     from tracker import scan
 
     result = scan.undo_last(ctx.db, ctx.plan, station=args.station, operator=args.operator)
-    if result.outcome != "recorded":
+    if result.outcome == "empty":  # nothing to undo
         err(one_line(result.message))
-        return EXIT_FAIL
+        return EXIT_LOOK
+    if result.outcome != "recorded":  # refused: scanned again since
+        err(one_line(result.message))
+        return EXIT_USAGE
     out(one_line(result.message))
     return EXIT_OK
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import os
 from typing import Any
 
-from tracker.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE, Context, err, out
+from tracker.cli.common import EXIT_OK, EXIT_USAGE, Context, err, out
 from tracker.textsafe import one_line
 from tracker.timefmt import local_time
 
@@ -15,7 +16,8 @@ def cmd_scenario(ctx: Context, args: argparse.Namespace) -> int:
 
     plan = ctx.plan
     if args.action == "list":
-        current = moves.current_move(ctx.db)
+        # The plan's scenarios need no database: list them even before one exists.
+        current = moves.current_move(ctx.db) if os.path.exists(ctx.db_path) else None
         for sc in plan.scenarios.values():
             mark = ""
             if current and current.scenario == sc.id:
@@ -30,7 +32,7 @@ def cmd_scenario(ctx: Context, args: argparse.Namespace) -> int:
             move = moves.start(ctx.db, plan, args.id, operator=_operator(args))
         except moves.MoveError as e:
             err(str(e))
-            return EXIT_FAIL
+            return EXIT_USAGE
         items = moves.manifest(ctx.db, move)
         out(f"started {move.scenario}: {len(items)} item(s) to move")
         _print_manifest(plan, items)
@@ -40,7 +42,7 @@ def cmd_scenario(ctx: Context, args: argparse.Namespace) -> int:
             move = moves.end(ctx.db, operator=_operator(args))
         except moves.MoveError as e:
             err(str(e))
-            return EXIT_FAIL
+            return EXIT_USAGE
         items = moves.manifest(ctx.db, move)
         out(f"ended {move.scenario}: {len(items)} item(s) to bring home ({move.status})")
         _print_manifest(plan, items)

@@ -40,6 +40,10 @@ def format_status(state: Any, color: bool = False) -> str:
 
     scenario = state.scenario.name if state.scenario else "normal operation"
     lines = [f"Readiness - {one_line(scenario)}"]
+    if state.sample:
+        from tracker.readiness import SAMPLE_NOTE
+
+        lines.insert(0, f"{_COLORS['not_ready']}{SAMPLE_NOTE}\x1b[0m" if color else SAMPLE_NOTE)
     for site in state.sites:
         lines.append("")
         lines.append(one_line(site.name))

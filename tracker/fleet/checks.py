@@ -184,11 +184,14 @@ def run_pool(
     done: queue.SimpleQueue[Any] = queue.SimpleQueue()
     end = object()
     workers = max(1, parallel)
+    feed_failed: list[BaseException] = []
 
     def produce() -> None:
         try:
             for item in items:
                 todo.put(item)
+        except BaseException as e:  # noqa: BLE001 - raised again in the caller's thread
+            feed_failed.append(e)
         finally:
             for _ in range(workers):
                 todo.put(end)
@@ -219,6 +222,9 @@ def run_pool(
         results.append(result)
         if on_result is not None:
             on_result(result)
+    if feed_failed:
+        # A failure while finding the kiosks is an error, never "no kiosks to check".
+        raise FleetError(f"kiosk checks failed: {feed_failed[0]!r}") from feed_failed[0]
     return results
 
 
@@ -313,7 +319,7 @@ def check_kiosks(
     from tracker.fleet.ssh import KeyError_
 
     ssh = ssh or settings(db_path)
-    db = store.open_db(db_path)
+    db = store.open_db(db_path, create=False)
     try:
         targets = kiosks(db, plan, list(tags or ()))
 

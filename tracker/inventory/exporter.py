@@ -8,18 +8,21 @@ name as the model when the asset has none, because Snipe-IT needs a model for ev
 from __future__ import annotations
 
 import csv
-from typing import TextIO
+from typing import Any, TextIO
 
 from sqlite_utils import Database
 
 from tracker import store
 from tracker.inventory import formats, snipeit
+from tracker.inventory.cells import spreadsheet_safe
 from tracker.plan import Plan
 
 
 def export(db: Database, plan: Plan, out: TextIO, fmt: str = "tracker") -> int:
     """Write every asset to `out`; returns the number written."""
-    writer = csv.writer(out, lineterminator="\n")
+    # Cells a spreadsheet would run as a formula get a leading quote; the importer takes it off.
+    plain = csv.writer(out, lineterminator="\n")
+    writer = _SafeWriter(plain)
     n = 0
     if fmt == "tracker":
         writer.writerow((*formats.TRACKER_COLUMNS, *formats.OPTIONAL_TRACKER_COLUMNS))
@@ -48,3 +51,18 @@ def export(db: Database, plan: Plan, out: TextIO, fmt: str = "tracker") -> int:
     else:
         raise ValueError(f"unknown format {fmt!r} (tracker or snipeit)")
     return n
+
+
+class _SafeWriter:
+    """A csv writer whose cells are `spreadsheet_safe` (the header is written as is)."""
+
+    def __init__(self, writer: Any) -> None:
+        self._writer = writer
+        self._header = True
+
+    def writerow(self, row: Any) -> None:
+        if self._header:
+            self._header = False
+            self._writer.writerow(row)
+        else:
+            self._writer.writerow([spreadsheet_safe(str(c)) for c in row])

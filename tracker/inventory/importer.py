@@ -15,14 +15,15 @@ import operator
 import re
 import sqlite3
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
 
-from tracker import codes, store
-from tracker.inventory import formats, snipeit
+from tracker import codes, store, validate
+from tracker.inventory import cells, formats, snipeit
 from tracker.inventory.mapping import SKIP, Mapping, Resolver
 from tracker.plan import Plan
 
@@ -53,20 +54,12 @@ class ImportResult:
     map_unknown: int = 0
     map_other: int = 0
     """With --write-map: rows with problems a mapping cannot fix (bad tags, empty names ...)."""
+    notes: list[str] = field(default_factory=list)
+    """Imported, but worth a look (e.g. a file mixing two encodings)."""
 
     @property
     def ok(self) -> bool:
         return not self.errors
-
-
-def decode(raw: bytes) -> str:
-    """UTF-8 (BOM or not) when it decodes, else Windows-1252 as Danish Excel writes it."""
-    if raw.startswith(b"\xef\xbb\xbf"):
-        return raw[3:].decode("utf-8")
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return raw.decode("cp1252", errors="replace")
 
 
 def sniff_delimiter(header: str) -> str:
@@ -83,8 +76,11 @@ def check_hostname(value: str) -> str | None:
             return f"hostname {value!r} is not [address]:port"
         port = m.group(2) or ""
         host = "ok"
-    if port and (not port.isdigit() or not 1 <= int(port) <= 65535):
-        return f"hostname {value!r}: port must be 1-65535"
+    if port:
+        try:
+            validate.port(port)
+        except validate.Invalid:
+            return f"hostname {value!r}: port must be 1-65535"
     if not _HOSTNAME.match(host) and host != "ok":
         return f"hostname {value!r} is not a host name or address (host or host:port)"
     return None
@@ -126,6 +122,9 @@ def read_header(path: str, header: list[str], fmt: str) -> Header | str:
     """The file's Header, or why it cannot be imported (one line naming the file)."""
     header = [h.strip() for h in header]
     lower = {h.lower(): i for i, h in enumerate(header)}
+    twice = duplicate_header(header)
+    if twice:
+        return f"{path}:1: {twice}"
     if fmt == "auto":
         tag_spellings = {s.casefold() for s in snipeit.HEADERS["tag"]}
         fmt = "tracker" if "tag" in lower else "snipeit" if tag_spellings & set(lower) else ""
@@ -159,6 +158,19 @@ def read_header(path: str, header: list[str], fmt: str) -> Header | str:
     return Header(fmt, columns, ignored, labels)
 
 
+def duplicate_header(header: list[str]) -> str | None:
+    """Why a header naming one column twice is refused (which of the two holds the data?)."""
+    first: dict[str, int] = {}
+    for i, name in enumerate(header):
+        key = name.strip().casefold()
+        if not key:
+            continue  # Excel's unnamed trailing columns
+        if key in first:
+            return f"column {name!r} appears twice (columns {first[key] + 1} and {i + 1})"
+        first[key] = i
+    return None
+
+
 def read_rows(
     path: str, text: str, fmt: str
 ) -> tuple[Header | None, Iterator[tuple[int, tuple[str, ...]]], list[str]]:
@@ -167,6 +179,7 @@ def read_rows(
     The header is checked at once; the rows are parsed as they are consumed, so validation and
     a bulk writer can start before the whole file is parsed. Errors found while parsing rows
     are appended to the returned list."""
+    cells.allow_large_fields()
     first = text[: text.find("\n")]
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(first))
     try:
@@ -177,22 +190,9 @@ def read_rows(
     if isinstance(header, str):
         return None, iter(()), [header]
     errors: list[str] = []
+    # Every format: the quote an export put before a formula comes off (cells.from_spreadsheet).
     rows = _records(path, reader, len(header_row), header.columns, errors)
-    if header.fmt == "snipeit":
-        rows = _unescaped(rows)
     return header, rows, errors
-
-
-def _unescaped(
-    rows: Iterator[tuple[int, tuple[str, ...]]],
-) -> Iterator[tuple[int, tuple[str, ...]]]:
-    """Rows with Snipe-IT's formula escapes undone; one C-level test finds the rare rows that
-    have a cell starting with a quote, so the others cost no call per cell."""
-    unescape = snipeit.unescape_formula
-    for line, cells in rows:
-        if "\n'" in "\n" + "\n".join(cells):
-            cells = tuple(map(unescape, cells))
-        yield line, cells
 
 
 def _records(
@@ -201,8 +201,17 @@ def _records(
     # Missing optional columns read the padding cell at index `width`: always "".
     pick = operator.itemgetter(*[columns.get(name, width) for name in FIELDS])
     strip = str.strip
+    unquote = cells.from_spreadsheet
     line = reader.line_num
-    for record in reader:
+    records = iter(reader)
+    while True:
+        try:
+            record = next(records)
+        except StopIteration:
+            return
+        except csv.Error as e:
+            errors.append(f"{path}:{line + 1}: not readable as CSV: {e}")
+            return
         start, line = line + 1, reader.line_num
         n = len(record)
         if n != width:
@@ -215,7 +224,11 @@ def _records(
         elif not any(record):
             continue
         record.append("")
-        yield start, tuple(map(strip, pick(record)))
+        cells_ = tuple(map(strip, pick(record)))
+        # One C-level test finds the rare rows with a cell starting with a quote.
+        if "\n'" in "\n" + "\n".join(cells_):
+            cells_ = tuple(map(unquote, cells_))
+        yield start, cells_
 
 
 def import_file(
@@ -227,6 +240,7 @@ def import_file(
     dry_run: bool = False,
     mapping: Mapping | None = None,
     write_map: str | Path | None = None,
+    sample: bool = False,
 ) -> ImportResult:
     """Validate every row of `path`, then write them all in one transaction, or nothing.
 
@@ -242,29 +256,27 @@ def import_file(
         raise UnreadableFile(f"unknown format {fmt!r} (auto, tracker or snipeit)")
     if write_map is not None and Path(write_map).exists():
         raise UnreadableFile(f"{write_map}: already exists; --write-map never overwrites a file")
-    header, rows, errors = read_rows(path, decode(raw), fmt)
+    try:
+        decoded = cells.decode(raw, path)
+    except cells.UndecodableError as e:
+        raise UnreadableFile(str(e)) from e
+    result.notes += decoded.notes
+    header, rows, errors = read_rows(path, decoded.text, fmt)
     result.errors = errors
     if header is None:
         return result
     result.fmt, result.ignored = header.fmt, header.ignored
     resolver = Resolver(plan, mapping, header.labels)
-    existing = {
-        tag: (key, site, step, home)
-        for tag, key, site, step, home in db.execute(
-            "SELECT tag, key, site, step, home_site FROM assets"
-        )
-    }
-    owner_of_key = {v[0]: tag for tag, v in existing.items()}
     seen_tags: dict[str, int] = {}
     seen_keys: dict[str, tuple[str, int]] = {}
     at = store.now()
     out: list[tuple] = []
-    events: list[tuple] = []
+    lines: list[int] = []
     kind_names = {k.id: k.name for k in plan.kinds.values()}
     snipe = header.fmt == "snipeit"
     good_tag = codes.GOOD_TAG.match
     key_for_valid_tag = codes.key_for_valid_tag
-    n_rows = created = 0
+    n_rows = 0
     for line, (
         tag,
         kind_text,
@@ -312,11 +324,6 @@ def import_file(
                 problems.append(
                     f"tag {tag!r} has the same label code {key} as {other[0]!r} on line {other[1]}"
                 )
-            elif owner_of_key.get(key, tag) != tag:
-                problems.append(
-                    f"tag {tag!r} has the same label code {key} as existing asset"
-                    f" {owner_of_key[key]!r}"
-                )
             else:
                 seen_tags[tag] = line
                 seen_keys[key] = (tag, line)
@@ -333,20 +340,14 @@ def import_file(
             model = ""  # the placeholder our Snipe-IT export writes for an asset without a model
         if len(purchase_date) > 10 and purchase_date[4] == "-" and purchase_date[10] in " T":
             purchase_date = purchase_date[:10]  # Snipe-IT's "2023-01-23 00:00:01"
-        old = existing.get(tag)
-        if old is None:
-            created += 1
-        else:
-            if not home_text:
-                home = old[3]
-            if (old[1], old[2]) != (site, step):
-                events.append((at, tag, step, site, old[2], old[1], f"import {Path(path).name}"))
-            result.updated += 1
+        if not home_text:
+            home = ""  # not given: the asset's own home, or for a new one its site (_merge)
         out.append(
             (tag, key, kind, name, serial, home, site, step, hostname, notes, at)
             + (manufacturer, model, purchase_date)
         )
-    result.rows, result.created = n_rows, created
+        lines.append(line)
+    result.rows = n_rows
     row_errors = len(result.errors)
     result.errors[:0] = resolver.report(path)  # first: a few lines that explain many rows
     if write_map is not None:
@@ -357,17 +358,96 @@ def import_file(
         result.map_unknown = len(resolver.unknown())
         result.map_other = row_errors
         return result
-    if result.errors or dry_run:
+    if result.errors:
         return result
-    # Many rows: build the readiness index once after the insert instead of row by row (a
-    # fifth of a 100,000-row import); same transaction, so still all or nothing.
-    rebuild = len(out) >= BULK
-    upsert = upsert_sql([d for d in DETAILS if d in header.columns])
-    with store.write(db):
+    # What the rows change depends on the assets as they are now: read them inside the write
+    # transaction, so a scan committed while the file was parsed is never written over with a
+    # stale state (a dry run reads them in a read transaction).
+    with store.write(db) if not dry_run else _reading(db):
+        events = _merge(db, result, out, lines, set(header.columns), f"import {Path(path).name}")
+        if result.errors or dry_run:
+            return result
+        # Many rows: build the readiness index once after the insert instead of row by row (a
+        # fifth of a 100,000-row import); same transaction, so still all or nothing.
+        rebuild = len(out) >= BULK
+        upsert = upsert_sql([d for d in DETAILS if d in header.columns])
         if rebuild:
             db.execute("DROP INDEX assets_site_kind_step")
         _insert(db.conn, upsert, out, events, rebuild=rebuild)
+        store.set_sample_source(db, path if sample else None)
     return result
+
+
+# Where each field sits in a row of `out` (the UPSERT's order).
+_AT_SERIAL, _AT_HOME, _AT_SITE, _AT_STEP, _AT_HOSTNAME, _AT_NOTES, _AT_TIME = 4, 5, 6, 7, 8, 9, 10
+_KEPT_WHEN_ABSENT = {
+    "serial": _AT_SERIAL,
+    "step": _AT_STEP,
+    "hostname": _AT_HOSTNAME,
+    "notes": _AT_NOTES,
+}
+
+
+def _merge(
+    db: Database,
+    result: ImportResult,
+    out: list[tuple],
+    lines: list[int],
+    present: set[str],
+    code: str,
+) -> list[tuple]:
+    """Complete `out` against the current assets, in place; return the events to write.
+
+    A column the file does not have leaves that field of an existing asset as it is (a file
+    without hostnames must not blank them); a change of step or site is an event, like a scan.
+    A tag whose label code already belongs to another asset is an error."""
+    absent = [i for name, i in _KEPT_WHEN_ABSENT.items() if name not in present]
+    existing: dict[str, tuple] = {}
+    owner_of_key: dict[str, str] = {}
+    for tag, key, serial, home, site, step, hostname, notes in db.execute(
+        "SELECT tag, key, serial, home_site, site, step, hostname, notes FROM assets"
+    ):
+        existing[tag] = (tag, key, "", "", serial, home, site, step, hostname, notes)
+        owner_of_key[key] = tag
+    events: list[tuple] = []
+    created = 0
+    for n, row in enumerate(out):
+        tag, key = row[0], row[1]
+        owner = owner_of_key.get(key, tag)
+        if owner != tag:
+            result.errors.append(
+                f"{result.path}:{lines[n]}: tag {tag!r} has the same label code {key} as"
+                f" existing asset {owner!r}"
+            )
+            continue
+        old = existing.get(tag)
+        if old is None:
+            created += 1
+            if not row[_AT_HOME]:
+                out[n] = (*row[:_AT_HOME], row[_AT_SITE], *row[_AT_HOME + 1 :])
+            continue
+        new = list(row)
+        for i in absent:
+            new[i] = old[i]
+        if not new[_AT_HOME]:
+            new[_AT_HOME] = old[_AT_HOME]
+        if (old[_AT_SITE], old[_AT_STEP]) != (new[_AT_SITE], new[_AT_STEP]):
+            step, site = new[_AT_STEP], new[_AT_SITE]
+            events.append((row[_AT_TIME], tag, step, site, old[_AT_STEP], old[_AT_SITE], code))
+        out[n] = tuple(new)
+    result.created = created
+    result.updated = len(out) - created
+    return events
+
+
+@contextmanager
+def _reading(db: Database) -> Iterator[None]:
+    """A read transaction: one consistent view of the assets, nothing written."""
+    db.conn.execute("BEGIN")
+    try:
+        yield
+    finally:
+        db.conn.execute("ROLLBACK")
 
 
 def upsert_sql(details: list[str]) -> str:

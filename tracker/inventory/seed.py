@@ -29,7 +29,7 @@ def seed_if_empty(db: Database, plan: Plan) -> str:
     path = sample_inventory()
     if path is None:
         return ""
-    result = import_file(db, plan, path)
+    result = import_file(db, plan, path, sample=True)
     if not result.ok:
         return f"not seeded: {path} has {len(result.errors)} bad row(s): {result.errors[0]}"
     return f"seeded with {result.created} assets from {path}"

@@ -147,7 +147,7 @@ def write(
             f"{path}: a {suffix[1:].upper()} file holds one label, not {len(labels)}; "
             "use a .pdf file for several"
         )
-    with replaced_atomically(path) as tmp:
+    with replaced_atomically(path, suffix[1:]) as tmp:
         if suffix == ".pdf":
             from tracker.labels.pdf import write_pdf
 

@@ -91,7 +91,7 @@ def render_report(db: Database, plan: Plan, now: datetime | None = None) -> str:
 
 def write_report(db: Database, plan: Plan, path: str | Path, now: datetime | None = None) -> None:
     """Render and write the report; a reader never sees a half-written file."""
-    write_text_atomically(path, render_report(db, plan, now))
+    write_text_atomically(path, render_report(db, plan, now), kind="html")
 
 
 @contextmanager
@@ -121,6 +121,7 @@ class _Report:
             self.scenario,
             readiness.counted_assets(db, plan, at=now),
             generated_at=now.isoformat(timespec="milliseconds"),
+            sample=store.sample_source(db),
             networks=network.site_networks(db, plan, at=now),
         )
         self.items = moves.manifest(db, self.move) if self.move else []
@@ -155,6 +156,8 @@ class _Report:
         else:
             scen = "No scenario active: normal operation"
         meta = [("Scenario", scen)]
+        if self.state.sample:
+            meta.insert(0, ("Data", f"<strong>{t(readiness.SAMPLE_NOTE)}</strong>"))
         if move is not None:
             meta.append(("Move", f"{t(move.status)} since {t(local(move.started_at))}"))
         meta.append(("Report made", t(local(self.now, "%Y-%m-%d %H:%M:%S %Z"))))

@@ -21,7 +21,7 @@ from textual.message import Message
 from textual.message_pump import MessagePump
 from textual.worker import get_current_worker
 
-from tracker import store
+from tracker import faults, store
 from tracker.plan import Plan
 from tracker.textsafe import one_line
 from tracker.ui import jobs
@@ -100,7 +100,7 @@ class DatabaseWorker:
     @work(thread=True, exclusive=True, group="db", exit_on_error=False, name="database")
     def _db_loop(self) -> None:
         worker = get_current_worker()
-        db = store.open_db(self.db_path)
+        db = store.open_db(self.db_path, create=False)
         try:
             last_version: int | None = None
             dirty = True
@@ -116,7 +116,7 @@ class DatabaseWorker:
                     try:
                         message = job.run(db)
                     except Exception as e:  # one failed job must not stop the scans behind it
-                        message = job.failure(one_line(e))
+                        message = job.failure(one_line(faults.describe(e, self.db_path)))
                     if message is not None:
                         (job.reply_to or self).post_message(message)
                     dirty = dirty or job.writes

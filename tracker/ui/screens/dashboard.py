@@ -78,8 +78,10 @@ class DashboardScreen(Screen):
         if ov.move and ov.move.status == "returning":
             scenario = Text.assemble(("returning home: ", "bold magenta"), lit(ov.scenario_name))
         latest = clock_time(ov.latest_scan) or "none yet"
+        sample = ("SAMPLE DATA (import your inventory) · ", "bold reverse red")
         warn = ov.replication is not None and ov.replication.warn
         return Text.assemble(
+            sample if ov.readiness.sample else "",
             lit(plan.municipality, "bold"),
             " · ",
             scenario,
