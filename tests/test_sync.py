@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 import time
@@ -73,6 +74,8 @@ def test_apart_scans_merge_both_ways_to_the_same_state_and_again_adds_nothing(tw
         "unknown_scans": 1,
         "kiosk_checks": 1,
         "network_checks": 1,
+        "stocktakes": 0,
+        "stocktake scans": 0,
     }
     assert states(a) == states(b)
     assert events(a) == events(b)
@@ -230,3 +233,28 @@ def _shift(at: str, seconds: float) -> str:
 
     t = datetime.fromisoformat(at) + timedelta(seconds=seconds)
     return t.isoformat(timespec="milliseconds")
+
+
+def test_a_stocktake_opened_on_both_sides_keeps_one_and_counts_both_stations_scans(two, plan):
+    from tracker import audit
+
+    a, a_path, b, b_path = two
+    first, _ = audit.start(a, plan, "raadhus", operator="a")
+    time.sleep(0.01)
+    audit.start(b, plan, "raadhus", operator="b")
+    audit.scan(a, plan, "raadhus", "EKS-PAS-001", station="a")
+    audit.scan(b, plan, "raadhus", "EKS-PAS-002", station="b")
+    audit.scan(b, plan, "raadhus", "EKS-HS-004", station="b")  # recorded at it_lager
+    assert sync.merge(b, a_path).added["stocktakes"] == 1  # B learns of A's, started first
+    sync.merge(a, b_path)
+    for db in (a, b):
+        statuses = sorted(r[0] for r in db.execute("SELECT status FROM audits"))
+        assert statuses == ["open", "superseded"]
+        assert audit.open_audit(db, "raadhus").started_at == first.started_at
+    done = audit.close(a, plan, "raadhus", operator="a")
+    result = json.loads(done.result) if isinstance(done.result, str) else done.result
+    assert {"EKS-PAS-001", "EKS-PAS-002"} <= set(result["found"])
+    assert result["unexpected"] == ["EKS-HS-004"]
+    sync.merge(b, a_path)
+    assert audit.open_audit(b, "raadhus") is None  # closed on A, closed on B
+    assert states(a) == states(b)

@@ -265,3 +265,10 @@ def m009_event_notes(db: Database) -> None:
 def m010_create_settings(db: Database) -> None:
     """Facts about the database itself, e.g. that it holds the sample inventory."""
     db.execute("CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+
+
+@migrations()
+def m011_audit_global_ids(db: Database) -> None:
+    """Stocktakes and their scans get a global id, so `tracker sync` merges them (issue 14)."""
+    _add_global_id(db, "audits")
+    _add_global_id(db, "audit_scans")

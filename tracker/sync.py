@@ -24,7 +24,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from tracker import station, store
+from tracker import station, store, sync_audits
 
 MAX_SKEW_S = 60.0
 MOVE_RANK = {"active": 0, "returning": 1, "closed": 2, "superseded": 3}
@@ -240,6 +240,7 @@ def _merge_rows(db: Database, result: MergeResult, now: str) -> None:
     if "gid" in _common(db, "network_checks", skip=()):
         result.added["network_checks"] = _insert_missing(db, "network_checks")
     result.superseded = _resolve_moves(db, new_events=bool(result.added["events"]))
+    result.added.update(sync_audits.merge(db, _common))
     tags = [r[0] for r in db.execute("SELECT DISTINCT tag FROM temp.sync_new")]
     result.assets_rebuilt = rebuild_assets(db, tags)
     if result.added["kiosk_checks"]:
