@@ -23,6 +23,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from tracker.inventory import snipeit  # noqa: E402
+from tracker.inventory.cells import from_spreadsheet  # noqa: E402
 from tracker.inventory.mapping import toml_string  # noqa: E402
 from tracker.plan import load_plan  # noqa: E402
 
@@ -68,7 +69,7 @@ def write_files(tmp: Path, rows: int) -> tuple[Path, Path, Path]:
             step = snipeit.step_from_status(status) or "in_service"
             t.writerow(
                 [tag, categories[cat], name, serial, locations[loc], step,
-                 snipeit.unescape_formula(notes), locations[home]]
+                 from_spreadsheet(notes), locations[home]]
             )  # fmt: skip
     mapping = tmp / "map.toml"
     lines = ["[kinds]"] + [f"{toml_string(c)} = {toml_string(k)}" for c, k in categories.items()]

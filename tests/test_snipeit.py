@@ -646,7 +646,7 @@ def test_snipeit_report_to_tracker_to_snipeit_loses_nothing_the_tracker_keeps(
         assert out["Purchase Date"] == row["Purchased"][:10]
         assert out["Status"] == snipeit.without_meta(row["Status"])
         # Our export quotes a formula again (issue 10): what a spreadsheet shows is the text.
-        assert from_spreadsheet(out["Asset Notes"]) == snipeit.unescape_formula(row["Notes"])
+        assert from_spreadsheet(out["Asset Notes"]) == from_spreadsheet(row["Notes"])
         assert out["Location"] == names[row["Location"]]
     assert back["KB-5001"]["Home Site"] == "Rådhuset"
     assert back["KB-5001"]["Category"] == plan.kinds["kiosk"].name
@@ -717,3 +717,17 @@ def test_write_map_lists_statuses_without_meta_and_counts_other_problems(run_tra
 def test_every_exported_status_reads_back_in_every_report_form(step, label, meta):
     assert snipeit.step_from_status(label + meta) == step
     assert snipeit.step_from_status((label + meta).upper()) == step
+
+
+def test_repeated_headers_we_do_not_read_are_ignored_but_ours_are_refused(fresh_db, plan, tmp_path):
+    # The custom report with both location addresses ticked repeats "Address" four times.
+    body = (
+        "Asset Tag,Asset Name,Category,Location,Address,Address,Default Location,Address,"
+        "Address\nA-1,A,laptop,Rådhuset,Torvet 1,,Rådhuset,Torvet 1,\n"
+    )
+    result = import_file(fresh_db, plan, _csv(tmp_path, body))
+    assert result.ok, result.errors
+    assert result.ignored == ["Address"]
+    p = _csv(tmp_path, "Asset Tag,Asset Name,Category,Location,location\nA-1,A,laptop,x,y\n")
+    result = import_file(fresh_db, plan, p)
+    assert result.errors == [f"{p}:1: column 'location' appears twice (columns 4 and 5)"]

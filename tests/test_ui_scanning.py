@@ -195,3 +195,20 @@ async def test_asset_detail_marks_edits_notes_and_writes_its_label(
     assert (event["step"], event["site"], event["note"]) == ("faulty", "raadhus", "skærm knust")
     found = zxingcpp.read_barcodes(Image.open(tmp_path / "label-EKSPAS002.png"))
     assert [b.text for b in found] == ["EKSPAS002"]
+
+
+@async_test
+async def test_site_and_step_in_large_letters_where_they_fit(seeded_db, db_path, plan):
+    app = build(db_path, plan, mode="scan", site="raadhus", step="arrived")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await pilot.pause()
+        site = text(app.screen.query_one("#site", Static))
+        step = text(app.screen.query_one("#step", Static))
+        assert "█" in site and "Rådhuset" in site  # large, and the name in plain letters
+        assert "█" in step and "ARRIVED" in step
+        await scan(pilot, "LOC.HOVEDBIBLIOTEK")  # too long for large letters at 80 columns
+        await wait_for(pilot, lambda: "Hovedbiblioteket" in text(app.screen.query_one("#site")))
+        assert "█" not in text(app.screen.query_one("#site", Static))
+        await pilot.resize_terminal(140, 30)
+        await wait_for(pilot, lambda: "█" in text(app.screen.query_one("#site", Static)))

@@ -10,23 +10,20 @@ merged each other end with the same state whichever merged first. Conflict rules
   (`events.undoes`), so it takes back that scan on every station.
 - A scenario started on both sides while apart: the move started first survives; the other
   becomes `superseded` and its scans stay in the history flagged `superseded_move`.
-- Clocks: a station whose clock is more than `MAX_SKEW_S` off is refused (see `check_clocks`
+- Clocks: a station whose clock is more than a minute off is refused (see `clocks.problem`
   for what can be detected).
 """
 
 from __future__ import annotations
 
 import sqlite3
-import statistics
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
 from sqlite_utils import Database
 
-from tracker import station, store, sync_audits
+from tracker import clocks, station, store, sync_audits
 
-MAX_SKEW_S = 60.0
 MOVE_RANK = {"active": 0, "returning": 1, "closed": 2, "superseded": 3}
 SUPERSEDED_FLAG = "superseded_move"
 
@@ -60,76 +57,6 @@ class MergeResult:
             text += f"; scenario move {move} was started on both sides: superseded, its scans"
             text += f" kept and flagged {SUPERSEDED_FLAG}"
         return text
-
-
-def _parse(at: str) -> datetime:
-    return datetime.fromisoformat(at.replace("Z", "+00:00"))
-
-
-def _seconds(later: str, earlier: str) -> float:
-    return (_parse(later) - _parse(earlier)).total_seconds()
-
-
-def _newest(db: Database, schema: str) -> str | None:
-    """The newest time stamp a database wrote, by its own clock."""
-    row = db.execute(
-        f"SELECT max(t) FROM (SELECT max(at) AS t FROM {schema}.events"
-        f" UNION ALL SELECT max(at) FROM {schema}.unknown_scans"
-        f" UNION ALL SELECT max(checked_at) FROM {schema}.kiosk_checks"
-        f" UNION ALL SELECT max(started_at) FROM {schema}.moves)"
-    ).fetchone()
-    return row[0]
-
-
-def kiosk_offset(db: Database, schema: str = "main") -> float | None:
-    """How far this station's clock is ahead of the kiosks it checked (median, seconds).
-
-    A kiosk check stores both clocks: the agent's start time (the kiosk's clock) and when the
-    tracker recorded the result (the station's). None without recent checks with a report.
-    """
-    rows = db.execute(
-        f"SELECT checked_at, json_extract(report, '$.started_at'),"
-        f" json_extract(report, '$.duration_ms') FROM {schema}.kiosk_checks"
-        " WHERE report IS NOT NULL AND json_valid(report) ORDER BY id DESC LIMIT 50"
-    ).fetchall()
-    offsets = []
-    for checked_at, started_at, duration_ms in rows:
-        try:
-            offsets.append(_seconds(checked_at, started_at) - (duration_ms or 0) / 1000)
-        except (TypeError, ValueError):
-            continue
-    if not offsets:
-        return None
-    return statistics.median(offsets)
-
-
-def check_clocks(db: Database, other: station.Station, now: str) -> None:
-    """Refuse a station whose clock disagrees with this one by more than `MAX_SKEW_S`.
-
-    Without a shared time source, two things are detectable: a clock AHEAD of this one (the
-    other record holds a time stamp later than this clock's now), and a clock off either way
-    when both stations checked kiosks (each kiosk check records the kiosk's clock beside the
-    station's: see `kiosk_offset`). A clock that is behind, on a station without kiosk checks,
-    is not detectable by a one-way merge; the other station finds it when it merges this one.
-    """
-    name = other.name or other.uuid
-    newest = _newest(db, "other")
-    if newest and _seconds(newest, now) > MAX_SKEW_S:
-        ahead = _seconds(newest, now)
-        raise SyncError(
-            f"the clock of station {name} is at least {ahead:.0f} s ahead of this one: its"
-            f" record holds a time stamp of {newest}, this clock says {now}. Set the clocks"
-            " right (more than a minute apart is refused), then sync again"
-        )
-    mine, theirs = kiosk_offset(db, "main"), kiosk_offset(db, "other")
-    if mine is not None and theirs is not None and abs(theirs - mine) > MAX_SKEW_S:
-        diff = theirs - mine
-        raise SyncError(
-            f"the clock of station {name} is about {abs(diff):.0f} s"
-            f" {'ahead of' if diff > 0 else 'behind'} this one, measured against the kiosks both"
-            " checked. Set the clocks right (more than a minute apart is refused), then sync"
-            " again"
-        )
 
 
 def _columns(db: Database, schema: str, table: str) -> list[str]:
@@ -171,7 +98,9 @@ def merge(db: Database, other_path: str | Path, *, now: str | None = None) -> Me
         except sqlite3.DatabaseError as e:
             raise SyncError(f"{other_path}: not a tracker database: {e}") from e
         now = now or store.now()
-        check_clocks(db, other, now)
+        why = clocks.problem(db, other, now)
+        if why:
+            raise SyncError(why)
         result = MergeResult(other_path, other)
         with store.write(db):
             _check_collisions(db, other_path)

@@ -122,9 +122,6 @@ def read_header(path: str, header: list[str], fmt: str) -> Header | str:
     """The file's Header, or why it cannot be imported (one line naming the file)."""
     header = [h.strip() for h in header]
     lower = {h.lower(): i for i, h in enumerate(header)}
-    twice = duplicate_header(header)
-    if twice:
-        return f"{path}:1: {twice}"
     if fmt == "auto":
         tag_spellings = {s.casefold() for s in snipeit.HEADERS["tag"]}
         fmt = "tracker" if "tag" in lower else "snipeit" if tag_spellings & set(lower) else ""
@@ -134,6 +131,9 @@ def read_header(path: str, header: list[str], fmt: str) -> Header | str:
                 f" 'Asset Tag' (Snipe-IT): {', '.join(header)}"
             )
     if fmt == "tracker":
+        twice = duplicate_header(header)
+        if twice:
+            return f"{path}:1: {twice}"
         columns = {
             name: lower[name]
             for name in (*formats.TRACKER_COLUMNS, *formats.OPTIONAL_TRACKER_COLUMNS)
@@ -143,6 +143,9 @@ def read_header(path: str, header: list[str], fmt: str) -> Header | str:
         ignored = [h for i, h in enumerate(header) if i not in used and h]
         labels = {"kinds": "kind", "sites": "site", "steps": "step"}
     else:
+        twice = snipeit.duplicate_read_header(header)
+        if twice:
+            return f"{path}:1: {twice}"
         columns, ignored = snipeit.header_fields(header)
         labels = {
             t: header[columns[f]] if f in columns else snipeit.HEADERS[f][0]

@@ -7,7 +7,8 @@ Facts read from Snipe-IT's source (which files and commits: tests/test_snipeit.p
   "Purchased", "Default Location") and each status as ``Label (meta)``;
 - custom fields (our Hostname and Home Site) are matched by their name in both importers;
 - its CSV exports put ``'`` before a cell that starts with ``= + - @``, tab or CR (league/csv
-  EscapeFormula; before 9.7.4 it put a tab there instead).
+  EscapeFormula; before 9.7.4 it put a tab there instead): the importer reads every format
+  through `cells.from_spreadsheet`, which takes that quote off, and a leading tab is stripped.
 """
 
 from __future__ import annotations
@@ -89,7 +90,6 @@ UNCLEAR_STATUSES = frozenset({"pending", "archived", "undeployable", "pending di
 """Stock or common labels with no one step: a mapping file must say what they mean here."""
 
 _META = re.compile(r"\s*\((?:deployable|deployed|pending|archived|undeployable)\)\s*$", re.I)
-_FORMULA_START = frozenset("=+-@\t\r")
 
 
 def without_meta(status: str) -> str:
@@ -114,14 +114,23 @@ def step_from_status(text: str) -> str | None:
     return STOCK_STATUSES.get(t)
 
 
-def unescape_formula(cell: str) -> str:
-    """A cell as it was before Snipe-IT escaped it against formula injection.
+READ = frozenset(s.casefold() for spellings in HEADERS.values() for s in spellings)
+"""Every header the tracker reads from a Snipe-IT file, casefolded."""
 
-    ``'=1+2`` -> ``=1+2``; a cell that merely starts with an apostrophe stays as it is.
-    """
-    if len(cell) > 1 and cell[0] == "'" and cell[1] in _FORMULA_START:
-        return cell[1:]
-    return cell
+
+def duplicate_read_header(header: list[str]) -> str | None:
+    """Why a header naming a column we read twice is refused, or None.
+
+    Only those: Snipe-IT's report repeats headers we do not read ("Address" up to four times
+    when both location addresses are ticked), and those are simply ignored."""
+    first: dict[str, int] = {}
+    for i, h in enumerate(header):
+        key = h.strip().casefold()
+        if key in READ:
+            if key in first:
+                return f"column {h.strip()!r} appears twice (columns {first[key] + 1} and {i + 1})"
+            first[key] = i
+    return None
 
 
 def header_fields(header: list[str]) -> tuple[dict[str, int], list[str]]:

@@ -25,6 +25,7 @@ from tracker import timefmt
 from tracker.scan import AUTO, STEP_CHOICES, STEP_LABELS
 from tracker.ui.messages import ScanDone
 from tracker.ui.render import lit
+from tracker.ui.widgets.big_text import big
 from tracker.ui.widgets.scan_input import ScanInput
 
 AUDIT = "audit"
@@ -108,17 +109,35 @@ class ScanScreen(Screen):
 
     def _show_site(self, site: str) -> None:
         name = self.app.plan.sites[site].name
-        self.query_one("#site", Static).update(lit(name, "bold"))
+        box = self.query_one("#site", Static)
+        large = big(name, box.content_region.width)
+        # The name in plain letters under the large ones: copyable, and for screen readers.
+        box.update(Text.assemble(large, "\n", lit(name, "dim")) if large else lit(name, "bold"))
 
     def _show_step(self, step: str) -> None:
         self._draw_step(step)
 
     def _draw_step(self, step: str) -> None:
-        text = Text(SCREEN_STEP_LABELS[step].upper(), "bold")
+        box = self.query_one("#step", Static)
+        label = SCREEN_STEP_LABELS[step].upper()
+        large = None if step == AUTO else big(label, box.content_region.width)
+        if large is not None:
+            box.update(Text.assemble(large, "\n", (label, "dim")))
+            return
+        text = Text(label, "bold")
         if step == AUTO:
             text.append("\n" + (f"last: {self._last_auto}" if self._last_auto else "from manifest"))
             text.stylize("dim", len("AUTO"))
-        self.query_one("#step", Static).update(text)
+        box.update(text)
+
+    def on_resize(self) -> None:
+        # Large letters where they fit: redrawn once the boxes know their new width.
+        self.call_after_refresh(self._redraw_station)
+
+    def _redraw_station(self) -> None:
+        if self.app.site and self.app.step:
+            self._show_site(self.app.site)
+            self._draw_step(self.app.step)
 
     def watch_recorded(self) -> None:
         self._show_counts()
