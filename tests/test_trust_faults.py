@@ -226,3 +226,32 @@ def _zombie(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] == "Z"
     except OSError:
         return True
+
+
+def test_several_processes_upgrading_an_older_database_at_once(tmp_path):
+    """A database from before the latest migrations, opened by six commands at once: one
+    migrates, the others wait and find it done (no 'table already exists', no 'locked')."""
+    from sqlite_utils import Database
+
+    from tracker.migrations import migrations
+
+    db_path = tmp_path / "old.db"
+    old = Database(sqlite3.connect(db_path))
+    old.execute("PRAGMA journal_mode=WAL")
+    migrations.apply(old, stop_before="m004_global_ids")
+    old.close()
+    procs = [
+        subprocess.Popen(
+            [*tracker_exe(), "--db", str(db_path), "status"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(6)
+    ]
+    results = [(p.wait(120), p.stderr.read()) for p in procs]
+    assert [code for code, _ in results] == [0] * 6, results
+    applied = [
+        r[0] for r in sqlite3.connect(db_path).execute("SELECT name FROM _sqlite_migrations")
+    ]
+    assert len(applied) == len(set(applied)) == len(migrations._migrations)

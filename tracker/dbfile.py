@@ -152,3 +152,18 @@ def create_new(path: str, build: Callable[[str], None]) -> bool:
             for leftover in (tmp, tmp + "-wal", tmp + "-shm", tmp + "-journal"):
                 with suppress(OSError):
                     os.unlink(leftover)
+
+
+@contextmanager
+def migration_lock(path: str) -> Iterator[None]:
+    """One process at a time migrates `path`: flock on the file itself (independent of
+    SQLite's own POSIX locks on Linux), so no extra file is left beside it."""
+    if path == ":memory:" or not os.path.exists(path):
+        yield
+        return
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)

@@ -117,7 +117,9 @@ def _open_checked(path: str, *, bind: bool) -> Database:
     try:
         db = Database(connect(path), execute_plugins=False)
         if migrations.pending(db):
-            with write(db):
+            # A migration written with executescript commits the write transaction midway;
+            # the lock keeps a second process from starting the same migrations meanwhile.
+            with dbfile.migration_lock(path), write(db):
                 if migrations.pending(db):  # another process may have migrated meanwhile
                     migrations.apply(db)
         missing = required_tables() - {
