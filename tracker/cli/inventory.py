@@ -42,12 +42,13 @@ def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
         return EXIT_USAGE
     if args.write_map and result.fmt:
         counts = ", ".join(f"{n} {table}" for table, n in result.map_values.items())
+        src, dest = one_line(args.file), one_line(args.write_map)
         out(
-            f"wrote {args.write_map}: {counts} from {result.rows} row(s) of {args.file};"
+            f"wrote {dest}: {counts} from {result.rows} row(s) of {src};"
             f" {result.map_unknown} to fill in. Nothing was imported."
         )
         if result.map_unknown:
-            out(f'fill in the "" values, then: tracker import {args.file} --map {args.write_map}')
+            out(f'fill in the "" values, then: tracker import {src} --map {dest}')
         if result.map_other:
             out(
                 f"{result.map_other} row(s) also have problems a mapping cannot fix;"
