@@ -251,6 +251,14 @@ def test_escapes_and_bidi_overrides_are_visible(run_tracker, tmp_path, db_path):
     assert name in run_tracker("export", "-").stdout
     history = run_tracker("history", "EVIL-1").stdout
     assert "\u202e" not in history and "\\u202egnp.exe" in history
+    # JSON to a terminal too (to a pipe it is the data: a JSON parser reads it).
+    shown = _on_a_terminal([*tracker_exe(), "--db", str(db_path), "unknown", "--json"])
+    assert shown.strip().startswith("[")
+    assert run_tracker("scan", name, "--site", "raadhus", "--step", "packed").returncode == 1
+    shown = _on_a_terminal([*tracker_exe(), "--db", str(db_path), "unknown", "--json"])
+    assert "\u202e" not in shown and "\\u202egnp.exe" in shown
+    piped = json.loads(run_tracker("unknown", "--json").stdout)
+    assert piped[0]["code"] == name.strip()
     assert run_tracker("report", "--out", "r.html").returncode == 0
     page = (tmp_path / "r.html").read_text()
     assert "\u202e" not in page and "\x1b" not in page

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 
-from tracker.cli.common import EXIT_LOOK, EXIT_OK, EXIT_USAGE, Context, err, out
+from tracker.cli.common import EXIT_LOOK, EXIT_OK, EXIT_USAGE, Context, err, out, out_json
 from tracker.textsafe import one_line
 from tracker.timefmt import local_time
 
@@ -42,8 +40,7 @@ def cmd_audit(ctx: Context, args: argparse.Namespace) -> int:
             closed = audit.close(ctx.db, plan, args.site, operator)
             assert closed.result is not None
             if args.json:
-                json.dump(closed.result, sys.stdout, ensure_ascii=False, indent=2)
-                out()
+                out_json(closed.result)
             else:
                 _print_audit(ctx, closed, details=True)
             return EXIT_OK
@@ -74,8 +71,7 @@ def _show(ctx: Context, args: argparse.Namespace) -> int:
             }
             for a in found
         ]
-        json.dump(rows, sys.stdout, ensure_ascii=False, indent=2)
-        out()
+        out_json(rows)
         return EXIT_OK
     if not found:
         out("no stocktakes" + (f" of {args.site}" if args.site else ""))

@@ -66,5 +66,19 @@ def out(text: str = "") -> None:
     print(text)
 
 
+def out_json(doc: Any) -> None:
+    """`doc` as JSON on stdout; on a terminal, bidi overrides and C1 controls in the data are
+    shown as escapes (JSON escapes the C0 ones itself), never obeyed."""
+    import json
+
+    stream: Any = sys.stdout
+    if sys.stdout.isatty():
+        from tracker.textsafe import VisibleWriter
+
+        stream = VisibleWriter(sys.stdout)
+    json.dump(doc, stream, ensure_ascii=False, indent=2)
+    print()
+
+
 def err(text: str) -> None:
     print(f"tracker: {text}", file=sys.stderr)

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 
-from tracker.cli.common import EXIT_OK, EXIT_USAGE, Context, err, out
+from tracker.cli.common import EXIT_OK, EXIT_USAGE, Context, err, out, out_json
 from tracker.cli.options import bounded
 from tracker.textsafe import one_line
 from tracker.timefmt import local_time
@@ -21,8 +19,7 @@ def cmd_history(ctx: Context, args: argparse.Namespace) -> int:
         return EXIT_USAGE
     events = store.history(ctx.db, asset.tag)
     if args.json:
-        json.dump(events, sys.stdout, ensure_ascii=False, indent=2)
-        out()
+        out_json(events)
         return EXIT_OK
     out(
         f"{one_line(asset.tag)} {one_line(asset.name)} ({asset.kind}): {asset.step} at "
@@ -43,8 +40,7 @@ def cmd_unknown(ctx: Context, args: argparse.Namespace) -> int:
 
     rows = store.unknown_scans(ctx.db, limit=args.limit)
     if args.json:
-        json.dump(rows, sys.stdout, ensure_ascii=False, indent=2)
-        out()
+        out_json(rows)
         return EXIT_OK
     if not rows:
         out("no unknown scans")

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from typing import Any
 
-from tracker.cli.common import EXIT_OK, Context, out
+from tracker.cli.common import EXIT_OK, Context, out, out_json
 from tracker.textsafe import one_line
 
 
@@ -21,8 +20,7 @@ def cmd_status(ctx: Context, args: argparse.Namespace) -> int:
     if args.json:
         doc = state.as_json()
         doc["replication"] = {"text": replication.text, "warn": replication.warn}
-        json.dump(doc, sys.stdout, ensure_ascii=False, indent=2)
-        out()
+        out_json(doc)
         return EXIT_OK
     color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
     out(format_status(state, color=color))
