@@ -272,3 +272,18 @@ def m011_audit_global_ids(db: Database) -> None:
     """Stocktakes and their scans get a global id, so `tracker sync` merges them (issue 14)."""
     _add_global_id(db, "audits")
     _add_global_id(db, "audit_scans")
+
+
+@migrations()
+def m012_departments_kits_custody(db: Database) -> None:
+    """Readiness that tells the truth (issue 11): an asset's department, the workstation a kit
+    part belongs to, who holds it at a home workplace, and a counted quantity for stock."""
+    for column in ("department", "kit", "holder"):
+        db.execute(f"ALTER TABLE assets ADD COLUMN {column} TEXT NOT NULL DEFAULT ''")
+    db.execute("ALTER TABLE assets ADD COLUMN quantity INTEGER NOT NULL DEFAULT 1")
+    db.execute("CREATE INDEX assets_kit ON assets(kit) WHERE kit != ''")
+    # What a scan or a count changed besides step and site, so undo and sync can rebuild it.
+    db.execute("ALTER TABLE events ADD COLUMN holder TEXT")
+    db.execute("ALTER TABLE events ADD COLUMN prev_holder TEXT")
+    db.execute("ALTER TABLE events ADD COLUMN quantity INTEGER")
+    db.execute("ALTER TABLE events ADD COLUMN prev_quantity INTEGER")

@@ -35,6 +35,12 @@ class Site:
     functions: tuple[str, ...] = ()
     municipal_lan: bool = False
     """The site is on the municipal network itself: staff need no VPN and no network check."""
+    department: str = ""
+    """The department whose equipment lives here: an asset whose row names no department
+    belongs to its home site's department."""
+    homes: bool = False
+    """Staff home workplaces: equipment counts only in the hands of a named holder, and a
+    function needing several kinds counts one seat per person holding all of them."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,13 @@ class Kind:
     name: str
     kiosk: bool = False
     """True for self-service PCs: they count only while their latest kiosk check passed."""
+    aliases: tuple[str, ...] = ()
+    """Older ids of this kind that imports still accept (nemid_ws for mitid_ws)."""
+    parts: tuple[tuple[str, ...], ...] = ()
+    """The kit: one slot per part, each slot the part kinds that can fill it (a photo stand
+    or a camera). A unit of this kind counts only while every slot is filled at its site."""
+    stock: bool = False
+    """Consumables counted by quantity (a box of code displays), not one by one."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +74,15 @@ class Function:
     municipal_network: bool = False
     """Staff reach municipal systems (passports, MitID) over the VPN: the function counts at
     a site only while a staff network check there passed (see tracker/network.py)."""
+    shares: str = ""
+    """Functions with the same `shares` name count the same equipment (passports and driving
+    licences are issued at one workstation); otherwise an asset serves one function."""
+    accepts: tuple[str, ...] = ()
+    """Departments besides `area` whose equipment counts for this function."""
+
+    def takes(self, department: str) -> bool:
+        """Whether equipment of `department` counts here ('' = unknown: counts anywhere)."""
+        return not department or department == self.area or department in self.accepts
 
 
 @dataclass(frozen=True)
@@ -116,6 +138,17 @@ class Plan:
 
     def kiosk_kinds(self) -> set[str]:
         return {k.id for k in self.kinds.values() if k.kiosk}
+
+    def kind_id(self, name: str) -> str | None:
+        """The kind an id or an old alias names, None if none does."""
+        if name in self.kinds:
+            return name
+        return next((k.id for k in self.kinds.values() if name in k.aliases), None)
+
+    def department_of(self, department: str, home_site: str) -> str:
+        """An asset's department: its own, else its home site's."""
+        site = self.sites.get(home_site)
+        return department or (site.department if site else "")
 
 
 def default_plan_path() -> Path:
@@ -223,18 +256,28 @@ class _Reader:
         kinds: dict[str, Kind] = {}
         for i, raw in enumerate(self.array(data, "", "kinds")):
             key = f"kinds[{i}]"
-            raw = self.table(raw, key, {"id", "name", "kiosk"})
+            raw = self.table(raw, key, {"id", "name", "kiosk", "aliases", "parts", "stock"})
             ident = self.ident(raw, key, set(kinds))
+            aliases = self.strings(raw, key, "aliases")
             kinds[ident] = Kind(
-                ident, self.get(raw, key, "name", str), self.get(raw, key, "kiosk", bool, False)
+                ident,
+                self.get(raw, key, "name", str),
+                self.get(raw, key, "kiosk", bool, False),
+                aliases,
+                stock=self.get(raw, key, "stock", bool, False),
             )
         if not kinds:
             raise self.fail("kinds", "at least one equipment kind is needed")
+        self.kits(data, kinds)
 
         functions: dict[str, Function] = {}
         for i, raw in enumerate(self.array(data, "", "functions")):
             key = f"functions[{i}]"
-            raw = self.table(raw, key, {"id", "name", "area", "requires", "municipal_network"})
+            raw = self.table(
+                raw,
+                key,
+                {"id", "name", "area", "requires", "municipal_network", "shares", "accepts"},
+            )
             ident = self.ident(raw, key, set(functions))
             reqs = []
             for j, req in enumerate(self.array(raw, key, "requires")):
@@ -254,12 +297,18 @@ class _Reader:
                 self.get(raw, key, "area", str, ""),
                 tuple(reqs),
                 self.get(raw, key, "municipal_network", bool, False),
+                self.get(raw, key, "shares", str, ""),
+                tuple(self.strings(raw, key, "accepts")),
             )
 
         sites: dict[str, Site] = {}
         for i, raw in enumerate(self.array(data, "", "sites")):
             key = f"sites[{i}]"
-            raw = self.table(raw, key, {"id", "name", "address", "functions", "municipal_lan"})
+            raw = self.table(
+                raw,
+                key,
+                {"id", "name", "address", "functions", "municipal_lan", "department", "homes"},
+            )
             ident = self.ident(raw, key, set(sites))
             # A site label carries LOC. and the id's letters and digits: ids that differ only
             # in `_` or case would print the same label, and a scan would find the first site.
@@ -277,6 +326,8 @@ class _Reader:
                 self.get(raw, key, "address", str, ""),
                 funcs,
                 self.get(raw, key, "municipal_lan", bool, False),
+                self.get(raw, key, "department", str, ""),
+                self.get(raw, key, "homes", bool, False),
             )
         if not sites:
             raise self.fail("sites", "at least one site is needed")
@@ -341,6 +392,32 @@ class _Reader:
             contacts=tuple(contacts),
             network_interval_minutes=network_interval,
         )
+
+    def strings(self, data: dict, key: str, name: str) -> tuple[str, ...]:
+        values = self.get(data, key, name, list, [])
+        for n, value in enumerate(values):
+            if not isinstance(value, str) or not value.strip():
+                raise self.fail(f"{key}.{name}[{n}]", f"expected a string, got {value!r}")
+        return tuple(values)
+
+    def kits(self, data: dict[str, Any], kinds: dict[str, Kind]) -> None:
+        """Fill each kind's `parts` once all kinds are known (a part is a kind too)."""
+        for i, raw in enumerate(self.array(data, "", "kinds")):
+            key = f"kinds[{i}].parts"
+            slots = []
+            for j, slot in enumerate(self.get(raw, f"kinds[{i}]", "parts", list, [])):
+                options = slot if isinstance(slot, list) else [slot]
+                if not options:
+                    raise self.fail(f"{key}[{j}]", "an empty list of part kinds")
+                slots.append(tuple(self.ref(o, f"{key}[{j}]", kinds, "kind") for o in options))
+            ident = raw["id"]
+            if any(ident in slot for slot in slots):
+                raise self.fail(key, f"{ident!r} cannot be a part of itself")
+            object.__setattr__(kinds[ident], "parts", tuple(slots))
+        for kind in kinds.values():
+            for alias in kind.aliases:
+                if alias in kinds:
+                    raise self.fail("kinds", f"alias {alias!r} of {kind.id!r} is a kind itself")
 
     def refs(
         self, data: dict, key: str, name: str, known: dict[str, Any], what: str

@@ -1,24 +1,33 @@
-"""Readiness: for each site, is each critical function it hosts ready, degraded or not ready?
+"""Readiness: can each site open, which of its critical functions are ready, and what blocks.
 
-Pure over two inputs read in one go: counts of counted assets by (site, kind), and the set of
-kiosks whose latest check passed recently. Only assets installed or in service at a site count;
-a self-service PC counts only while its latest kiosk check is `ok` and younger than two check
-intervals.
+Counted equipment (see `units`) is allocated to the functions a site hosts (see `allocation`):
+one asset serves one function unless the plan says functions share it, and counts only for its
+own department's functions. A function is as ready as its weakest requirement; a site is as
+ready as its weakest function. Every function below target gets a line in the site's
+`blocking` list saying, in words, what is missing and where it is (see `blocking`).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 
 from sqlite_utils import Database
 
-from tracker import moves, network
+from tracker import moves, network, units
+from tracker.allocation import Bucket, Taken, allocate
 from tracker.plan import Plan, Scenario
 
 READY, DEGRADED, NOT_READY = "ready", "degraded", "not_ready"
 STATE_LABELS = {READY: "ready", DEGRADED: "degraded", NOT_READY: "not ready"}
+VERDICT_WORDS = {
+    READY: "READY: can open",
+    DEGRADED: "DEGRADED: can open, below target",
+    NOT_READY: "NOT READY: cannot open",
+    None: "no critical functions here",
+}
+"""A site's verdict as a coordinator reads it, for the first line of every view."""
 
 
 @dataclass(frozen=True)
@@ -28,6 +37,8 @@ class RequirementState:
     min: int
     target: int
     state: str
+    tags: tuple[str, ...] = ()
+    """The assets counted for it (for stock: the boxes)."""
 
 
 @dataclass(frozen=True)
@@ -50,6 +61,24 @@ class SiteState:
     functions: tuple[FunctionState, ...]
     network: network.SiteNetwork | None = None
     blocking: tuple[str, ...] = ()
+    spare: dict[str, int] = field(default_factory=dict)
+    """Counted equipment no function needed, by kind."""
+
+    @property
+    def state(self) -> str | None:
+        """The worst of its functions; None where it hosts none."""
+        if not self.functions:
+            return None
+        return min((f.state for f in self.functions), key=_ORDER.__getitem__)
+
+    def headline(self, blocking: int = 2) -> str:
+        """One line: the site, its verdict in words, and the first blocking items."""
+        line = f"{self.name}: {VERDICT_WORDS[self.state]}"
+        if self.blocking[:blocking]:
+            more = len(self.blocking) - blocking
+            line += " - " + "; ".join(self.blocking[:blocking])
+            line += f" (+{more} more)" if more > 0 else ""
+        return line
 
 
 @dataclass(frozen=True)
@@ -61,6 +90,9 @@ class Readiness:
     """The sample inventory the database was seeded from, until a real import: then the
     readiness shown is fiction, and every view of it says so (`SAMPLE_NOTE`)."""
 
+    def site(self, site_id: str) -> SiteState | None:
+        return next((s for s in self.sites if s.id == site_id), None)
+
     def as_json(self) -> dict:
         return {
             "scenario": self.scenario.id if self.scenario else None,
@@ -70,8 +102,11 @@ class Readiness:
                 {
                     "id": s.id,
                     "name": s.name,
-                    "network": s.network.as_json() if s.network else None,
+                    "state": s.state,
+                    "verdict": VERDICT_WORDS[s.state],
                     "blocking": list(s.blocking),
+                    "network": s.network.as_json() if s.network else None,
+                    "spare": s.spare,
                     "functions": [
                         {
                             "id": f.id,
@@ -80,7 +115,9 @@ class Readiness:
                             "have": f.have,
                             "min": f.min,
                             "target": f.target,
-                            "requirements": [r.__dict__ for r in f.requirements],
+                            "requirements": [
+                                {**r.__dict__, "tags": list(r.tags)} for r in f.requirements
+                            ],
                             "network": f.network,
                         }
                         for f in s.functions
@@ -101,98 +138,135 @@ def state_of(have: int, lo: int, hi: int) -> str:
 
 _ORDER = {NOT_READY: 0, DEGRADED: 1, READY: 2}
 
+Explain = Callable[[str, FunctionState], list[str]]
+"""(site id, a function below target) -> what blocks it, in words."""
+
+Units = dict[str, dict[str, list[Bucket]]]
+
+
+def from_counts(counts: dict[tuple[str, str], int]) -> Units:
+    """Buckets from plain counts by (site, kind), of no particular department: for tests and
+    callers that only know numbers."""
+    out: Units = {}
+    for (site, kind), n in counts.items():
+        out.setdefault(site, {}).setdefault(kind, []).append(Bucket(kind, "", "", n, ()))
+    return out
+
 
 def evaluate(
     plan: Plan,
     scenario: Scenario | None,
-    counts: dict[tuple[str, str], int],
+    counted: Units | dict[tuple[str, str], int],
     *,
     all_sites: bool = False,
     generated_at: str = "",
     sample: str | None = None,
     networks: dict[str, network.SiteNetwork] | None = None,
+    explain: Explain | None = None,
 ) -> Readiness:
-    """Readiness from counts by (site, kind). Pure: the tests feed it numbers directly.
+    """Readiness from counted equipment by site (buckets, or counts by (site, kind)). Pure but
+    for `explain`: the tests feed it numbers directly.
 
     Sites that host no function in the scenario are left out unless `all_sites`.
     """
+    if counted and isinstance(next(iter(counted)), tuple):
+        counted = from_counts(counted)  # type: ignore[arg-type]
     hosted = plan.site_functions(scenario)
     sites = []
     for site in plan.sites.values():
-        funcs = []
-        blocking: list[str] = []
-        for fid in hosted.get(site.id, ()):
+        fids = hosted.get(site.id, ())
+        if not fids and not all_sites:
+            continue
+        # Fresh copies: allocation consumes its buckets.
+        pool = {k: [replace(x) for x in b] for k, b in counted.get(site.id, {}).items()}  # type: ignore[union-attr]
+        given = allocate([plan.functions[f] for f in fids], pool, homes=site.homes)
+        net = networks.get(site.id) if networks is not None else None
+        funcs, blocking, gated = [], [], []
+        for fid in fids:
             func = plan.functions[fid]
-            reqs = tuple(
-                RequirementState(
-                    r.kind,
-                    counts.get((site.id, r.kind), 0),
-                    r.min,
-                    r.target,
-                    state_of(counts.get((site.id, r.kind), 0), r.min, r.target),
-                )
-                for r in func.requires
+            state = _function(func, given.get(fid, {}), network.gate(func, net) or "")
+            funcs.append(state)
+            if any(r.have < r.target for r in state.requirements):
+                blocking += explain(site.id, state) if explain else [_short_words(plan, state)]
+            if state.network:
+                gated.append(func.name)
+        if gated and net is not None:  # one line for all that wait for the staff network
+            blocking.append(f"{', '.join(gated)}: {net.words()}")
+        spare = {k: n for k, b in pool.items() if (n := sum(x.left for x in b))}
+        needed = any(plan.functions[f].municipal_network for f in fids)
+        sites.append(
+            SiteState(
+                site.id,
+                site.name,
+                tuple(funcs),
+                net if needed else None,
+                tuple(blocking),
+                spare,
             )
-            # The function is as good as its weakest requirement; show that one's numbers.
-            worst = min(reqs, key=lambda r: (_ORDER[r.state], r.have - r.target))
-            net = networks.get(site.id) if networks is not None else None
-            why = network.gate(func, net) or ""
-            state = NOT_READY if why else worst.state
-            blocking += [why] if why else []
-            funcs.append(
-                FunctionState(
-                    func.id, func.name, state, worst.have, worst.min, worst.target, reqs, why
-                )
-            )
-        if funcs or all_sites:
-            needed = any(plan.functions[f].municipal_network for f in hosted.get(site.id, ()))
-            net = networks.get(site.id) if networks is not None and needed else None
-            sites.append(SiteState(site.id, site.name, tuple(funcs), net, tuple(blocking)))
+        )
     return Readiness(scenario, tuple(sites), generated_at, sample=sample)
+
+
+def _function(func, given: dict[str, Taken], why: str) -> FunctionState:
+    reqs = []
+    for r in func.requires:
+        taken = given.get(r.kind, Taken())
+        have = taken.amount
+        reqs.append(
+            RequirementState(
+                r.kind, have, r.min, r.target, state_of(have, r.min, r.target), tuple(taken.tags())
+            )
+        )
+    # The function is as good as its weakest requirement; show that one's numbers.
+    worst = min(reqs, key=lambda r: (_ORDER[r.state], r.have - r.target))
+    state = NOT_READY if why else worst.state
+    return FunctionState(
+        func.id, func.name, state, worst.have, worst.min, worst.target, tuple(reqs), why
+    )
+
+
+def _short_words(plan: Plan, func: FunctionState) -> str:
+    """What is short, without knowing where things are: "Pas: 1 of 2 Pas- og ..."."""
+    short = [
+        f"{r.have} of {r.target} {plan.kinds[r.kind].name if r.kind in plan.kinds else r.kind}"
+        for r in func.requirements
+        if r.have < r.target
+    ]
+    return f"{func.name}: {', '.join(short)}"
+
+
+def compute(
+    db: Database, plan: Plan, *, all_sites: bool = False, at: datetime | None = None
+) -> Readiness:
+    """Readiness of every site under the scenario in force, read from the store."""
+    from tracker import blocking
+    from tracker.store import now, sample_source
+
+    at = at or datetime.now(UTC)
+    scenario = moves.active_scenario(db, plan)
+    return evaluate(
+        plan,
+        scenario,
+        units.buckets(db, plan, at),
+        all_sites=all_sites,
+        generated_at=now(),
+        sample=sample_source(db),
+        networks=network.site_networks(db, plan),
+        explain=blocking.Explainer(db, plan, at),
+    )
 
 
 def counted_assets(
     db: Database, plan: Plan, at: datetime | None = None
 ) -> dict[tuple[str, str], int]:
-    """Counts by (site, kind) of assets that count towards readiness right now."""
+    """How many counted assets (or how much stock) of each kind each site has, before they are
+    allocated to functions."""
     at = at or datetime.now(UTC)
-    counts: dict[tuple[str, str], int] = defaultdict(int)
-    kiosk_kinds = plan.kiosk_kinds()
-    for site, kind, n in db.execute(
-        "SELECT site, kind, count(*) FROM assets WHERE step IN ('in_service', 'installed')"
-        " GROUP BY site, kind"
-    ):
-        if kind not in kiosk_kinds:
-            counts[(site, kind)] = n
-    if kiosk_kinds:
-        fresh_since = (at - timedelta(minutes=2 * plan.kiosk_interval_minutes)).isoformat(
-            timespec="milliseconds"
-        )
-        marks = ", ".join("?" * len(kiosk_kinds))
-        for site, kind, n in db.execute(
-            "SELECT a.site, a.kind, count(*) FROM assets a JOIN kiosk_latest k ON k.tag = a.tag"
-            f" WHERE a.kind IN ({marks}) AND a.step IN ('in_service', 'installed')"
-            " AND k.verdict = 'ok' AND k.checked_at >= ? GROUP BY a.site, a.kind",
-            [*sorted(kiosk_kinds), fresh_since],
-        ):
-            counts[(site, kind)] = n
-    return dict(counts)
-
-
-def compute(db: Database, plan: Plan, *, all_sites: bool = False) -> Readiness:
-    """Readiness of every site under the scenario in force, read from the store."""
-    from tracker.store import now, sample_source
-
-    scenario = moves.active_scenario(db, plan)
-    return evaluate(
-        plan,
-        scenario,
-        counted_assets(db, plan),
-        all_sites=all_sites,
-        generated_at=now(),
-        sample=sample_source(db),
-        networks=network.site_networks(db, plan),
-    )
+    return {
+        (site, kind): sum(b.amount for b in bs)
+        for site, kinds in units.buckets(db, plan, at).items()
+        for kind, bs in kinds.items()
+    }
 
 
 SAMPLE_NOTE = (

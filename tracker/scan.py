@@ -55,6 +55,8 @@ class ScanResult:
     """The step a step card sets (outcome "step")."""
     reason: str = ""
     """Why the auto step chose what it chose, or refused."""
+    parts: int = 0
+    """Kit parts that moved with the workstation."""
 
     @property
     def ok(self) -> bool:
@@ -105,9 +107,14 @@ def scan(
     step: str,
     operator: str | None = None,
     station: str | None = None,
+    holder: str | None = None,
 ) -> ScanResult:
     """Apply `step` at `site` to whatever `raw` names; step "auto" lets the move decide
-    (`autostep`). See the module docstring."""
+    (`autostep`). See the module docstring.
+
+    `holder` names who takes the asset (at a home workplace); without it an asset keeps its
+    holder at a home workplace and loses it anywhere else. The parts of a kit that are with
+    their workstation (same site, same step) get the same step."""
     check_site_step(plan, site, step)
     operator = default_operator() if operator is None else operator
     station = default_station() if station is None else station
@@ -137,7 +144,8 @@ def scan(
             if isinstance(decided, ScanResult):
                 return decided
             step, reason = decided
-        if asset.step == step and asset.site == site:
+        holder = _holder(plan, asset, site, holder)
+        if asset.step == step and asset.site == site and asset.holder == holder:
             return ScanResult(
                 "repeat",
                 shown,
@@ -148,29 +156,24 @@ def scan(
         move = moves.current_move(db)
         flag, dest = ("", None) if move is None else moves.match_scan(db, move, asset, step, site)
         at = store.now()
-        event_id = db.execute(
-            "INSERT INTO events (at, tag, action, step, site, prev_step, prev_site, operator,"
-            " station, code, move_id, flag) VALUES (?, ?, 'scan', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                at,
-                asset.tag,
-                step,
-                site,
-                asset.step,
-                asset.site,
-                operator,
-                station,
-                shown,
-                move.id if move else None,
-                flag,
-            ],
-        ).lastrowid
-        db.execute(
-            "UPDATE assets SET step = ?, site = ?, last_seen = ?, updated_at = ? WHERE tag = ?",
-            [step, site, at, at, asset.tag],
-        )
-    new = store.Asset(**{**asset.__dict__, "step": step, "site": site, "last_seen": at})
+        move_id = move.id if move else None
+        record = (at, step, site, holder, operator, station, move_id)
+        event_id = _record(db, record, asset, shown, flag)
+        parts = db.execute(
+            f"SELECT {store.ASSET_COLUMNS} FROM assets WHERE kit = ? AND site = ? AND step = ?"
+            " ORDER BY tag",
+            [asset.tag, asset.site, asset.step],
+        ).fetchall()
+        for part in parts:
+            _record(db, record, store.Asset(*part), f"kit:{asset.tag}", "")
+    new = store.Asset(
+        **{**asset.__dict__, "step": step, "site": site, "last_seen": at, "holder": holder}
+    )
     message = f"{asset.tag} {asset.name}: {STEP_LABELS[step]} at {plan.sites[site].name}"
+    if holder and holder != asset.holder:
+        message += f", held by {holder}"
+    if parts:
+        message += f", with {len(parts)} kit part(s)"
     if reason:
         message += f" ({reason})"
     if flag == "wrong_site":
@@ -178,8 +181,40 @@ def scan(
     elif flag == "not_in_manifest":
         message += " - NOT IN THE MANIFEST of the active scenario"
     return ScanResult(
-        "recorded", shown, message, asset=new, event_id=event_id, flag=flag, reason=reason
+        "recorded",
+        shown,
+        message,
+        asset=new,
+        event_id=event_id,
+        flag=flag,
+        reason=reason,
+        parts=len(parts),
     )
+
+
+def _holder(plan: Plan, asset: store.Asset, site: str, holder: str | None) -> str:
+    """Who holds the asset after a scan at `site`."""
+    if holder is not None:
+        return holder.strip()
+    return asset.holder if plan.sites[site].homes else ""
+
+
+def _record(db: Database, record: tuple, asset: store.Asset, code: str, flag: str) -> int:
+    """One scan event and the asset's new state; returns the event id."""
+    at, step, site, holder, operator, station, move_id = record
+    event_id = db.execute(
+        "INSERT INTO events (at, tag, action, step, site, prev_step, prev_site, operator,"
+        " station, code, move_id, flag, holder, prev_holder)"
+        " VALUES (?, ?, 'scan', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [at, asset.tag, step, site, asset.step, asset.site, operator, station, code]
+        + [move_id, flag, holder, asset.holder],
+    ).lastrowid
+    db.execute(
+        "UPDATE assets SET step = ?, site = ?, holder = ?, last_seen = ?, updated_at = ?"
+        " WHERE tag = ?",
+        [step, site, holder, at, at, asset.tag],
+    )
+    return event_id
 
 
 def _auto(
@@ -238,6 +273,30 @@ def _unknown(
     )
 
 
+MAX_PARTS = 50
+"""More parts in one kit than this is not a kit."""
+
+
+def _undo_event(db: Database, event_id: int, tag: str, at: str, operator: str, station: str) -> int:
+    """Take one scan event back: an undo event, and the asset as it was before."""
+    undo_id = db.execute(
+        "INSERT INTO events (at, tag, action, step, site, prev_step, prev_site, operator,"
+        " station, code, move_id, flag, holder, prev_holder) SELECT ?, tag, 'undo', prev_step,"
+        " prev_site, step, site, ?, ?, '', move_id, '', prev_holder, holder"
+        " FROM events WHERE id = ?",
+        [at, operator, station, event_id],
+    ).lastrowid
+    db.execute("UPDATE events SET undone_by = ? WHERE id = ?", [undo_id, event_id])
+    db.execute(
+        "UPDATE assets SET step = e.prev_step, site = e.prev_site,"
+        " holder = coalesce(e.prev_holder, assets.holder), updated_at = ?"
+        " FROM (SELECT prev_step, prev_site, prev_holder FROM events WHERE id = ?) AS e"
+        " WHERE tag = ?",
+        [at, event_id, tag],
+    )
+    return undo_id
+
+
 def undo_last(
     db: Database, plan: Plan, *, station: str | None = None, operator: str | None = None
 ) -> ScanResult:
@@ -251,7 +310,7 @@ def undo_last(
         row = db.execute(
             "SELECT id, tag, step, site, prev_step, prev_site FROM events"
             " WHERE station = ? AND action = 'scan' AND undone_by IS NULL"
-            " ORDER BY id DESC LIMIT 1",
+            " AND code NOT LIKE 'kit:%' ORDER BY id DESC LIMIT 1",
             [station],
         ).fetchone()
         if row is None:
@@ -268,18 +327,20 @@ def undo_last(
                 asset=asset,
             )
         at = store.now()
-        undo_id = db.execute(
-            "INSERT INTO events (at, tag, action, step, site, prev_step, prev_site, operator,"
-            " station, code, move_id, flag) SELECT ?, tag, 'undo', prev_step, prev_site, step,"
-            " site, ?, ?, '', move_id, '' FROM events WHERE id = ?",
-            [at, operator, station, event_id],
-        ).lastrowid
-        db.execute("UPDATE events SET undone_by = ? WHERE id = ?", [undo_id, event_id])
-        db.execute(
-            "UPDATE assets SET step = ?, site = ?, updated_at = ? WHERE tag = ?",
-            [prev_step, prev_site, at, tag],
-        )
-    new = store.Asset(**{**asset.__dict__, "step": prev_step, "site": prev_site})
+        undo_id = _undo_event(db, event_id, tag, at, operator, station)
+        # The kit parts that moved with it: the events right after it, from the same scan.
+        for part_event, part_tag, code in db.execute(
+            "SELECT id, tag, code FROM events WHERE id > ? AND station = ? ORDER BY id LIMIT ?",
+            [event_id, station, MAX_PARTS],
+        ).fetchall():
+            if code != f"kit:{tag}":
+                break
+            latest = db.execute("SELECT max(id) FROM events WHERE tag = ?", [part_tag])
+            if latest.fetchone()[0] == part_event:
+                _undo_event(db, part_event, part_tag, at, operator, station)
+        asset = store.asset_by_tag(db, tag)
+        assert asset is not None
+    new = asset
     site_name = plan.sites[prev_site].name if prev_site in plan.sites else prev_site
     return ScanResult(
         "recorded",

@@ -219,6 +219,13 @@ class Asset:
     manufacturer: str = ""
     model: str = ""
     purchase_date: str = ""
+    department: str = ""
+    kit: str = ""
+    """The tag of the workstation this part belongs to ('' for stand-alone equipment)."""
+    holder: str = ""
+    """Who took it home (a home workplace), '' otherwise."""
+    quantity: int = 1
+    """How many a box of stock holds (1 for equipment)."""
 
 
 ASSET_COLUMNS = ", ".join(Asset.__dataclass_fields__)

@@ -1,4 +1,5 @@
-"""`tracker scan` and `tracker undo`: recording what was scanned, and taking it back."""
+"""`tracker scan`, `tracker count` and `tracker undo`: recording what was scanned or counted,
+and taking it back."""
 
 from __future__ import annotations
 
@@ -23,10 +24,34 @@ def cmd_scan(ctx: Context, args: argparse.Namespace) -> int:
             step=args.step or scan.AUTO,
             operator=args.operator,
             station=args.station,
+            holder=args.holder,
         )
     except scan.ScanError as e:
         err(str(e))
         return EXIT_USAGE
+    return _report(result)
+
+
+def cmd_count(ctx: Context, args: argparse.Namespace) -> int:
+    from tracker import scan, stock
+
+    try:
+        result = stock.count(
+            ctx.db,
+            ctx.plan,
+            args.code,
+            args.quantity,
+            site=args.site,
+            operator=args.operator,
+            station=args.station,
+        )
+    except scan.ScanError as e:
+        err(f"tracker count: {e}")
+        return EXIT_USAGE
+    return _report(result)
+
+
+def _report(result) -> int:
     if result.outcome in ("empty", "refused"):  # nothing recorded: choose a step, scan again
         err(one_line(result.message))
         return EXIT_USAGE
@@ -67,7 +92,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     s.add_argument("--operator", default=None, help="default: $TRACKER_OPERATOR or login name")
     s.add_argument("--station", default=None, help="default: $TRACKER_STATION, else host:terminal")
+    s.add_argument(
+        "--holder",
+        default=None,
+        help="who takes the asset (home workplaces: laptops and headsets go home with a person)",
+    )
     s.set_defaults(handler=cmd_scan)
+
+    s = sub.add_parser(
+        "count", help="record how many a box of stock holds (MitID code displays, chips)"
+    )
+    s.add_argument("code", help="the box's label (or tag)")
+    s.add_argument("quantity", help="how many are in it now")
+    s.add_argument("--site", required=True, help="where the box is")
+    s.add_argument("--operator", default=None)
+    s.add_argument("--station", default=None)
+    s.set_defaults(handler=cmd_count)
 
     s = sub.add_parser("undo", help="undo this station's latest scan")
     s.add_argument("--operator", default=None)

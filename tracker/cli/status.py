@@ -12,18 +12,27 @@ from tracker.textsafe import one_line
 
 
 def cmd_status(ctx: Context, args: argparse.Namespace) -> int:
-    from tracker import readiness
+    from tracker import readiness, stock
     from tracker.replica import state as replica_state
 
     state = readiness.compute(ctx.db, ctx.plan, all_sites=args.all)
+    held = stock.holdings(ctx.db, ctx.plan)
     replication = replica_state.summary(ctx.db_path)
     if args.json:
         doc = state.as_json()
+        doc["holdings"] = [
+            {"site": h.site, "holder": h.holder, "tags": [a.tag for a in h.assets]} for h in held
+        ]
         doc["replication"] = {"text": replication.text, "warn": replication.warn}
         out_json(doc)
         return EXIT_OK
     color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
     out(format_status(state, color=color))
+    if held:
+        out("")
+        out("Held at home workplaces (who must bring what back):")
+        for line in stock.holding_lines(ctx.plan, held):
+            out(f"  {one_line(line)}")
     line = one_line(replication.text)
     out(f"\x1b[33m{line}\x1b[0m" if color and replication.warn else line)
     return EXIT_OK
@@ -42,6 +51,19 @@ def format_status(state: Any, color: bool = False) -> str:
         from tracker.readiness import SAMPLE_NOTE
 
         lines.insert(0, f"{_COLORS['not_ready']}{SAMPLE_NOTE}\x1b[0m" if color else SAMPLE_NOTE)
+    from tracker.readiness import VERDICT_WORDS
+
+    lines.append("")
+    lines.append("Can each site open?")
+    for site in state.sites:
+        if not site.functions:
+            continue
+        verdict = VERDICT_WORDS[site.state]
+        if color:
+            verdict = f"{_COLORS[site.state]}{verdict}\x1b[0m"
+        first = f" - {one_line(site.blocking[0])}" if site.blocking else ""
+        more = f" (+{len(site.blocking) - 1} more)" if len(site.blocking) > 1 else ""
+        lines.append(f"  {one_line(site.name)}: {verdict}{first}{more}")
     for site in state.sites:
         lines.append("")
         lines.append(one_line(site.name))
@@ -60,8 +82,13 @@ def format_status(state: Any, color: bool = False) -> str:
                 label = f"{_COLORS[f.state]}{label}\x1b[0m"
             needs = "  (needs the staff network)" if getattr(f, "network", "") else ""
             lines.append(f"  {label} {f.have}/{f.min}/{f.target:<3} {one_line(f.name)}{needs}")
+        for why in site.blocking:
+            lines.append(f"    blocked: {one_line(why)}")
     lines.append("")
-    lines.append("have/min/target: assets installed or in service at the site")
+    lines.append(
+        "have/min/target: equipment counted for the function (installed or in service at the"
+        " site, whole, of its department; one asset serves one function)"
+    )
     return "\n".join(lines)
 
 

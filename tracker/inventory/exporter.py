@@ -30,6 +30,7 @@ def export(db: Database, plan: Plan, out: TextIO, fmt: str = "tracker") -> int:
             writer.writerow(
                 (a.tag, a.kind, a.name, a.serial, a.site, a.step, a.hostname, a.notes)
                 + (a.home_site, a.manufacturer, a.model, a.purchase_date)
+                + (a.department, a.kit, a.quantity, a.holder)
             )
             n += 1
     elif fmt == "snipeit":

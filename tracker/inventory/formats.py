@@ -6,5 +6,14 @@ Kept apart from the importer so that export and import agree on one table of col
 from __future__ import annotations
 
 TRACKER_COLUMNS = ("tag", "kind", "name", "serial", "site", "step", "hostname", "notes")
-OPTIONAL_TRACKER_COLUMNS = ("home_site", "manufacturer", "model", "purchase_date")
+OPTIONAL_TRACKER_COLUMNS = (
+    "home_site",
+    "manufacturer",
+    "model",
+    "purchase_date",
+    "department",
+    "kit",
+    "quantity",
+    "holder",
+)
 REQUIRED = ("tag", "kind", "name", "site")

@@ -9,6 +9,7 @@ event log like a scan, so every asset's state stays explained by its events.
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 from collections.abc import Iterator
@@ -124,6 +125,7 @@ def import_file(
     good_tag = codes.GOOD_TAG.match
     key_for_valid_tag = codes.key_for_valid_tag
     n_rows = 0
+    kits: list[tuple[str, int]] = []
     for line, (
         tag,
         kind_text,
@@ -139,6 +141,10 @@ def import_file(
         purchase_date,
         checkout_type,
         checkout_site,
+        department,
+        kit,
+        quantity_text,
+        holder,
     ) in rows:
         n_rows += 1
         if checkout_site and checkout_type.casefold() == "location":
@@ -178,6 +184,17 @@ def import_file(
             why = check_hostname(hostname)
             if why:
                 problems.append(why)
+        quantity = 1
+        if quantity_text:
+            try:
+                quantity = validate.integer(quantity_text, low=0, high=MAX_QUANTITY)
+            except validate.Invalid as e:
+                problems.append(f"quantity {quantity_text!r}: {e}")
+        if kit:
+            if kit == tag:
+                problems.append(f"kit {kit!r}: a part cannot belong to itself")
+            else:
+                kits.append((kit, line))
         if problems:
             result.errors.append(f"{path}:{line}: {'; '.join(problems)}")
             continue
@@ -191,7 +208,7 @@ def import_file(
             home = ""  # not given: the asset's own home, or for a new one its site (_merge)
         out.append(
             (tag, key, kind, name, serial, home, site, step, hostname, notes, at)
-            + (manufacturer, model, purchase_date)
+            + (manufacturer, model, purchase_date, department, kit, quantity, holder)
         )
         lines.append(line)
     result.rows = n_rows
@@ -212,6 +229,7 @@ def import_file(
     # stale state (a dry run reads them in a read transaction).
     with store.write(db) if not dry_run else _reading(db):
         events = _merge(db, result, out, lines, set(header.columns), f"import {Path(path).name}")
+        result.errors += _check_kits(db, path, seen_tags, out, kits)
         if result.errors or dry_run:
             return result
         # Many rows: build the readiness index once after the insert instead of row by row (a
@@ -227,6 +245,7 @@ def import_file(
 
 # Where each field sits in a row of `out` (the UPSERT's order).
 _AT_SERIAL, _AT_HOME, _AT_SITE, _AT_STEP, _AT_HOSTNAME, _AT_NOTES, _AT_TIME = 4, 5, 6, 7, 8, 9, 10
+_AT_KIT = 15
 _KEPT_WHEN_ABSENT = {
     "serial": _AT_SERIAL,
     "step": _AT_STEP,
@@ -287,6 +306,33 @@ def _merge(
     return events
 
 
+MAX_QUANTITY = 1_000_000
+"""More in one box is a typo."""
+
+
+def _check_kits(
+    db: Database, path: str, in_file: dict[str, int], out: list[tuple], kits: list
+) -> list[str]:
+    """A part's `kit` must name a workstation in the file or the database that is not itself
+    a part: one line per wrong row."""
+    if not kits:
+        return []
+    part_of = {row[0]: row[_AT_KIT] for row in out}
+    wanted = json.dumps(sorted({k for k, _ in kits}))
+    stored = dict(
+        db.execute(
+            "SELECT tag, kit FROM assets WHERE tag IN (SELECT value FROM json_each(?))", [wanted]
+        ).fetchall()
+    )
+    errors = []
+    for kit, line in kits:
+        if kit not in in_file and kit not in stored:
+            errors.append(f"{path}:{line}: kit {kit!r}: no asset has this tag")
+        elif owner := part_of.get(kit, stored.get(kit)):
+            errors.append(f"{path}:{line}: kit {kit!r} is itself a part of {owner!r}")
+    return errors
+
+
 @contextmanager
 def _reading(db: Database) -> Iterator[None]:
     """A read transaction: one consistent view of the assets, nothing written."""
@@ -305,8 +351,8 @@ def upsert_sql(details: list[str]) -> str:
 
 UPSERT = (
     "INSERT INTO assets (tag, key, kind, name, serial, home_site, site, step, hostname,"
-    " notes, updated_at, manufacturer, model, purchase_date)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " notes, updated_at, manufacturer, model, purchase_date, department, kit, quantity, holder)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
     " ON CONFLICT(tag) DO UPDATE SET kind = excluded.kind, name = excluded.name,"
     " serial = excluded.serial, home_site = excluded.home_site, site = excluded.site,"
     " step = excluded.step, hostname = excluded.hostname, notes = excluded.notes,"

@@ -40,6 +40,8 @@ def _plan_lookup(plan: Plan, table: str) -> dict[str, str]:
     """Casefolded id or name -> id, for kinds or sites."""
     items = plan.kinds.values() if table == "kinds" else plan.sites.values()
     out = {i.name.casefold(): i.id for i in items}
+    if table == "kinds":  # old ids a file may still use (nemid_ws for mitid_ws)
+        out.update({a.casefold(): i.id for i in plan.kinds.values() for a in i.aliases})
     out.update({i.id.casefold(): i.id for i in items})
     return out
 

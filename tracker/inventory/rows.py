@@ -36,9 +36,13 @@ FIELDS = (
     "purchase_date",
     "checkout_type",
     "checkout_site",
+    "department",
+    "kit",
+    "quantity",
+    "holder",
 )
 """The order of the cells in each parsed row, whatever the file's column order."""
-DETAILS = ("manufacturer", "model", "purchase_date")
+DETAILS = ("manufacturer", "model", "purchase_date", "department", "kit", "quantity", "holder")
 """Asset details written only when the file has their column: a file without them keeps them."""
 
 

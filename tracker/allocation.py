@@ -1,0 +1,175 @@
+"""Which counted asset serves which function at one site: one asset, one job.
+
+Pure: readiness hands it the site's functions and its counted equipment in buckets (same kind,
+department and holder), and gets back what each function was given. An asset serves at most
+one function, except that functions with the same `shares` name use the same equipment.
+When there is too little, as many functions as possible reach their minimum, then their
+target (cheapest first, ties in plan order), and what is left tops up the rest; the same input
+always gives the same allocation.
+
+At a site of home workplaces (`Site.homes`) equipment counts only in a named holder's hands,
+and a function that needs several kinds counts seats: one of each kind held by one person.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from tracker.plan import Function
+
+
+@dataclass
+class Bucket:
+    """Counted equipment of one kind, department and holder at a site."""
+
+    kind: str
+    department: str
+    holder: str
+    amount: int
+    """How many assets, or for stock the quantity in all its boxes."""
+    tags: tuple[str, ...]
+    """The assets (boxes for stock), sorted."""
+    stock: bool = False
+    left: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.left = self.amount
+
+
+@dataclass
+class Taken:
+    """What one requirement (or one shared group's requirement) was given."""
+
+    amount: int = 0
+    parts: list[tuple[Bucket, int, int]] = field(default_factory=list)
+    """(bucket, first, how many): buckets are drawn from the front."""
+
+    def add(self, bucket: Bucket, n: int) -> None:
+        self.parts.append((bucket, bucket.amount - bucket.left, n))
+        bucket.left -= n
+        self.amount += n
+
+    def tags(self) -> list[str]:
+        """The assets counted (for stock, the boxes drawn from)."""
+        out: list[str] = []
+        for bucket, first, n in self.parts:
+            if bucket.stock:
+                out += [t for t in bucket.tags if t not in out]
+            else:
+                out += bucket.tags[first : first + n]
+        return out
+
+
+@dataclass
+class _Group:
+    """Functions that share equipment, allocated as one."""
+
+    order: int
+    functions: list[Function]
+    need: dict[str, tuple[int, int]]
+    """kind -> (min, target), the largest over the members."""
+    taken: dict[str, Taken] = field(default_factory=dict)
+
+    def takes(self, department: str) -> bool:
+        return all(f.takes(department) for f in self.functions)
+
+    def short(self, goal: int) -> dict[str, int]:
+        """kind -> how many more it needs to reach min (goal 0) or target (goal 1)."""
+        out = {}
+        for kind, levels in self.need.items():
+            have = self.taken[kind].amount if kind in self.taken else 0
+            if levels[goal] > have:
+                out[kind] = levels[goal] - have
+        return out
+
+
+def allocate(
+    functions: Sequence[Function], pool: dict[str, list[Bucket]], *, homes: bool = False
+) -> dict[str, dict[str, Taken]]:
+    """function id -> kind -> what it was given. Consumes `pool` (its `left` counts): what is
+    left afterwards is spare."""
+    groups: dict[str, _Group] = {}
+    for n, func in enumerate(functions):
+        group = groups.setdefault(func.shares or f"\0{func.id}", _Group(n, [], {}))
+        group.functions.append(func)
+        for req in func.requires:
+            lo, hi = group.need.get(req.kind, (0, 0))
+            group.need[req.kind] = (max(lo, req.min), max(hi, req.target))
+    for bucket_list in pool.values():
+        bucket_list.sort(key=lambda b: (b.department, b.holder))
+    seats = homes
+    ordered = sorted(groups.values(), key=lambda g: g.order)
+    for goal in (0, 1):
+        pending = sorted(ordered, key=lambda g: (sum(g.short(goal).values()), g.order))
+        for group in pending:
+            short = group.short(goal)
+            if short and _available(group, short, pool, seats):
+                _take(group, short, pool, seats)
+    for group in ordered:  # what is left tops up, so "1 of 2" shows what is there
+        if short := group.short(1):
+            _take(group, short, pool, seats)
+    return {f.id: g.taken for g in ordered for f in g.functions}
+
+
+def _eligible(group: _Group, pool: dict[str, list[Bucket]], kind: str, homes: bool):
+    return [
+        b
+        for b in pool.get(kind, ())
+        if b.left > 0 and group.takes(b.department) and (b.holder or not homes)
+    ]
+
+
+def _available(group: _Group, short: dict[str, int], pool, homes: bool) -> bool:
+    """Whether all of `short` can be given now."""
+    if homes and len(group.need) > 1:
+        return _seat_holders(group, pool) >= max(short.values())
+    return all(
+        sum(b.left for b in _eligible(group, pool, kind, homes)) >= n for kind, n in short.items()
+    )
+
+
+def _seat_holders(group: _Group, pool) -> int:
+    """How many seats (one of each needed kind in one person's hands) can still be made."""
+    per_holder: dict[str, dict[str, int]] = {}
+    for kind in group.need:
+        for b in _eligible(group, pool, kind, True):
+            per_holder.setdefault(b.holder, {}).setdefault(kind, 0)
+            per_holder[b.holder][kind] += b.left
+    return sum(
+        min(kinds.values()) for kinds in per_holder.values() if len(kinds) == len(group.need)
+    )
+
+
+def _take(group: _Group, short: dict[str, int], pool, homes: bool) -> None:
+    if homes and len(group.need) > 1:
+        _take_seats(group, max(short.values()), pool)
+        return
+    for kind, n in short.items():
+        for b in _eligible(group, pool, kind, homes):
+            if n <= 0:
+                break
+            got = min(n, b.left)
+            n -= got
+            group.taken.setdefault(kind, Taken()).add(b, got)
+
+
+def _take_seats(group: _Group, seats: int, pool) -> None:
+    """Up to `seats` seats, each one of every needed kind from the same holder."""
+    kinds = list(group.need)
+    holders = sorted({b.holder for k in kinds for b in _eligible(group, pool, k, True)})
+    for holder in holders:
+        while seats > 0:
+            picks = []
+            for kind in kinds:
+                b = next(
+                    (b for b in _eligible(group, pool, kind, True) if b.holder == holder), None
+                )
+                if b is None:
+                    break
+                picks.append((kind, b))
+            if len(picks) < len(kinds):
+                break
+            for kind, b in picks:
+                group.taken.setdefault(kind, Taken()).add(b, 1)
+            seats -= 1

@@ -1,0 +1,168 @@
+"""What blocks a function, in words a coordinator understands.
+
+"Pas: 1 of 2 Pas- og kørekortarbejdsstation; EKS-PAS-002 packed at Rådhuset 10:42, not yet
+arrived". For each requirement below target it looks, in this order, at what is at the site but
+does not count (a kiosk whose check failed, a workstation with a faulty part, equipment of
+another department, a laptop at a home workplace with no holder, a step that does not count),
+then at what the move's manifest sends here and where it is now. Queries run only for
+functions below target, each bounded, so a ready site costs nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlite_utils import Database
+
+from tracker import moves, timefmt
+from tracker.plan import Function, Plan
+from tracker.readiness import FunctionState, RequirementState
+from tracker.store import COUNTED_STEPS
+from tracker.units import fresh_since
+
+SHOWN = 3
+"""Reasons named per requirement; the rest are counted."""
+STEP_WORDS = {"in_service": "in service", "arrived": "arrived", "packed": "packed"}
+
+
+class Explainer:
+    """Called by `readiness.evaluate` for each function below target at a site."""
+
+    def __init__(self, db: Database, plan: Plan, at: datetime) -> None:
+        self.db, self.plan, self.at = db, plan, at
+        self._manifest: dict[tuple[str, str], list[tuple]] | None = None
+
+    def __call__(self, site: str, func: FunctionState) -> list[str]:
+        spec = self.plan.functions[func.id]
+        lines = []
+        for req in func.requirements:
+            if req.have >= req.target:
+                continue
+            kind = self.plan.kinds[req.kind]
+            reasons = self.reasons(site, spec, req)
+            text = f"{func.name}: {req.have} of {req.target} {kind.name}"
+            if reasons:
+                more = len(reasons) - SHOWN
+                text += "; " + "; ".join(reasons[:SHOWN]) + (f" (+{more} more)" if more > 0 else "")
+            lines.append(text)
+        return lines
+
+    def reasons(self, site: str, func: Function, req: RequirementState) -> list[str]:
+        counted = set(req.tags)
+        out: list[str] = []
+        rows = self.db.execute(
+            "SELECT tag, step, site, last_seen, department, home_site, holder, quantity"
+            " FROM assets WHERE site = ? AND kind = ? ORDER BY step IN ('in_service',"
+            " 'installed'), tag LIMIT ?",
+            [site, req.kind, req.target + 2 * SHOWN],
+        ).fetchall()
+        seen = set()
+        elsewhere = 0
+        for tag, step, _site, last_seen, dept, home, holder, _qty in rows:
+            seen.add(tag)
+            if tag in counted:
+                continue
+            if why := self.why_not(site, func, req.kind, tag, step, last_seen, dept, home, holder):
+                out.append(why)
+            else:
+                elsewhere += 1
+        out += self.on_the_way(site, req.kind, seen | counted)
+        if elsewhere:
+            out.append(f"{elsewhere} more here serve other functions")
+        if self.plan.kinds[req.kind].stock and req.tags:
+            out.insert(0, f"{req.have} in stock here")
+        return out
+
+    def why_not(self, site, func, kind, tag, step, last_seen, dept, home, holder) -> str:
+        """Why an asset at the site does not count for `func` ('' if it counts elsewhere)."""
+        name = self.plan.sites[site].name
+        if step not in COUNTED_STEPS:
+            if step == "arrived":
+                return f"{tag} arrived {self.when(last_seen)}, not installed yet"
+            return f"{tag} {STEP_WORDS.get(step, step)} at {name}"
+        department = self.plan.department_of(dept, home)
+        if not func.takes(department):
+            return f"{tag} belongs to {department}, not {func.area}"
+        if self.plan.sites[site].homes and not holder:
+            return f"{tag} at {name} has no holder (scan it with the name of who takes it)"
+        k = self.plan.kinds[kind]
+        if k.kiosk and (why := self.kiosk(tag)):
+            return f"{tag} {STEP_WORDS.get(step, step)}, {why}"
+        if k.parts and (why := self.kit(tag, site)):
+            return f"{tag} {STEP_WORDS.get(step, step)}, but {why}"
+        return ""  # counted, and serving another function
+
+    def kiosk(self, tag: str) -> str:
+        row = self.db.execute(
+            "SELECT verdict, checked_at, detail FROM kiosk_latest WHERE tag = ?", [tag]
+        ).fetchone()
+        if row is None:
+            return "kiosk check not run yet"
+        verdict, checked_at, detail = row
+        if verdict != "ok":
+            detail = f" ({verdict}: {detail})" if detail else f" ({verdict})"
+            return f"kiosk check failed {self.when(checked_at)}{detail}"
+        if checked_at < fresh_since(self.plan, self.at):
+            return f"kiosk check passed {self.when(checked_at)}, too long ago: check again"
+        return ""
+
+    def kit(self, tag: str, site: str) -> str:
+        """What keeps a workstation from being whole ('' when it is)."""
+        parts = self.db.execute(
+            "SELECT tag, kind, site, step FROM assets WHERE kit = ? ORDER BY tag", [tag]
+        ).fetchall()
+        for slot in self.plan.kinds[self.kind_of(tag)].parts:
+            fitting = [p for p in parts if p[1] in slot]
+            if any(p[2] == site and p[3] in COUNTED_STEPS for p in fitting):
+                continue
+            what = " or ".join(self.plan.kinds[k].name.lower() for k in slot)
+            if not fitting:
+                return f"it has no {what} in the inventory"
+            ptag, pkind, psite, pstep = fitting[0]
+            part = self.plan.kinds[pkind].name.lower()
+            if pstep in ("faulty", "missing"):
+                return f"its {part} {ptag} is {pstep}"
+            where = self.plan.sites[psite].name if psite in self.plan.sites else psite
+            return f"its {part} {ptag} is {STEP_WORDS.get(pstep, pstep)} at {where}"
+        return ""
+
+    def kind_of(self, tag: str) -> str:
+        return self.db.execute("SELECT kind FROM assets WHERE tag = ?", [tag]).fetchone()[0]
+
+    def on_the_way(self, site: str, kind: str, skip: set[str]) -> list[str]:
+        """Manifest lines sending `kind` here whose asset does not count here yet."""
+        out = []
+        for tag, asite, astep, seen in self.manifest().get((site, kind), ()):
+            if tag is None:
+                out.append(f"no working {self.plan.kinds[kind].name} was free for the move")
+            elif tag not in skip:
+                where = self.plan.sites[asite].name if asite in self.plan.sites else asite
+                if astep == "packed":
+                    out.append(f"{tag} packed at {where} {self.when(seen)}, not yet arrived")
+                elif astep in ("faulty", "missing"):
+                    out.append(f"{tag} is {astep} (at {where})")
+                elif asite != site:
+                    out.append(f"{tag} still at {where}, not packed yet")
+        return out
+
+    def manifest(self) -> dict[tuple[str, str], list[tuple]]:
+        if self._manifest is None:
+            self._manifest = {}
+            move = moves.current_move(self.db)
+            if move is not None and move.status == "active":
+                for dest, kind, tag, site, step, seen in self.db.execute(
+                    "SELECT m.dest, m.kind, m.tag, a.site, a.step, a.last_seen FROM manifest m"
+                    " LEFT JOIN assets a ON a.tag = m.tag WHERE m.move_id = ? AND m.leg = 'out'"
+                    " ORDER BY m.tag IS NULL, m.tag",
+                    [move.id],
+                ):
+                    self._manifest.setdefault((dest, kind), []).append((tag, site, step, seen))
+        return self._manifest
+
+    def when(self, at: str | None) -> str:
+        """10:42 today, the date too when it is older than a day."""
+        parsed = timefmt.parse_time(at)
+        if parsed is None:
+            return "(time unknown)"
+        recent = self.at - parsed < timedelta(hours=20)
+        return timefmt.local_time(parsed, "%H:%M" if recent else timefmt.HUMAN_FORMAT)
