@@ -96,8 +96,16 @@ def allocate(
         for req in func.requires:
             lo, hi = group.need.get(req.kind, (0, 0))
             group.need[req.kind] = (max(lo, req.min), max(hi, req.target))
+    # At home workplaces, one-kind functions draw first from people who hold one kind only,
+    # leaving whole seats (a laptop and a headset in one pair of hands) for the phone line.
+    held: dict[str, set[str]] = {}
+    for kind, bucket_list in pool.items():
+        for b in bucket_list:
+            held.setdefault(b.holder, set()).add(kind)
     for bucket_list in pool.values():
-        bucket_list.sort(key=lambda b: (b.department, b.holder))
+        bucket_list.sort(
+            key=lambda b: (len(held[b.holder]) if homes else 0, b.department, b.holder)
+        )
     seats = homes
     ordered = sorted(groups.values(), key=lambda g: g.order)
     for goal in (0, 1):

@@ -22,6 +22,7 @@ from tracker.units import fresh_since
 
 SHOWN = 3
 """Reasons named per requirement; the rest are counted."""
+OTHER = " belongs to "
 STEP_WORDS = {"in_service": "in service", "arrived": "arrived", "packed": "packed"}
 
 
@@ -58,15 +59,20 @@ class Explainer:
         ).fetchall()
         seen = set()
         elsewhere = 0
+        other_department: list[str] = []
         for tag, step, _site, last_seen, dept, home, holder, _qty in rows:
             seen.add(tag)
             if tag in counted:
                 continue
-            if why := self.why_not(site, func, req.kind, tag, step, last_seen, dept, home, holder):
+            why = self.why_not(site, func, req.kind, tag, step, last_seen, dept, home, holder)
+            if why.startswith(OTHER):
+                other_department.append(f"{tag}{why}")
+            elif why:
                 out.append(why)
             else:
                 elsewhere += 1
         out += self.on_the_way(site, req.kind, seen | counted)
+        out += other_department  # last: the library's own equipment is rarely the news
         if elsewhere:
             out.append(f"{elsewhere} more here serve other functions")
         if self.plan.kinds[req.kind].stock and req.tags:
@@ -82,7 +88,7 @@ class Explainer:
             return f"{tag} {STEP_WORDS.get(step, step)} at {name}"
         department = self.plan.department_of(dept, home)
         if not func.takes(department):
-            return f"{tag} belongs to {department}, not {func.area}"
+            return f"{OTHER}{department}, not {func.area}"
         if self.plan.sites[site].homes and not holder:
             return f"{tag} at {name} has no holder (scan it with the name of who takes it)"
         k = self.plan.kinds[kind]

@@ -222,6 +222,7 @@ def import_file(
         result.map_unknown = len(resolver.unknown())
         result.map_other = row_errors
         return result
+    result.errors += _check_kits(db, path, seen_tags, out, kits)
     if result.errors:
         return result
     # What the rows change depends on the assets as they are now: read them inside the write
@@ -229,7 +230,6 @@ def import_file(
     # stale state (a dry run reads them in a read transaction).
     with store.write(db) if not dry_run else _reading(db):
         events = _merge(db, result, out, lines, set(header.columns), f"import {Path(path).name}")
-        result.errors += _check_kits(db, path, seen_tags, out, kits)
         if result.errors or dry_run:
             return result
         # Many rows: build the readiness index once after the insert instead of row by row (a
