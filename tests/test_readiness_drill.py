@@ -162,7 +162,7 @@ def test_custody_at_home_workplaces(tk):
     mette = next(line for line in text.splitlines() if "Hjemmearbejdspladser - Mette:" in line)
     assert "EKS-BAR-003" in mette and "EKS-HS-001" in mette and "EKS-BAR-004" not in mette
     # A laptop at home that nobody holds counts for nothing, and says so.
-    scan(tk, "EKS-BAR-001", "hjemme", "installed")
+    scan(tk, "EKS-BAR-001", "hjemme", "installed", code=1)  # flagged: not in the manifest
     blocking = "\n".join(site(status(tk), "hjemme")["blocking"])
     assert "EKS-BAR-001 at Hjemmearbejdspladser has no holder" in blocking
 
