@@ -176,7 +176,7 @@ def test_large_import_is_all_or_nothing_too(fresh_db, plan, tmp_path):
     assert import_file(fresh_db, plan, ok).ok
     assert _count(fresh_db) == len(good)
     indexes = {r[1] for r in fresh_db.execute("PRAGMA index_list(assets)")}
-    assert "assets_site_kind_step" in indexes
+    assert "assets_readiness" in indexes
     from tracker import readiness
 
     loans = next(s for s in readiness.compute(fresh_db, plan).sites if s.id == "bib_nord")

@@ -28,9 +28,12 @@ class Bucket:
     holder: str
     amount: int
     """How many assets, or for stock the quantity in all its boxes."""
-    tags: tuple[str, ...]
-    """The assets (boxes for stock), sorted."""
+    tags: tuple[str, ...] | None
+    """The assets (boxes for stock), sorted; None until loaded (`units.load_tags` fetches
+    only the first ones drawn: most counted assets are never named)."""
     stock: bool = False
+    key: tuple[str, ...] = ()
+    """Where it was read from (site, kind, department, holder as stored), to load its tags."""
     left: int = field(init=False)
 
     def __post_init__(self) -> None:
@@ -54,11 +57,16 @@ class Taken:
         """The assets counted (for stock, the boxes drawn from)."""
         out: list[str] = []
         for bucket, first, n in self.parts:
+            tags = bucket.tags or ()
             if bucket.stock:
-                out += [t for t in bucket.tags if t not in out]
+                out += [t for t in tags if t not in out]
             else:
-                out += bucket.tags[first : first + n]
+                out += tags[first : first + n]
         return out
+
+    def wanted(self) -> list[tuple[Bucket, int]]:
+        """(bucket, how many of its first tags) this needs named."""
+        return [(b, b.amount if b.stock else first + n) for b, first, n in self.parts]
 
 
 @dataclass
@@ -70,9 +78,15 @@ class _Group:
     need: dict[str, tuple[int, int]]
     """kind -> (min, target), the largest over the members."""
     taken: dict[str, Taken] = field(default_factory=dict)
+    _takes: dict[str, bool] = field(default_factory=dict)
+    eligible: dict[str, list[Bucket]] = field(default_factory=dict)
+    """kind -> the buckets it may draw from (department, holder), in drawing order."""
 
     def takes(self, department: str) -> bool:
-        return all(f.takes(department) for f in self.functions)
+        known = self._takes.get(department)
+        if known is None:
+            known = self._takes[department] = all(f.takes(department) for f in self.functions)
+        return known
 
     def short(self, goal: int) -> dict[str, int]:
         """kind -> how many more it needs to reach min (goal 0) or target (goal 1)."""
@@ -108,6 +122,19 @@ def allocate(
         )
     seats = homes
     ordered = sorted(groups.values(), key=lambda g: g.order)
+    for group in ordered:
+        group.eligible = {
+            kind: [
+                b
+                for b in pool.get(kind, ())
+                if group.takes(b.department) and (b.holder or not homes)
+            ]
+            for kind in group.need
+        }
+    if not homes and _plenty(ordered, pool):  # the common case: every target can be met
+        for group in ordered:
+            _take(group, group.short(1), pool, False)
+        return {f.id: g.taken for g in ordered for f in g.functions}
     for goal in (0, 1):
         pending = sorted(ordered, key=lambda g: (sum(g.short(goal).values()), g.order))
         for group in pending:
@@ -120,12 +147,25 @@ def allocate(
     return {f.id: g.taken for g in ordered for f in g.functions}
 
 
+def _plenty(groups: list[_Group], pool: dict[str, list[Bucket]]) -> bool:
+    """Whether every group can have its target whatever the order: for each kind, the
+    buckets every group may draw from hold enough for all their targets."""
+    demand: dict[str, int] = {}
+    for group in groups:
+        for kind, (_lo, hi) in group.need.items():
+            demand[kind] = demand.get(kind, 0) + hi
+    for kind, wanted in demand.items():
+        supply = 0
+        for b in pool.get(kind, ()):
+            if all(b in g.eligible[kind] for g in groups if kind in g.need):
+                supply += b.left
+        if supply < wanted:
+            return False
+    return True
+
+
 def _eligible(group: _Group, pool: dict[str, list[Bucket]], kind: str, homes: bool):
-    return [
-        b
-        for b in pool.get(kind, ())
-        if b.left > 0 and group.takes(b.department) and (b.holder or not homes)
-    ]
+    return [b for b in group.eligible.get(kind, ()) if b.left > 0]
 
 
 def _available(group: _Group, short: dict[str, int], pool, homes: bool) -> bool:

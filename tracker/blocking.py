@@ -115,7 +115,8 @@ class Explainer:
     def kit(self, tag: str, site: str) -> str:
         """What keeps a workstation from being whole ('' when it is)."""
         parts = self.db.execute(
-            "SELECT tag, kind, site, step FROM assets WHERE kit = ? ORDER BY tag", [tag]
+            "SELECT tag, kind, site, step FROM assets WHERE kit != '' AND kit = ? ORDER BY tag",
+            [tag],
         ).fetchall()
         for slot in self.plan.kinds[self.kind_of(tag)].parts:
             fitting = [p for p in parts if p[1] in slot]

@@ -274,6 +274,9 @@ def m011_audit_global_ids(db: Database) -> None:
     _add_global_id(db, "audit_scans")
 
 
+READINESS_INDEX = "assets_readiness ON assets(site, kind, department, holder, step, quantity)"
+
+
 @migrations()
 def m012_departments_kits_custody(db: Database) -> None:
     """Readiness that tells the truth (issue 11): an asset's department, the workstation a kit
@@ -281,7 +284,12 @@ def m012_departments_kits_custody(db: Database) -> None:
     for column in ("department", "kit", "holder"):
         db.execute(f"ALTER TABLE assets ADD COLUMN {column} TEXT NOT NULL DEFAULT ''")
     db.execute("ALTER TABLE assets ADD COLUMN quantity INTEGER NOT NULL DEFAULT 1")
-    db.execute("CREATE INDEX assets_kit ON assets(kit) WHERE kit != ''")
+    # Readiness groups counted equipment by site, kind, department and holder: one covering
+    # index in that order (it also serves every lookup by site and kind the old one did).
+    db.execute("DROP INDEX assets_site_kind_step")
+    db.execute(f"CREATE INDEX {READINESS_INDEX}")
+    # A workstation is whole when each slot of its kit has a part at its site in a counted step.
+    db.execute("CREATE INDEX assets_kit ON assets(kit, kind, site, step) WHERE kit != ''")
     # What a scan or a count changed besides step and site, so undo and sync can rebuild it.
     db.execute("ALTER TABLE events ADD COLUMN holder TEXT")
     db.execute("ALTER TABLE events ADD COLUMN prev_holder TEXT")

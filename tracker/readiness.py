@@ -10,7 +10,7 @@ ready as its weakest function. Every function below target gets a line in the si
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlite_utils import Database
@@ -163,23 +163,32 @@ def evaluate(
     sample: str | None = None,
     networks: dict[str, network.SiteNetwork] | None = None,
     explain: Explain | None = None,
+    load_tags: Callable[[list[tuple[Bucket, int]]], None] | None = None,
 ) -> Readiness:
     """Readiness from counted equipment by site (buckets, or counts by (site, kind)). Pure but
-    for `explain`: the tests feed it numbers directly.
+    for `explain`: the tests feed it numbers directly. Allocation consumes the buckets: pass
+    fresh ones each time.
 
     Sites that host no function in the scenario are left out unless `all_sites`.
     """
     if counted and isinstance(next(iter(counted)), tuple):
         counted = from_counts(counted)  # type: ignore[arg-type]
     hosted = plan.site_functions(scenario)
-    sites = []
+    allocated = []
     for site in plan.sites.values():
         fids = hosted.get(site.id, ())
         if not fids and not all_sites:
             continue
-        # Fresh copies: allocation consumes its buckets.
-        pool = {k: [replace(x) for x in b] for k, b in counted.get(site.id, {}).items()}  # type: ignore[union-attr]
+        pool = counted.get(site.id, {})  # type: ignore[union-attr]
         given = allocate([plan.functions[f] for f in fids], pool, homes=site.homes)
+        allocated.append((site, fids, pool, given))
+    if load_tags is not None:  # name what was counted, in one go for all sites
+        load_tags(
+            [w for *_, given in allocated for g in given.values() for t in g.values()
+             for w in t.wanted()]
+        )  # fmt: skip
+    sites = []
+    for site, fids, pool, given in allocated:
         net = networks.get(site.id) if networks is not None else None
         funcs, blocking, gated = [], [], []
         for fid in fids:
@@ -253,6 +262,7 @@ def compute(
         sample=sample_source(db),
         networks=network.site_networks(db, plan),
         explain=blocking.Explainer(db, plan, at),
+        load_tags=lambda wanted: units.load_tags(db, plan, at, wanted),
     )
 
 

@@ -9,6 +9,7 @@ the grouping so that 100,000 assets cost a few aggregate rows, not 100,000 Pytho
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from datetime import datetime, timedelta
 
@@ -35,58 +36,118 @@ def fresh_since(plan: Plan, at: datetime) -> str:
 
 
 def kit_condition(plan: Plan, kind: str, alias: str = "w") -> tuple[str, list[str]]:
-    """SQL that holds when every slot of `kind`'s kit is filled at the workstation's site."""
-    sql, params = [], []
-    for slot in plan.kinds[kind].parts:
-        sql.append(
-            f" AND EXISTS (SELECT 1 FROM assets p WHERE p.kit = {alias}.tag"
-            f" AND p.site = {alias}.site AND p.{COUNTED}"
-            f" AND p.kind IN ({', '.join('?' * len(slot))}))"
-        )
+    """SQL that holds when every slot of `kind`'s kit is filled at the workstation's site:
+    one index seek per workstation, counting the distinct slots its parts fill."""
+    slots = plan.kinds[kind].parts
+    if not slots:
+        return "", []
+    cases, params = [], []
+    for n, slot in enumerate(slots):
+        cases.append(f" WHEN p.kind IN ({', '.join('?' * len(slot))}) THEN {n}")
         params += slot
-    return "".join(sql), params
+    sql = (
+        f" AND (SELECT count(DISTINCT CASE{''.join(cases)} END) FROM assets p"
+        f" WHERE p.kit != '' AND p.kit = {alias}.tag AND p.site = {alias}.site"
+        f" AND p.{COUNTED}) = {len(slots)}"
+    )
+    return sql, params
 
 
 def buckets(db: Database, plan: Plan, at: datetime) -> dict[str, dict[str, list[Bucket]]]:
-    """site -> kind -> buckets of counted equipment."""
-    kinds = required_kinds(plan)
-    special = {k for k in kinds if k in plan.kinds and (plan.kinds[k].kiosk or plan.kinds[k].parts)}
-    plain = sorted(kinds - special)
-    out: dict[str, dict[str, list[Bucket]]] = defaultdict(lambda: defaultdict(list))
-    select = (
-        "SELECT w.site, w.kind, w.department, w.home_site, w.holder, count(*), sum(w.quantity),"
-        f" group_concat(w.tag, '{SEP}') FROM assets w"
+    """site -> kind -> buckets of counted equipment.
+
+    One pass over the readiness index, grouped in its order (site, kind, department, holder):
+    kiosks and kits add their conditions for their own kinds only."""
+    kinds = sorted(k for k in required_kinds(plan) if k in plan.kinds)
+    if not kinds:
+        return {}
+    where = [f"w.{COUNTED} AND w.kind IN ({', '.join('?' * len(kinds))})"]
+    params: list[str] = list(kinds)
+    for kind in kinds:
+        spec = plan.kinds[kind]
+        cond, cond_params = kit_condition(plan, kind)
+        if spec.kiosk:
+            cond += (
+                " AND EXISTS (SELECT 1 FROM kiosk_latest k WHERE k.tag = w.tag"
+                " AND k.verdict = 'ok' AND k.checked_at >= ?)"
+            )
+            cond_params.append(fresh_since(plan, at))
+        if cond:
+            where.append(f"(w.kind != ? OR (1{cond}))")
+            params += [kind, *cond_params]
+    sql = (
+        "SELECT w.site, w.kind, w.department, w.holder, count(*), sum(w.quantity) FROM assets w"
+        f" WHERE {' AND '.join(where)} GROUP BY w.site, w.kind, w.department, w.holder"
     )
-    group = " GROUP BY w.site, w.kind, w.department, w.home_site, w.holder"
-    queries = []
-    if plain:
-        queries.append(
-            (
-                f"{select} WHERE w.{COUNTED} AND w.kind IN ({', '.join('?' * len(plain))})" + group,
-                plain,
-            )
-        )
-    for kind in sorted(special):
-        where, params = f" WHERE w.{COUNTED} AND w.kind = ?", [kind]
-        join = ""
-        if plan.kinds[kind].kiosk:
-            join = " JOIN kiosk_latest k ON k.tag = w.tag"
-            where += " AND k.verdict = 'ok' AND k.checked_at >= ?"
-            params.append(fresh_since(plan, at))
-        kit_sql, kit_params = kit_condition(plan, kind)
-        queries.append((select + join + where + kit_sql + group, params + kit_params))
     homes = {s.id for s in plan.sites.values() if s.homes}
-    for sql, params in queries:
-        for site, kind, dept, home, holder, n, qty, tags in db.execute(sql, params):
-            stock = plan.kinds[kind].stock if kind in plan.kinds else False
-            out[site][kind].append(
-                Bucket(
-                    kind,
-                    plan.department_of(dept, home),
-                    holder if site in homes else "",
-                    int(qty or 0) if stock else n,
-                    tuple(sorted(tags.split(SEP))),
-                    stock,
-                )
-            )
+    out: dict[str, dict[str, list[Bucket]]] = defaultdict(lambda: defaultdict(list))
+    by_site = any(s.department for s in plan.sites.values())
+    for site, kind, dept, holder, n, qty in db.execute(sql, params):
+        stock = plan.kinds[kind].stock
+        key = (site, kind, dept, holder)
+        held = holder if site in homes else ""
+        if dept or not by_site:
+            out[site][kind].append(Bucket(kind, dept, held, qty if stock else n, None, stock, key))
+            continue
+        # No department in the rows (imported before departments): each its home site's.
+        tags = _tags(db, plan, at, [(key, n)])[0]
+        for department, group_tags, group_qty, group_n in _by_home(db, plan, tags):
+            amount = int(group_qty or 0) if stock else group_n
+            out[site][kind].append(Bucket(kind, department, held, amount, tuple(group_tags), stock))
     return out
+
+
+def load_tags(db: Database, plan: Plan, at: datetime, wanted: list[tuple[Bucket, int]]) -> None:
+    """Fill in the first tags of the buckets drawn from, in one query per kind."""
+    need: dict[int, tuple[Bucket, int]] = {}
+    for bucket, n in wanted:
+        if bucket.tags is None and n > 0:
+            have = need.get(id(bucket), (bucket, 0))[1]
+            need[id(bucket)] = (bucket, max(have, n))
+    by_kind: dict[str, list[tuple[Bucket, int]]] = defaultdict(list)
+    for bucket, n in need.values():
+        by_kind[bucket.kind].append((bucket, n))
+    for items in by_kind.values():
+        found = _tags(db, plan, at, [(b.key, n) for b, n in items])
+        for (bucket, _n), tags in zip(items, found, strict=True):
+            bucket.tags = tuple(tags)
+
+
+def _tags(db: Database, plan: Plan, at: datetime, keys: list[tuple[tuple, int]]) -> list[list]:
+    """The first n counted tags (sorted) of each (site, kind, department, holder) key; all
+    keys of one kind."""
+    kind = keys[0][0][1]
+    cond, params = kit_condition(plan, kind)
+    if plan.kinds[kind].kiosk:
+        cond += (
+            " AND EXISTS (SELECT 1 FROM kiosk_latest k WHERE k.tag = w.tag"
+            " AND k.verdict = 'ok' AND k.checked_at >= ?)"
+        )
+        params.append(fresh_since(plan, at))
+    sql = (
+        "SELECT j.key, t.tag FROM json_each(?) j JOIN assets t ON t.tag IN"
+        " (SELECT w.tag FROM assets w WHERE w.site = j.value ->> 0 AND w.kind = j.value ->> 1"
+        " AND w.department = j.value ->> 2 AND w.holder = j.value ->> 3"
+        f" AND w.{COUNTED}{cond} ORDER BY w.tag LIMIT ?)"
+        " ORDER BY j.key, t.tag"
+    )
+    doc = json.dumps([list(key) for key, _ in keys])
+    found: list[list[str]] = [[] for _ in keys]
+    most = max(n for _, n in keys)  # a LIMIT cannot refer to the row; trimmed below
+    for i, tag in db.execute(sql, [doc, *params, most]):
+        found[i].append(tag)
+    return [tags[:n] for tags, (_, n) in zip(found, keys, strict=True)]
+
+
+def _by_home(db: Database, plan: Plan, tags: list[str]) -> list[tuple[str, list[str], int, int]]:
+    """Split assets without a department by their home site's department."""
+    groups: dict[str, tuple[list[str], list[int]]] = {}
+    for tag, home, qty in db.execute(
+        "SELECT tag, home_site, quantity FROM assets WHERE tag IN"
+        " (SELECT value FROM json_each(?)) ORDER BY tag",
+        [json.dumps(tags)],
+    ):
+        entry = groups.setdefault(plan.department_of("", home), ([], []))
+        entry[0].append(tag)
+        entry[1].append(qty)
+    return [(d, t, sum(q), len(t)) for d, (t, q) in groups.items()]

@@ -23,6 +23,7 @@ from tracker import codes, store, validate
 from tracker.inventory import cells
 from tracker.inventory.mapping import SKIP, Mapping, Resolver
 from tracker.inventory.rows import DETAILS, read_rows
+from tracker.migrations import READINESS_INDEX
 from tracker.plan import Plan
 
 _HOSTNAME = re.compile(
@@ -204,6 +205,8 @@ def import_file(
             model = ""  # the placeholder our Snipe-IT export writes for an asset without a model
         if len(purchase_date) > 10 and purchase_date[4] == "-" and purchase_date[10] in " T":
             purchase_date = purchase_date[:10]  # Snipe-IT's "2023-01-23 00:00:01"
+        if not department:  # the department of its home site (a new asset's home is its site)
+            department = plan.sites[home or site].department
         if not home_text:
             home = ""  # not given: the asset's own home, or for a new one its site (_merge)
         out.append(
@@ -237,7 +240,7 @@ def import_file(
         rebuild = len(out) >= BULK
         upsert = upsert_sql([d for d in DETAILS if d in header.columns])
         if rebuild:
-            db.execute("DROP INDEX assets_site_kind_step")
+            db.execute("DROP INDEX assets_readiness")
         _insert(db.conn, upsert, out, events, rebuild=rebuild)
         store.set_sample_source(db, path if sample else None)
     return result
@@ -372,4 +375,4 @@ def _insert(
         events,
     )
     if rebuild:
-        conn.execute("CREATE INDEX assets_site_kind_step ON assets(site, kind, step)")
+        conn.execute(f"CREATE INDEX {READINESS_INDEX}")
