@@ -39,6 +39,8 @@ MANAGEMENT = "10.20.0.5"
 UDP_TARGETS = ["10.20.0.53:53", "10.20.0.123:123", "10.20.0.161:161", "10.20.0.10:137"]
 COMMUNITY = "kommune-ro"
 MUNI6 = "fd20:20::10"
+KIOSK6 = "2001:db8:100::2"
+ROUTER6 = "2001:db8:100::1"
 RA_PREFIX = "fd20:20:1::/64"
 RESOLVER_IP = "203.0.113.53"
 STAFF_IP = "198.51.101.2"
@@ -144,6 +146,10 @@ class Lab:
             subprocess.run(["ip", "netns", "add", ns], check=True, capture_output=True)
             self._made.append(ns)
             self.ip(ns, "link", "set", "lo", "up")
+            # Links made from here on skip duplicate address detection: a link-local
+            # address stays "tentative" for about a second, and IPv6 over that link is
+            # silently dropped until then (a scenario would see silence, not its answer).
+            self.exec(ns, "sysctl", "-qw", "net.ipv6.conf.default.accept_dad=0")
         self._veth(self.kiosk, f"kx{t}", f"{KIOSK_IP}/24", self.inet, f"ix{t}", f"{ROUTER_IP}/24")
         self._veth(self.inet, f"im{t}", "198.18.0.1/30", self.muni, f"mi{t}", "198.18.0.2/30")
         self.ip(self.kiosk, "route", "add", "default", "via", ROUTER_IP)
@@ -268,6 +274,29 @@ class Lab:
                    *[a for n, ip in names.items() for a in ("--name", f"{n}={ip}")])  # fmt: skip
         self.resolver = RESOLVER_IP
         self.write_etc()
+
+    def ipv6_internet(self) -> None:
+        """IPv6 to the internet as many ISPs give it: a public prefix on the kiosk's link
+        and a default route via the router, which has no route to the municipal fd20::/16
+        (so it answers "unreachable") until a scenario adds one."""
+        t = self.tag
+        self.exec(self.inet, "sysctl", "-qw", "net.ipv6.conf.all.forwarding=1")
+        self.exec(self.inet, "sysctl", "-qw", "net.ipv6.icmp.ratelimit=0")
+        self.ip(self.kiosk, "addr", "add", f"{KIOSK6}/64", "dev", f"kx{t}", "nodad")
+        self.ip(self.inet, "addr", "add", f"{ROUTER6}/64", "dev", f"ix{t}", "nodad")
+        self.ip(self.kiosk, "-6", "route", "add", "default", "via", ROUTER6)
+
+    def ipv6_route_to_municipal(self) -> None:
+        """The router forwards IPv6 to the municipal namespace: its hosts answer or refuse."""
+        t = self.tag
+        self.ip(self.inet, "addr", "add", "2001:db8:200::1/64", "dev", f"im{t}", "nodad")
+        self.ip(self.muni, "addr", "add", "2001:db8:200::2/64", "dev", f"mi{t}", "nodad")
+        self.ip(self.inet, "-6", "route", "add", "fd20::/16", "via", "2001:db8:200::2")
+        self.ip(self.muni, "-6", "route", "add", "default", "via", "2001:db8:200::1")
+
+    def ipv6_blackhole_internal(self) -> None:
+        """The router silently drops everything for fd20::/16."""
+        self.ip(self.inet, "-6", "route", "add", "blackhole", "fd20::/16")
 
     def ipv6_router_advertisements(self) -> None:
         """A cable into the municipal namespace with no IPv4 at all, whose router advertises
