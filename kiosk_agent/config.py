@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import sys
 import tomllib
 from dataclasses import dataclass, field
@@ -57,6 +58,10 @@ class UdpTarget:
 
 
 PROFILES = ("kiosk", "staff")
+# Control characters, line separators and bidi overrides: in a name they are a paste
+# accident or an attack, and a name the resolver cannot look up would "not exist" (ok).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_LABEL = re.compile(r"[A-Za-z0-9_-]{1,63}")
 
 
 @dataclass(frozen=True)
@@ -153,7 +158,7 @@ def parse_config(raw: dict[str, Any], path: str = "<config>") -> Config:
         v.check_url(item, f"internet.check_urls[{i}]")
         for i, item in enumerate(v.array(net, "internet.check_urls"))
     ]
-    cfg.resolve = v.names(net, "internet.resolve")
+    cfg.resolve = v.names(net, "internet.resolve", host=True)
     cfg.https = [
         v.url(item, f"internet.https[{i}]", ("https",))
         for i, item in enumerate(v.array(net, "internet.https"))
@@ -172,12 +177,12 @@ def parse_config(raw: dict[str, Any], path: str = "<config>") -> Config:
         v.udp_target(item, f"isolation.udp_targets[{i}]")
         for i, item in enumerate(v.array(iso, "isolation.udp_targets"))
     ]
-    cfg.snmp_community = v.string(iso.get("snmp_community", "public"), "isolation.snmp_community")
+    cfg.snmp_community = v.community(iso.get("snmp_community", "public"))
     icmp = iso.get("icmp_echo", True)
     if not isinstance(icmp, bool):
         raise ConfigError(path, "isolation.icmp_echo", f"must be true or false, got {icmp!r}")
     cfg.icmp_echo = icmp
-    cfg.internal_names = v.names(iso, "isolation.internal_names")
+    cfg.internal_names = v.names(iso, "isolation.internal_names", host=True)
     cfg.canaries = v.endpoints(iso, "isolation.canaries")
     cfg.management_hosts = [
         v.address(item, f"isolation.management_hosts[{i}]")
@@ -259,12 +264,46 @@ class _Validator:
             raise self.fail(key, f"must be a list, got {type(value).__name__} {value!r}")
         return value
 
-    def names(self, table: dict[str, Any], key: str) -> list[str]:
+    def names(self, table: dict[str, Any], key: str, host: bool = False) -> list[str]:
         names = [self.string(item, f"{key}[{i}]") for i, item in enumerate(self.array(table, key))]
         for i, name in enumerate(names):
-            if not name.strip() or any(c.isspace() for c in name):
-                raise self.fail(f"{key}[{i}]", f"must be a non-empty name without spaces: {name!r}")
+            if not name.strip() or any(c.isspace() for c in name) or _CONTROL.search(name):
+                raise self.fail(
+                    f"{key}[{i}]",
+                    f"must be a non-empty name without spaces or control characters: "
+                    f"{_shown(name)}",
+                )
+            if host:
+                self.host_name(name, f"{key}[{i}]")
         return names
+
+    def host_name(self, name: str, key: str) -> None:
+        """A DNS name the resolver can look up: a name it refuses to encode would come
+        back as "does not exist", which an isolation check reads as ``ok``."""
+        labels = name[:-1].split(".") if name.endswith(".") else name.split(".")
+        for label in labels:
+            try:
+                ascii_label = label.encode("idna").decode("ascii") if label else ""
+            except UnicodeError:
+                ascii_label = ""
+            if not _LABEL.fullmatch(ascii_label):
+                raise self.fail(
+                    key,
+                    f"not a host name: {_shown(name)}: label {_shown(label)} is not 1-63 "
+                    "letters, digits, '-' or '_'",
+                )
+        if len(name.encode("idna")) > 253:
+            raise self.fail(key, f"not a host name: {_shown(name)} is longer than 253 characters")
+
+    def community(self, value: Any) -> str:
+        """An SNMP community: what one datagram can carry, as an agent would store it."""
+        key = "isolation.snmp_community"
+        text = self.string(value, key)
+        if not text or len(text.encode()) > 255 or _CONTROL.search(text):
+            raise self.fail(
+                key, f"must be 1-255 bytes without control characters, got {_shown(text)}"
+            )
+        return text
 
     def url(self, value: Any, key: str, schemes: tuple[str, ...]) -> str:
         try:
@@ -287,9 +326,17 @@ class _Validator:
     def address(self, value: Any, key: str) -> IPAddress:
         text = self.string(value, key)
         try:
-            return ipaddress.ip_address(text)
+            address = ipaddress.ip_address(text)
         except ValueError:
-            raise self.fail(key, f"not an IP address: {text!r}") from None
+            raise self.fail(key, f"not an IP address: {_shown(text)}") from None
+        return self.no_zone(address, key)
+
+    def no_zone(self, address: IPAddress, key: str) -> IPAddress:
+        """A zone (``fe80::1%eth0``) names an adapter of one PC, not a municipal address."""
+        if getattr(address, "scope_id", None):
+            raise self.fail(key, f"an address with a zone (%{address.scope_id}) is not a routed "
+                            "municipal address; write it without the zone")  # fmt: skip
+        return address
 
     def cidr(self, value: Any, key: str) -> IPNetwork:
         text = self.string(value, key)
@@ -304,9 +351,13 @@ class _Validator:
     def udp_target(self, value: Any, key: str) -> UdpTarget:
         """``ADDRESS:PORT`` with a well-known port, or ``ADDRESS:PORT/SERVICE``."""
         text = self.string(value, key)
-        where, _sep, service = text.partition("/")
+        where, slash, service = text.partition("/")
         endpoint = self.endpoint(where, key)
         known = ", ".join(f"{name} ({port})" for name, port in SERVICES.items())
+        if slash and not service:
+            raise self.fail(
+                key, f"nothing after '/' in {_shown(text)}; a service is one of: {known}"
+            )
         if service:
             if service not in SERVICES:
                 raise self.fail(key, f"no probe for UDP service {service!r}; known: {known}")
@@ -337,5 +388,11 @@ class _Validator:
         try:
             address = ipaddress.ip_address(host)
         except ValueError:
-            raise self.fail(key, f"not an IP address: {host!r} in {text!r}") from None
-        return Endpoint(address, port)
+            raise self.fail(key, f"not an IP address: {_shown(host)} in {_shown(text)}") from None
+        return Endpoint(self.no_zone(address, key), port)
+
+
+def _shown(value: str) -> str:
+    """``repr`` (control characters escaped), cut to one readable line."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
