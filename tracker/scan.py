@@ -249,18 +249,21 @@ def undo_last(
     operator = default_operator() if operator is None else operator
     with store.write(db):
         row = db.execute(
-            "SELECT id, tag, step, site, prev_step, prev_site FROM events"
+            "SELECT id, tag FROM events"
             " WHERE station = ? AND action = 'scan' AND undone_by IS NULL"
             " ORDER BY id DESC LIMIT 1",
             [station],
         ).fetchone()
         if row is None:
             return ScanResult("empty", "", "nothing to undo")
-        event_id, tag, _step, _site, prev_step, prev_site = row
+        event_id, tag = row
         asset = store.asset_by_tag(db, tag)
         assert asset is not None
-        latest = db.execute("SELECT max(id) FROM events WHERE tag = ?", [tag]).fetchone()[0]
-        if latest != event_id:
+        # After a merge, local row ids are no time order: "since" is by time and global id,
+        # and the state after the undo is what the events say, as `tracker sync` rebuilds it.
+        from tracker import sync
+
+        if sync.latest_event(db, tag) != event_id:
             return ScanResult(
                 "repeat",
                 "",
@@ -275,16 +278,14 @@ def undo_last(
             [at, operator, station, event_id],
         ).lastrowid
         db.execute("UPDATE events SET undone_by = ? WHERE id = ?", [undo_id, event_id])
-        db.execute(
-            "UPDATE assets SET step = ?, site = ?, updated_at = ? WHERE tag = ?",
-            [prev_step, prev_site, at, tag],
-        )
-    new = store.Asset(**{**asset.__dict__, "step": prev_step, "site": prev_site})
-    site_name = plan.sites[prev_site].name if prev_site in plan.sites else prev_site
+        sync.rebuild_assets(db, [tag])
+        new = store.asset_by_tag(db, tag)
+    assert new is not None
+    site_name = plan.sites[new.site].name if new.site in plan.sites else new.site
     return ScanResult(
         "recorded",
         "",
-        f"undone: {tag} is {STEP_LABELS.get(prev_step, prev_step)} at {site_name} again",
+        f"undone: {tag} is {STEP_LABELS.get(new.step, new.step)} at {site_name} again",
         asset=new,
         event_id=undo_id,
     )
