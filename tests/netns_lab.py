@@ -7,8 +7,8 @@
                                     UDP on .53/.123/.161, fd20:20::10 over IPv6)
 
 Scenarios add a second cable kiosk-municipal (an IPv4 leak route, or IPv6 router
-advertisements for fd20:20:1::/64), or a staff namespace whose `wg` link is the VPN into
-the municipal namespace.
+advertisements for fd20:20:1::/64), or a staff namespace whose VPN is a tun adapter carried
+as UDP over the router to the municipal namespace (tests/netns_vpn.py).
 
 Every name carries a random suffix so parallel runs never clash; ``close`` removes the
 namespaces, their /etc/netns files and the servers. Nothing leaves these namespaces: the
@@ -44,6 +44,7 @@ ROUTER6 = "2001:db8:100::1"
 RA_PREFIX = "fd20:20:1::/64"
 RESOLVER_IP = "203.0.113.53"
 STAFF_IP = "198.51.101.2"
+VPN_SERVER = "198.18.0.2"
 
 
 def available() -> str:
@@ -129,6 +130,8 @@ class Lab:
         self.resolver = ""
         self._resolver_proc: subprocess.Popen | None = None
         self.staff = f"ka-s-{tag}"
+        self.vpn_client: subprocess.Popen | None = None
+        """The staff laptop's VPN client (``add_staff``); kill it and its adapter goes."""
         self._made: list[str] = []
 
     # -- plumbing ---------------------------------------------------------------------
@@ -326,19 +329,30 @@ class Lab:
             time.sleep(0.1)
         raise RuntimeError(f"the kiosk learned nothing from the advertisements: {addrs} {default}")
 
-    def add_staff(self, vpn_dev: str = "") -> str:
+    def add_staff(self) -> str:
         """A staff laptop's namespace: internet through the router like the kiosk, and a
-        VPN link (named like WireGuard's, ``wg...``) into the municipal namespace with the
-        route to 10.20/16 and the municipal resolver. Returns the VPN device's name."""
+        VPN: a tun adapter (``tun...``, like OpenVPN's) whose packets go as UDP over the
+        site network and the router to the municipal end at 198.18.0.2:51820, with the
+        route to 10.20/16 and the municipal resolver. Returns the adapter's name. The
+        municipal end's adapter is ``mw...``: set it down and the far end is gone."""
         t = self.tag
-        vpn_dev = vpn_dev or f"wg{t}"
+        vpn_dev, far_dev = f"tun{t}", f"mw{t}"
         subprocess.run(["ip", "netns", "add", self.staff], check=True, capture_output=True)
         self._made.append(self.staff)
         self.ip(self.staff, "link", "set", "lo", "up")
         self._veth(self.staff, f"sx{t}", f"{STAFF_IP}/24", self.inet, f"is{t}", "198.51.101.1/24")
         self.ip(self.staff, "route", "add", "default", "via", "198.51.101.1")
-        self._veth(self.staff, vpn_dev, "10.99.0.2/30", self.muni, f"mw{t}", "10.99.0.1/30")
-        self.ip(self.staff, "route", "add", "10.20.0.0/16", "via", "10.99.0.1", "dev", vpn_dev)
+        server, client = f"{VPN_SERVER}:51820", f"{STAFF_IP}:51820"
+        self.start(self.muni, "vpn", "--dev", far_dev, "--local", server, "--peer", client)
+        self.vpn_client = self.start(
+            self.staff, "vpn", "--dev", vpn_dev, "--local", client, "--peer", server
+        )
+        for ns, dev, address in ((self.muni, far_dev, "10.99.0.1/30"),
+                                 (self.staff, vpn_dev, "10.99.0.2/30")):  # fmt: skip
+            self.ip(ns, "link", "set", dev, "mtu", "1400")  # room for the UDP/IP header
+            self.ip(ns, "addr", "add", address, "dev", dev)
+            self.ip(ns, "link", "set", dev, "up")
+        self.ip(self.staff, "route", "add", "10.20.0.0/16", "dev", vpn_dev)
         self.write_etc(self.staff, resolver="10.20.0.53")
         return vpn_dev
 
