@@ -47,12 +47,15 @@ STAFF_IP = "198.51.101.2"
 VPN_SERVER = "198.18.0.2"
 
 
-def available() -> str:
-    """Why the namespace tests cannot run here, or "" when they can."""
+def available(tun: bool = False) -> str:
+    """Why the namespace tests (with ``tun``: the staff laptop's VPN too) cannot run here,
+    or "" when they can."""
     if os.geteuid() != 0:
         return "needs root to create network namespaces"
     if not shutil.which("ip"):
         return "needs iproute2's `ip`"
+    if tun and not os.path.exists("/dev/net/tun"):
+        return "needs /dev/net/tun (the tun module) for the lab's VPN"
     return ""
 
 

@@ -18,7 +18,7 @@ import pytest
 from conftest import SAMPLE_CSV
 from netns_lab import TARGETS, UDP_TARGETS, VPN_SERVER, Lab, available, config_toml
 
-pytestmark = pytest.mark.skipif(bool(available()), reason=available() or "ok")
+pytestmark = pytest.mark.skipif(bool(available(tun=True)), reason=available(tun=True) or "ok")
 
 INTERNAL = [f"internal:{t}" for t in TARGETS]
 INTERNAL_UDP = [f"internal-udp:{t}" for t in UDP_TARGETS[:3]]
