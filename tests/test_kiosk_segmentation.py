@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from netns_lab import MUNI6, Lab, available, config_toml
+from netns_lab import MUNI6, RESOLVER_IP, Lab, available, config_toml
 
 pytestmark = pytest.mark.skipif(bool(available()), reason=available() or "ok")
 
@@ -163,6 +163,22 @@ def test_public_name_answered_with_an_internal_address_is_crit(lab: Lab) -> None
     assert "www.borger.test" in run.detail("dns:www.borger.test")
     assert "10.20.0.10" in run.detail("dns:www.borger.test")
     assert run.doc["verdict"] == "crit"
+
+
+def test_a_silent_resolver_proves_neither_internet_nor_isolation(lab: Lab) -> None:
+    """The kiosk's resolver stops answering (its queries are dropped on the way): the public
+    name is not internet (crit) and the internal name's silence is not "does not exist"."""
+    lab.serve_internet()
+    lab.lab_resolver({"www.borger.test": "203.0.113.10"})
+    lab.ip(lab.inet, "addr", "del", f"{RESOLVER_IP}/32", "dev", "lo")
+    lab.ip(lab.inet, "route", "add", "blackhole", f"{RESOLVER_IP}/32")
+    run = lab.run_agent(config_toml(timeout="2.0"))
+    assert run.status("dns:www.borger.test") == "crit", run.summary()
+    assert "did not resolve" in run.detail("dns:www.borger.test")
+    assert run.status("name:intranet.kommune.test") == "unknown"
+    assert "could not decide" in run.detail("name:intranet.kommune.test")
+    assert run.doc["verdict"] == "crit"
+    assert run.elapsed < 2.0 + 1.0, f"took {run.elapsed:.2f} s"
 
 
 def test_http_passing_while_https_fails_is_a_partial_connection(lab: Lab) -> None:
