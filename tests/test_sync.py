@@ -179,6 +179,34 @@ def test_a_clock_behind_is_refused_when_both_checked_kiosks(two, plan):
         sync.merge(a, b_path)
 
 
+def test_a_clock_behind_is_refused_when_its_record_shows_it_wrote_after_ours(
+    seeded_db, db_path, plan, tmp_path
+):
+    """B took a copy of A's file, then scanned with a clock five minutes slow: its scans came
+    after A's in fact (they follow them in B's file), yet are stamped earlier."""
+    a = seeded_db
+    scan(a, plan, "EKS-PAS-001", site="raadhus", step="packed", station="a")
+    a.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    b_path = tmp_path / "b" / "tracker.db"
+    b_path.parent.mkdir()
+    shutil.copy(db_path, b_path)
+    b = store.open_db(b_path)
+    scan(b, plan, "EKS-PAS-002", site="raadhus", step="packed", station="b")
+    ours = a.execute("SELECT max(at) FROM events").fetchone()[0]
+    with store.write(b):
+        b.execute("UPDATE events SET at = ? WHERE station = 'b'", [_shift(ours, -300)])
+    b.close()
+    with pytest.raises(sync.SyncError, match=r"at least (29\d|300) s behind this one: it recorded"):
+        sync.merge(a, b_path)
+    assert a.execute("SELECT count(*) FROM events WHERE station = 'b'").fetchone()[0] == 0
+
+    b = store.open_db(b_path)
+    with store.write(b):  # within a minute: merged
+        b.execute("UPDATE events SET at = ? WHERE station = 'b'", [_shift(ours, -30)])
+    b.close()
+    assert sync.merge(a, b_path).added["events"] == 1
+
+
 def test_two_copies_that_kept_one_identity_and_both_recorded_are_refused(
     seeded_db, db_path, plan, tmp_path
 ):
