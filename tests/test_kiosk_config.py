@@ -78,6 +78,13 @@ BAD = [
     ("[isolation]\nudp_targets = ['10.0.0.1:53/']", "udp_targets[0]", "nothing after '/'"),
     ("[isolation]\ntargets = ['[fe80::1%eth0]:445']", "isolation.targets[0]", "zone (%eth0)"),
     ("[isolation]\nmanagement_hosts = ['fe80::5%2']", "management_hosts[0]", "zone (%2)"),
+    (
+        "[isolation]\ntargets = ["
+        + ",".join(f"'10.0.{i // 250}.{i % 250}:445'" for i in range(257))
+        + "]",
+        "isolation.targets",
+        "257 entries, at most 256",
+    ),
     ("[health]\nmin_free_disk_mb = true", "health.min_free_disk_mb", "must be a number"),
     ("[health]\nprocesses = [1]", "health.processes[0]", "must be a string"),
     ("health = 3", "health", "must be a table"),
