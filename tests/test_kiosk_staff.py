@@ -150,4 +150,6 @@ def test_tracker_network_check_runs_the_agent_on_the_laptop_and_stores_it(
     status = json.loads(tracker("status", "--json").stdout)
     library = next(s for s in status["sites"] if s["id"] == "hovedbibliotek")
     assert library["network"]["state"] == "failed"
-    assert any(b.startswith("Pas: staff network check failed") for b in library["blocking"])
+    assert any(
+        b.startswith("Pas, ") and ": staff network check failed" in b for b in library["blocking"]
+    )

@@ -241,3 +241,11 @@ def test_undo_gives_back_the_holder_and_the_parts(tk):
     assert "with 2 kit part(s)" in tk("undo")
     doc = status(tk)
     assert fn(doc, "raadhus", "mitid")["state"] == "ready"
+
+
+def test_an_item_at_the_wrong_site_is_named_so(tk):
+    tk("scenario", "start", "borgerservice_to_library")
+    scan(tk, "EKS-NID-001", "raadhus", "packed")
+    scan(tk, "EKS-NID-001", "bib_nord", "arrived", code=1)  # flagged: wrong site
+    blocking = "\n".join(site(status(tk), LIB)["blocking"])
+    assert "EKS-NID-001 arrived at Nordby Bibliotek: the wrong site" in blocking

@@ -149,6 +149,8 @@ class Explainer:
                     out.append(f"{tag} packed at {where} {self.when(seen)}, not yet arrived")
                 elif astep in ("faulty", "missing"):
                     out.append(f"{tag} is {astep} (at {where})")
+                elif asite != site and astep in ("arrived", "installed"):
+                    out.append(f"{tag} {astep} at {where}: the wrong site")
                 elif asite != site:
                     out.append(f"{tag} still at {where}, not packed yet")
         return out
