@@ -15,12 +15,13 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from tracker import __version__, moves, network, readiness, store
+from tracker import __version__, moves, readiness, store
 from tracker.files import write_text_atomically
 from tracker.plan import Plan
-from tracker.report import stocktakes
+from tracker.report import stocktakes, verdicts
 from tracker.report.css import CSS
 from tracker.report.html import Column, local, mark, section, t, table, when
+from tracker.report.verdicts import STATE_MARKS
 from tracker.scan import STEP_LABELS
 from tracker.timefmt import age, parse_time
 
@@ -28,7 +29,6 @@ TIMELINE_LIMIT = 500
 """Scans shown in the timeline; a long move's full log is `tracker history TAG` away."""
 EXCEPTIONS_LIMIT = 200
 
-STATE_MARKS = {"ready": "✔ ready", "degraded": "▲ degraded", "not_ready": "✖ not ready"}
 MOVE_STATES = {
     "at_origin": "at origin",
     "packed": "on the way",
@@ -45,8 +45,6 @@ KIOSK_CLASSES = {"ok": "v-ok", "warn": "v-warn", "unknown": "v-none"}
 
 # Column widths in percent of the page: fixed, so every printout is laid out alike.
 # fmt: off
-READINESS_COLS: list[Column] = [
-    ("Function", 34), ("State", 17), ("Have / min / target", 13), ("Equipment", 36)]
 FLAGGED_COLS: list[Column] = [
     ("Time", 13), ("Tag", 14), ("Name", 18), ("Problem", 24), ("Scanned as", 17), ("Who", 14)]
 UNKNOWN_COLS: list[Column] = [("Time", 13), ("Code scanned", 34), ("Where", 31), ("Who", 22)]
@@ -70,7 +68,9 @@ def render_report(db: Database, plan: Plan, now: datetime | None = None) -> str:
         r = _Report(db, plan, now)
         body = [
             r.header(),
-            r.readiness(),
+            verdicts.opening(r.state),
+            verdicts.functions(plan, r.state, r.stale_minutes),
+            verdicts.holdings(db, plan, r.move),
             r.exceptions(),
             r.manifest(),
             r.kiosks(),
@@ -115,15 +115,8 @@ class _Report:
         self.db, self.plan, self.now = db, plan, now
         self.move = moves.current_move(db)
         self.scenario = moves.active_scenario(db, plan)
-        # readiness.compute() in parts, on this report's clock, so kiosk ages agree with it.
-        self.state = readiness.evaluate(
-            plan,
-            self.scenario,
-            readiness.counted_assets(db, plan, at=now),
-            generated_at=now.isoformat(timespec="milliseconds"),
-            sample=store.sample_source(db),
-            networks=network.site_networks(db, plan, at=now),
-        )
+        # The same allocation and blocking as `tracker status`, on this report's clock.
+        self.state = readiness.compute(db, plan, at=now)
         self.items = moves.manifest(db, self.move) if self.move else []
         self.since = self.move.started_at if self.move else ""
         self.stale_minutes = f"{2 * plan.kiosk_interval_minutes:g}"
@@ -144,6 +137,14 @@ class _Report:
         if kind not in self._by_kind:
             self._by_kind[kind] = store.assets(self.db, kind=kind)
         return self._by_kind[kind]
+
+    def parts_of(self, tag: str) -> list[store.Asset]:
+        """The parts of the kit of the workstation `tag`."""
+        rows = self.db.execute(
+            f"SELECT {store.ASSET_COLUMNS} FROM assets WHERE kit != '' AND kit = ? ORDER BY tag",
+            [tag],
+        ).fetchall()
+        return [store.Asset(*row) for row in rows]
 
     # --- sections -------------------------------------------------------------------------
 
@@ -177,44 +178,6 @@ class _Report:
             f"<header><h1>Readiness report — {t(self.plan.municipality)}</h1>"
             f'<dl class="meta">{dl}</dl>{desc}'
             f'<div class="summary"><strong>Critical functions:</strong>{summary}</div></header>'
-        )
-
-    def readiness(self) -> str:
-        parts = [
-            '<p class="intro muted small">have / min / target: assets installed or in service at '
-            "the site; a self-service PC counts only while its latest kiosk check is ok and "
-            f"younger than {self.stale_minutes} minutes.</p>"
-        ]
-        for site in self.state.sites:
-            rows = []
-            for f in site.functions:
-                reqs = "<br>".join(
-                    f"{t(self.kind(r.kind))}: {r.have}/{r.min}/{r.target}" for r in f.requirements
-                )
-                rows.append(
-                    f"<tr><td>{t(f.name)}</td><td>{mark(f.state, STATE_MARKS[f.state])}</td>"
-                    f"<td class='num'>{f.have} / {f.min} / {f.target}</td><td>{reqs}</td></tr>"
-                )
-            plan_site = self.plan.sites.get(site.id)
-            address = (
-                f" <span class='muted small'>{t(plan_site.address)}</span>" if plan_site else ""
-            )
-            parts.append(
-                f'<div class="site-block" id="site-{t(site.id)}"><h3>{t(site.name)}{address}</h3>'
-                + self.network_line(site)
-                + table(READINESS_COLS, rows, "No critical functions here.")
-                + "</div>"
-            )
-        return section("readiness", "Readiness per site and function", *parts)
-
-    def network_line(self, site: readiness.SiteState) -> str:
-        """The site's staff network check, and the functions it holds back."""
-        if site.network is None or site.network.state == network.NOT_NEEDED:
-            return ""
-        css = "v-ok" if site.network.state == network.OK else "v-bad"
-        held = "".join(f"<li>{t(b)}</li>" for b in site.blocking)
-        return f"<p class='small'>Staff network (VPN): {mark(css, t(site.network.words()))}</p>" + (
-            f"<ul class='small'>{held}</ul>" if held else ""
         )
 
     def exceptions(self) -> str:
@@ -330,8 +293,10 @@ class _Report:
             what = self.step(e["step"])
             if e["action"] == "undo":
                 what = f"undo: back to {what}"
+            code = e.get("code") or ""
+            kit = f"with {code.removeprefix('kit:')}" if code.startswith("kit:") else ""
             note = " ".join(
-                x for x in (FLAGS.get(e["flag"], e["flag"]), "(undone)" if undone else "") if x
+                x for x in (FLAGS.get(e["flag"], e["flag"]), kit, "(undone)" if undone else "") if x
             )
             rows.append(
                 ("<tr class='undone'>" if undone else "<tr>") + f"<td>{when(e['at'])}</td>"
@@ -364,7 +329,8 @@ class _Report:
 
     def checklist(self, site_id: str, functions: tuple[str, ...]) -> str:
         """What should be at the site: the manifest's items going there, then the equipment of
-        the kinds its functions need that is there already."""
+        the kinds its functions need that is there already; each workstation followed by the
+        parts of its kit (it counts only when they are all there)."""
         plan = self.plan
         site = plan.sites[site_id]
         rows, listed = [], set()
@@ -382,12 +348,14 @@ class _Report:
                     f"from {self.site(it.origin)}; now {MOVE_STATES[it.state]}",
                 )
             )
+            rows += self._part_rows(it.tag, it.kind)
         kinds = sorted({r.kind for f in functions for r in plan.functions[f].requires})
         for kind in kinds:
             for a in self.assets_of(kind):
                 if a.site == site_id and a.tag not in listed:
                     note = f"here: {self.step(a.step)}"
                     rows.append(self._check_row(a.tag, a.name, a.kind, a.serial, note))
+                    rows += self._part_rows(a.tag, a.kind)
         rows += [self._check_row("", "", "", "", "") for _ in range(3)]
         names = ", ".join(plan.functions[f].name for f in functions) or "none"
         printed = local(self.now, "%Y-%m-%d %H:%M %Z")
@@ -405,6 +373,22 @@ class _Report:
             table(CHECKLIST_COLS, rows, ""),
             css="checklist",
         )
+
+    def _part_rows(self, tag: str | None, kind: str) -> list[str]:
+        """Checklist rows for the parts of a workstation's kit, wherever they are now."""
+        k = self.plan.kinds.get(kind)
+        if not tag or k is None or not k.parts:
+            return []
+        return [
+            self._check_row(
+                p.tag,
+                f"↳ {p.name}",
+                p.kind,
+                p.serial,
+                f"part of {tag}; now {self.step(p.step)} at {self.site(p.site)}",
+            )
+            for p in self.parts_of(tag)
+        ]
 
     def _check_row(self, tag: str, name: str, kind: str, serial: str, note: str) -> str:
         box = "<td class='box'>☐</td>"
