@@ -134,7 +134,9 @@ def test_file_replica_restore_check_and_never_over_a_database(tmp_path, replicat
     restored.parent.mkdir()
     r = tracker(restored, "restore", url)
     assert r.returncode == 0, r.stderr
-    assert "integrity ok, 28 assets, 2 events" in r.stdout
+    # two workstations scanned, each with its three kit parts
+    assets = len(SAMPLE_CSV.read_text(encoding="utf-8").splitlines()) - 1
+    assert f"integrity ok, {assets} assets, 8 events" in r.stdout
     assert "newest event: 20" in r.stdout
     assert history(restored) == history(db)
     # The copy records under its own station identity.
@@ -220,7 +222,9 @@ def test_concurrent_scanning_while_replicating_loses_nothing(tmp_path, replicato
         "from tracker.scan import scan\n"
         "db = store.open_db(sys.argv[1]); plan = load_plan()\n"
         "me = int(sys.argv[2][1:])\n"
-        "tags = [a.tag for a in store.assets(db)][1 + me::3]\n"
+        # Equipment without a kit: a kit part moves with its workstation, a repeat here.
+        "tags = [a.tag for a in store.assets(db)"
+        " if not a.kit and not plan.kinds[a.kind].parts][1 + me::3]\n"
         "for i in range(int(sys.argv[3])):\n"
         "    step = ('packed', 'arrived')[(i // len(tags)) % 2]\n"
         "    r = scan(db, plan, tags[i % len(tags)], site='bib_nord', step=step,"
@@ -240,7 +244,7 @@ def test_concurrent_scanning_while_replicating_loses_nothing(tmp_path, replicato
     r = tracker(restored, "restore", url)
     assert r.returncode == 0, r.stderr
     assert history(restored) == history(db)
-    assert len(history(db)) == 1 + 450
+    assert len(history(db)) == 1 + 3 + 450  # the first workstation moved its 3 kit parts
 
 
 @pytest.fixture
@@ -342,7 +346,8 @@ def test_disaster_drill(tmp_path, sftp_server, replicators):
     scan(library, "EKS-PAS-003", "arrived", "hovedbibliotek")
     merged = tracker(laptop, "sync", str(library))
     assert merged.returncode == 0, merged.stderr
-    assert "added 2 events" in merged.stdout
+    # the library's two scans: the laptop, and the workstation with its three kit parts
+    assert "added 5 events" in merged.stdout
     again = tracker(laptop, "sync", str(library))
     assert "nothing new" in again.stdout
     db = store.open_db(laptop)
@@ -352,7 +357,8 @@ def test_disaster_drill(tmp_path, sftp_server, replicators):
         assert state["EKS-PAS-002"] == ("hovedbibliotek", "arrived")
         assert state["EKS-PAS-003"] == ("hovedbibliotek", "arrived")
         assert state["EKS-BAR-005"] == ("hovedbibliotek", "installed")
-        assert len(history(laptop)) == len(before) + 3
+        # three scans, two of them workstations that moved three kit parts each
+        assert len(history(laptop)) == len(before) + 3 + 6
     finally:
         db.close()
 

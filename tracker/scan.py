@@ -170,12 +170,12 @@ def scan(
         **{**asset.__dict__, "step": step, "site": site, "last_seen": at, "holder": holder}
     )
     message = f"{asset.tag} {asset.name}: {STEP_LABELS[step]} at {plan.sites[site].name}"
+    if reason:
+        message += f" ({reason})"
     if holder and holder != asset.holder:
         message += f", held by {holder}"
     if parts:
         message += f", with {len(parts)} kit part(s)"
-    if reason:
-        message += f" ({reason})"
     if flag == "wrong_site":
         message += f" - WRONG SITE: the manifest sends it to {plan.sites[dest].name}"
     elif flag == "not_in_manifest":

@@ -277,6 +277,19 @@ def rebuild_assets(db: Database, tags: list[str]) -> int:
         "  ON first.tag = e.tag AND first.n = 1"
         ") s WHERE s.tag = main.assets.tag AND s.step IS NOT NULL"
     )
+    # Who holds it and how many a box holds: from the latest event that set them (scan --holder,
+    # count), so a count or a hand-over recorded on another station arrives too.
+    latest = (
+        "(SELECT x.{c} FROM main.events x WHERE x.tag = main.assets.tag AND x.{c} IS NOT NULL"
+        " AND x.action != 'undo' AND x.undone_by IS NULL ORDER BY "
+        + order.format(d="DESC").replace("at ", "x.at ").replace("gid", "x.gid")
+        + " LIMIT 1)"
+    )
+    db.execute(
+        f"UPDATE main.assets SET holder = coalesce({latest.format(c='holder')}, holder),"
+        f" quantity = coalesce({latest.format(c='quantity')}, quantity)"
+        " WHERE tag IN (SELECT tag FROM temp.sync_tags)"
+    )
     n = db.execute("SELECT count(*) FROM temp.sync_tags").fetchone()[0]
     db.execute("DROP TABLE temp.sync_tags")
     return n
