@@ -385,6 +385,21 @@ def test_a_faulty_kit_part_takes_its_workstation_out_and_is_named(seeded_db, pla
     assert part[6] == "part of EKS-PAS-001; now faulty at Hovedbiblioteket"
 
 
+def test_readiness_is_judged_on_the_reports_own_clock(moved_db, plan):
+    """A report dated later than the latest checks ages them like `status` would then: the
+    staff network check too old holds the VPN functions back, and says so."""
+    now = datetime.now(UTC)
+    page = Page(report.render_report(moved_db, plan, now=now))
+    assert states(page, "hovedbibliotek")["Pas"] == ("▲ degraded", "1 / 1 / 2")
+
+    later = now + timedelta(minutes=plan.network_interval_minutes + 5)
+    page = Page(report.render_report(moved_db, plan, now=later))
+    assert states(page, "hovedbibliotek")["Pas"] == ("✖ not ready", "1 / 1 / 2")
+    assert "Staff network (VPN): staff network check too old" in page.text("site-hovedbibliotek")
+    _, blocking = verdicts(page)["Hovedbiblioteket"]
+    assert any(b.endswith(")") and ": staff network check too old (ok at " in b for b in blocking)
+
+
 def test_blocking_lines_and_holders_are_shown_literally(seeded_db, plan):
     """A kiosk agent's detail reaches the blocking list, a holder's name and an asset's name
     the custody list: all of it is text, never markup."""
