@@ -67,7 +67,7 @@ td.nowrap, th.nowrap { white-space: nowrap; }
 
 /* "Can each site open?": the verdicts first, larger, with everything that blocks each site. */
 .verdicts td.site { font-weight: bold; font-size: 10.5pt; }
-.verdicts .st { font-size: 10pt; }
+.verdicts .st { font-size: 10pt; white-space: normal; }
 ul.blocking { margin: 0; padding-left: 4mm; }
 ul.blocking li { margin: 0 0 0.5mm; }
 .holder { break-inside: avoid; page-break-inside: avoid; }

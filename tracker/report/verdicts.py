@@ -19,7 +19,7 @@ SYMBOLS = {"ready": "✔", "degraded": "▲", "not_ready": "✖", None: "–"}
 """Before a verdict's words, so a black-and-white copy is read at a glance too."""
 
 # fmt: off
-VERDICT_COLS: list[Column] = [("Site", 22), ("Verdict", 22), ("What blocks it", 56)]
+VERDICT_COLS: list[Column] = [("Site", 20), ("Verdict", 25), ("What blocks it", 55)]
 READINESS_COLS: list[Column] = [
     ("Function", 26), ("State", 15), ("Have / min / target", 13), ("Equipment counted", 46)]
 HOLDING_COLS: list[Column] = [
