@@ -1,7 +1,8 @@
 """The readiness report: one self-contained HTML page for the crisis staff meeting.
 
 It is read on paper as often as on screen, so it is built for A4 (see `css`) and ends with
-a checklist page per site for when the laptop is not at hand. Everything in it is read in one
+a checklist page per site (`checklists`) for when the laptop is not at hand. It opens with the
+verdict per site and what blocks it (`verdicts`). Everything in it is read in one
 database snapshot, so its numbers agree with each other even while scans keep coming.
 Every piece of data goes through `html.t()`: inventory names are text, never markup.
 """
@@ -18,7 +19,8 @@ from sqlite_utils import Database
 from tracker import __version__, moves, readiness, store
 from tracker.files import write_text_atomically
 from tracker.plan import Plan
-from tracker.report import stocktakes, verdicts
+from tracker.report import checklists, stocktakes, verdicts
+from tracker.report.checklists import MOVE_STATES
 from tracker.report.css import CSS
 from tracker.report.html import Column, local, mark, section, t, table, when
 from tracker.report.verdicts import STATE_MARKS
@@ -29,13 +31,6 @@ TIMELINE_LIMIT = 500
 """Scans shown in the timeline; a long move's full log is `tracker history TAG` away."""
 EXCEPTIONS_LIMIT = 200
 
-MOVE_STATES = {
-    "at_origin": "at origin",
-    "packed": "on the way",
-    "arrived": "arrived",
-    "installed": "installed",
-    "missing": "missing",
-}
 FLAGS = {
     "wrong_site": "wrong site",
     "not_in_manifest": "not in the manifest",
@@ -55,9 +50,6 @@ KIOSK_COLS: list[Column] = [
 CONTACT_COLS: list[Column] = [("Role", 55), ("Name", 25), ("Phone", 20)]
 TIMELINE_COLS: list[Column] = [
     ("Time", 13), ("Who", 12), ("What", 30), ("Step", 14), ("Where", 18), ("Note", 13)]
-CHECKLIST_COLS: list[Column] = [
-    ("Arrived", 9, "box"), ("Installed", 9, "box"), ("Tag", 13), ("Name", 21), ("Kind", 19),
-    ("Serial", 12), ("Tracker says", 17)]
 # fmt: on
 
 
@@ -77,7 +69,7 @@ def render_report(db: Database, plan: Plan, now: datetime | None = None) -> str:
             r.contacts(),
             r.timeline(),
             *stocktakes.sections(db, r.site),
-            *r.checklists(),
+            *checklists.sections(r),
         ]
     title = f"Readiness report {plan.municipality_short} {local(now, '%Y-%m-%d %H:%M')}"
     return (
@@ -137,14 +129,6 @@ class _Report:
         if kind not in self._by_kind:
             self._by_kind[kind] = store.assets(self.db, kind=kind)
         return self._by_kind[kind]
-
-    def parts_of(self, tag: str) -> list[store.Asset]:
-        """The parts of the kit of the workstation `tag`."""
-        rows = self.db.execute(
-            f"SELECT {store.ASSET_COLUMNS} FROM assets WHERE kit != '' AND kit = ? ORDER BY tag",
-            [tag],
-        ).fetchall()
-        return [store.Asset(*row) for row in rows]
 
     # --- sections -------------------------------------------------------------------------
 
@@ -318,82 +302,4 @@ class _Report:
             f"<p class='intro muted small'>Scans {scope}: {shown}. Each asset's full history: "
             "<code>tracker history TAG</code>.</p>",
             table(TIMELINE_COLS, rows, "No scans yet."),
-        )
-
-    def checklists(self) -> list[str]:
-        """A page per site that hosts functions now, or that the manifest sends things to."""
-        hosted = self.plan.site_functions(self.scenario)
-        dests = {it.dest for it in self.items}
-        sites = [s for s in self.plan.sites if hosted.get(s) or s in dests]
-        return [self.checklist(s, hosted.get(s, ())) for s in sites]
-
-    def checklist(self, site_id: str, functions: tuple[str, ...]) -> str:
-        """What should be at the site: the manifest's items going there, then the equipment of
-        the kinds its functions need that is there already; each workstation followed by the
-        parts of its kit (it counts only when they are all there)."""
-        plan = self.plan
-        site = plan.sites[site_id]
-        rows, listed = [], set()
-        for it in self.items:
-            if it.dest != site_id:
-                continue
-            asset = store.asset_by_tag(self.db, it.tag) if it.tag else None
-            listed.add(it.tag)
-            rows.append(
-                self._check_row(
-                    it.tag or "",
-                    it.name or f"any {self.kind(it.kind)}",
-                    it.kind,
-                    asset.serial if asset else "",
-                    f"from {self.site(it.origin)}; now {MOVE_STATES[it.state]}",
-                )
-            )
-            rows += self._part_rows(it.tag, it.kind)
-        kinds = sorted({r.kind for f in functions for r in plan.functions[f].requires})
-        for kind in kinds:
-            for a in self.assets_of(kind):
-                if a.site == site_id and a.tag not in listed:
-                    note = f"here: {self.step(a.step)}"
-                    rows.append(self._check_row(a.tag, a.name, a.kind, a.serial, note))
-                    rows += self._part_rows(a.tag, a.kind)
-        rows += [self._check_row("", "", "", "", "") for _ in range(3)]
-        names = ", ".join(plan.functions[f].name for f in functions) or "none"
-        printed = local(self.now, "%Y-%m-%d %H:%M %Z")
-        return section(
-            f"checklist-{site_id}",
-            f"Checklist: {site.name}",
-            f'<dl class="meta"><dt>Address</dt><dd>{t(site.address or "—")}</dd>'
-            f"<dt>Functions here</dt><dd>{t(names)}</dd>"
-            f"<dt>Printed</dt><dd>{t(printed)} (tracker state as of then)</dd></dl>",
-            # At the top, so a full last page cannot push it onto a page of its own.
-            '<div class="sign"><div>Checked by</div><div>Date and time</div></div>',
-            "<p class='small'>Tick <strong>Arrived</strong> when the item is on site and "
-            "<strong>Installed</strong> when it works. Write unexpected equipment in the empty "
-            "rows. Scan the ticks into the tracker when the laptop is back.</p>",
-            table(CHECKLIST_COLS, rows, ""),
-            css="checklist",
-        )
-
-    def _part_rows(self, tag: str | None, kind: str) -> list[str]:
-        """Checklist rows for the parts of a workstation's kit, wherever they are now."""
-        k = self.plan.kinds.get(kind)
-        if not tag or k is None or not k.parts:
-            return []
-        return [
-            self._check_row(
-                p.tag,
-                f"↳ {p.name}",
-                p.kind,
-                p.serial,
-                f"part of {tag}; now {self.step(p.step)} at {self.site(p.site)}",
-            )
-            for p in self.parts_of(tag)
-        ]
-
-    def _check_row(self, tag: str, name: str, kind: str, serial: str, note: str) -> str:
-        box = "<td class='box'>☐</td>"
-        return (
-            f"<tr>{box}{box}<td class='tag'>{t(tag)}</td><td>{t(name)}</td>"
-            f"<td>{t(self.kind(kind))}</td><td class='tag'>{t(serial)}</td>"
-            f"<td class='small'>{t(note)}</td></tr>"
         )
