@@ -230,3 +230,14 @@ def test_a_count_and_a_holder_recorded_on_another_station_arrive_by_sync(tk, run
         line for line in out.read_text(encoding="utf-8").splitlines() if "EKS-MID-002" in line
     )
     assert row.split(",")[-2:] == ["7", ""]
+
+
+def test_undo_gives_back_the_holder_and_the_parts(tk):
+    scan(tk, "EKS-BAR-003", "hjemme", "installed", "--holder", "Mette")
+    assert "Mette" in tk("status")
+    assert "undone: EKS-BAR-003 is in service at Rådhuset again" in tk("undo")
+    assert "Mette" not in tk("status")
+    scan(tk, "EKS-NID-001", "raadhus", "packed")
+    assert "with 2 kit part(s)" in tk("undo")
+    doc = status(tk)
+    assert fn(doc, "raadhus", "mitid")["state"] == "ready"

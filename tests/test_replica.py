@@ -305,8 +305,52 @@ def test_sftp_replica_with_another_host_key_is_refused(tmp_path, sftp_server, re
     assert not (tmp_path / "offsite").exists()  # nothing was sent
     check = tracker(db, "replicate", "--check", url, env=env)
     assert check.returncode == 2 and "host key mismatch" in check.stdout
+    restored = tmp_path / "restored.db"
+    refused = tracker(restored, "restore", url, env=env)
+    assert refused.returncode == 2 and "host key mismatch" in refused.stderr, refused.stderr
+    assert not restored.exists() and list(tmp_path.glob(".restored.db*")) == []
     changed = tracker(db, "replicate", "--trust", "--yes", url, env=env)
     assert changed.returncode == 2 and "HOST KEY CHANGED" in changed.stdout
+
+
+def test_sftp_restore_downloads_litestreams_own_plan_and_notices_a_vanished_file(
+    tmp_path, sftp_server, replicators
+):
+    """The restore's files come down in one go (Litestream reads SFTP one small request at a
+    time); which files is Litestream's plan; a file compacted away meanwhile is noticed."""
+    from tracker.replica import config, fetch, restore, target
+
+    db = tmp_path / "a" / "tracker.db"
+    db.parent.mkdir()
+    scan(db, "EKS-PAS-001")
+    remote = tmp_path / "offsite" / "tracker"
+    url = f"sftp://{sftp_server.user}@127.0.0.1:{sftp_server.ports[0]}{remote}"
+    known_hosts = str(tmp_path / "known_hosts")
+    env = sftp_env(sftp_server, Path(known_hosts))
+    assert tracker(db, "replicate", "--trust", "--yes", url, env=env).returncode == 0
+    rep = replicators(db, url, env=env)
+    scan(db, "EKS-PAS-002")
+    rep.wait_replicated(store.now())
+    assert rep.stop() == 0
+
+    where = target.parse(url)
+    out = tmp_path / "b" / "tracker.db"
+    out.parent.mkdir()
+    identity = str(sftp_server.user_key)
+    cfg = config.write(config.render(out, where, identity=identity, known_hosts=known_hosts))
+    try:
+        files = restore._plan(cfg, out, where)
+    finally:
+        config.remove(cfg)
+    assert files and all((remote / f.relative()).is_file() for f in files)
+    folder = tmp_path / "fetched"
+    fetch.download(where, files, folder, identity=identity, known_hosts=known_hosts)
+    for f in files:
+        assert (folder / f.relative()).read_bytes() == (remote / f.relative()).read_bytes()
+
+    (remote / files[0].relative()).unlink()  # compacted away on the server meanwhile
+    with pytest.raises(fetch.PlanChanged, match="vanished"):
+        fetch.download(where, files, tmp_path / "again", identity=identity, known_hosts=known_hosts)
 
 
 def test_disaster_drill(tmp_path, sftp_server, replicators):
