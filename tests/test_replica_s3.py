@@ -77,7 +77,8 @@ def test_s3_replica_replicates_checks_restores_and_syncs(
     other.parent.mkdir()
     scan(other, "EKS-BAR-005", "installed", "hovedbibliotek")
     merged = tracker(other, "sync", url, env=env)
-    assert merged.returncode == 0 and "added 2 events" in merged.stdout, merged.stderr
+    # the two workstation scans in the replica, each with its three kit parts
+    assert merged.returncode == 0 and "added 8 events" in merged.stdout, merged.stderr
 
     missing = tracker(tmp_path / "x.db", "restore", url.replace("cityhall", "nowhere"), env=env)
     assert missing.returncode == 2 and "nothing replicated there" in missing.stderr
