@@ -93,13 +93,13 @@ class Explainer:
         if self.plan.sites[site].homes and not holder:
             return f"{tag} at {name} has no holder (scan it with the name of who takes it)"
         k = self.plan.kinds[kind]
-        if k.kiosk and (why := self.kiosk(tag)):
+        if k.kiosk and (why := self.kiosk(tag, last_seen)):
             return f"{tag} {STEP_WORDS.get(step, step)}, {why}"
         if k.parts and (why := self.kit(tag, site)):
             return f"{tag} {STEP_WORDS.get(step, step)}, but {why}"
         return ""  # counted, and serving another function
 
-    def kiosk(self, tag: str) -> str:
+    def kiosk(self, tag: str, last_seen: str | None) -> str:
         row = self.db.execute(
             "SELECT verdict, checked_at, detail FROM kiosk_latest WHERE tag = ?", [tag]
         ).fetchone()
@@ -111,6 +111,11 @@ class Explainer:
             return f"kiosk check failed {self.when(checked_at)}{detail}"
         if checked_at < fresh_since(self.plan, self.at):
             return f"kiosk check passed {self.when(checked_at)}, too long ago: check again"
+        if last_seen and checked_at < last_seen:
+            return (
+                f"kiosk check passed {self.when(checked_at)}, before it was scanned here"
+                f" {self.when(last_seen)}: check it again where it is now"
+            )
         return ""
 
     def kit(self, tag: str, site: str) -> str:
