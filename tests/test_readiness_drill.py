@@ -295,3 +295,23 @@ def test_import_refuses_departments_kits_and_quantities_that_make_no_sense(run_t
     assert f"{bad}:4: kit 'X-2' is a Bærbar arbejdscomputer, which has no kit" in r.stderr
     assert f"{bad}:6: a Kortlæser is no part of a Pas- og kørekortarbejdsstation's kit" in r.stderr
     assert f"{bad}:7: quantity '5' on a Bærbar arbejdscomputer" in r.stderr
+
+
+def test_status_fits_a_terminal_and_bad_holders_are_refused(tk, db_path, plan):
+    from tracker import readiness
+    from tracker.cli.status import format_status
+
+    tk("scenario", "start", "borgerservice_to_library")
+    db = store.open_db(db_path)
+    text = format_status(readiness.compute(db, plan), width=80)
+    head = text.split("\n\n")[1].splitlines()
+    assert head[0] == "Can each site open?" and all(len(line) <= 80 for line in head)
+    # Passports and driving licences share their workstations: one line for both.
+    lib = site(status(tk), LIB)["blocking"]
+    assert lib[0].startswith("Pas, Kørekort: 0 of 2")
+    for bad in ("x" * 81, "Mette\x1b[2J"):
+        tk("scan", "EKS-BAR-003", "--site", "hjemme", "--step", "installed", "--holder", bad,
+           code=2)  # fmt: skip
+    assert "EKS-BAR-003" in tk("history", "EKS-BAR-003") and "hjemme" not in tk(
+        "history", "EKS-BAR-003"
+    )

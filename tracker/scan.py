@@ -116,6 +116,10 @@ def scan(
     holder at a home workplace and loses it anywhere else. The parts of a kit that are with
     their workstation (same site, same step) get the same step."""
     check_site_step(plan, site, step)
+    if holder is not None and (len(holder.strip()) > MAX_HOLDER or not holder.isprintable()):
+        raise ScanError(
+            f"holder {holder[:40]!r}: a person's name, at most {MAX_HOLDER} printable characters"
+        )
     operator = default_operator() if operator is None else operator
     station = default_station() if station is None else station
     code = codes.parse(raw)
@@ -190,6 +194,9 @@ def scan(
         reason=reason,
         parts=len(parts),
     )
+
+
+MAX_HOLDER = 80
 
 
 def _holder(plan: Plan, asset: store.Asset, site: str, holder: str | None) -> str:
