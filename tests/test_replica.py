@@ -243,9 +243,40 @@ def test_concurrent_scanning_while_replicating_loses_nothing(tmp_path, replicato
     assert len(history(db)) == 1 + 450
 
 
+class SftpServer(Sshd):
+    """sshd with the three host keys a stock OpenSSH server has (ECDSA, RSA, Ed25519): a
+    client is shown the key of the first type it asks for, and Litestream and paramiko ask
+    in different orders (tracker/replica/hostkey.py)."""
+
+    EXTRA = (("ecdsa", "host_ecdsa"), ("rsa", "host_rsa"))
+
+    def _extra_keys(self, comment: str) -> None:
+        for kind, name in self.EXTRA:
+            path = self.root / name
+            path.unlink(missing_ok=True)
+            Path(f"{path}.pub").unlink(missing_ok=True)
+            subprocess.run(
+                ["ssh-keygen", "-q", "-t", kind, "-N", "", "-C", comment, "-f", str(path)],
+                check=True,
+            )
+
+    def config(self) -> str:
+        if not (self.root / "host_ecdsa").exists():
+            self._extra_keys("sftp-host")
+        extra = "".join(f"HostKey {self.root / name}\n" for _, name in self.EXTRA)
+        return super().config() + extra
+
+    def new_host_key(self) -> None:
+        self._extra_keys("sftp-host-reimaged")
+        super().new_host_key()
+
+    def key_file(self, kind: str) -> Path:
+        return self.host_key if kind == "ed25519" else self.root / f"host_{kind}"
+
+
 @pytest.fixture
 def sftp_server(tmp_path):
-    with Sshd(tmp_path / "sshd", command=SFTP_SERVER) as server:
+    with SftpServer(tmp_path / "sshd", command=SFTP_SERVER) as server:
         yield server
 
 
@@ -268,9 +299,11 @@ def test_sftp_replica_pins_the_host_key_and_uses_key_auth(tmp_path, sftp_server,
     trusted = tracker(db, "replicate", "--trust", "--yes", url, env=env)
     assert trusted.returncode == 0 and "SHA256:" in trusted.stdout, trusted.stderr
     fp = subprocess.run(
-        ["ssh-keygen", "-lf", f"{sftp_server.host_key}.pub"], capture_output=True, text=True
+        ["ssh-keygen", "-lf", f"{sftp_server.key_file('ecdsa')}.pub"],
+        capture_output=True,
+        text=True,
     ).stdout.split()[1]
-    assert fp in trusted.stdout
+    assert fp in trusted.stdout and "ecdsa-sha2-nistp256" in trusted.stdout
 
     rep = replicators(db, url, env=env)
     scan(db, "EKS-PAS-002")
@@ -307,6 +340,32 @@ def test_sftp_replica_with_another_host_key_is_refused(tmp_path, sftp_server, re
     assert not restored.exists() and list(tmp_path.glob(".restored.db*")) == []
     changed = tracker(db, "replicate", "--trust", "--yes", url, env=env)
     assert changed.returncode == 2 and "HOST KEY CHANGED" in changed.stdout
+
+
+def test_an_ed25519_pin_from_before_is_named_and_replaced_by_the_key_litestream_checks(
+    tmp_path, sftp_server
+):
+    """An earlier tracker pinned the key paramiko is shown (Ed25519); Litestream checks ECDSA."""
+    db = tmp_path / "tracker.db"
+    scan(db, "EKS-PAS-001")
+    port = sftp_server.ports[0]
+    url = f"sftp://{sftp_server.user}@127.0.0.1:{port}{tmp_path}/offsite"
+    known_hosts = tmp_path / "known_hosts"
+    env = sftp_env(sftp_server, known_hosts)
+    kind, b64 = Path(f"{sftp_server.host_key}.pub").read_text().split()[:2]
+    known_hosts.write_text(f"[127.0.0.1]:{port} {kind} {b64}\n")
+    mismatch = tracker(db, "replicate", "--check", url, env=env)
+    assert mismatch.returncode == 2 and "host key mismatch" in mismatch.stdout
+
+    named = tracker(db, "replicate", "--trust", "--yes", url, env=env)
+    assert named.returncode == 2, named.stdout + named.stderr
+    assert "pinned ssh-ed25519 key is still the server's, but Litestream checks" in named.stdout
+    assert "HOST KEY CHANGED" not in named.stdout and "Not replaced" in named.stdout
+    replaced = tracker(db, "replicate", "--trust", "--yes", "--replace", url, env=env)
+    assert replaced.returncode == 0, replaced.stdout + replaced.stderr
+    assert known_hosts.read_text().split()[1] == "ecdsa-sha2-nistp256"
+    reached = tracker(db, "replicate", "--check", url, env=env)
+    assert reached.returncode == 2 and "nothing replicated there" in reached.stdout
 
 
 def test_sftp_restore_downloads_litestreams_own_plan_and_notices_a_vanished_file(

@@ -61,12 +61,13 @@ def cmd_replicate(ctx: Context, args: argparse.Namespace) -> int:
 def _trust(target: Any, known_hosts_file: str, args: argparse.Namespace) -> int:
     """Show the replica server's host key and pin it once someone confirmed it."""
     from tracker.fleet import known_hosts, ssh
+    from tracker.replica import hostkey
     from tracker.replica.target import ReplicaError
 
     if target.scheme != "sftp":
         raise ReplicaError(f"{target.url}: only SFTP replicas have a host key to trust")
     try:
-        key = ssh.host_key(target.host, target.port, timeout=10)
+        key = hostkey.server_key(target.host, target.port, timeout=10)  # the one Litestream sees
     except ssh.SSHFailure as e:
         raise ReplicaError(f"{target.host}:{target.port}: {e.detail}") from e
     name = target.known_hosts_name
@@ -76,7 +77,14 @@ def _trust(target: Any, known_hosts_file: str, args: argparse.Namespace) -> int:
         out(f"{name}: already trusted, {shown}")
         return EXIT_OK
     if pinned:
-        out(f"{name}: HOST KEY CHANGED. The server now shows {shown}.")
+        if _still_shown(target, pinned):
+            out(
+                f"{name}: the pinned {pinned[0].get_name()} key is still the server's, but"
+                f" Litestream checks its {shown} key. Compare that one on the server"
+                " (ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub)."
+            )
+        else:
+            out(f"{name}: HOST KEY CHANGED. The server now shows {shown}.")
         if not args.replace:
             out("  Not replaced (give --replace to replace a pinned key).")
             return EXIT_USAGE
@@ -88,6 +96,20 @@ def _trust(target: Any, known_hosts_file: str, args: argparse.Namespace) -> int:
     known_hosts.pin(known_hosts_file, name, key)
     out(f"  pinned in {known_hosts_file}")
     return EXIT_OK
+
+
+def _still_shown(target: Any, pinned: list) -> bool:
+    """Does the server still have the pinned key (of a type Litestream does not ask for)?"""
+    from tracker.fleet import ssh
+    from tracker.replica import hostkey
+
+    try:
+        key = hostkey.server_key(
+            target.host, target.port, timeout=10, types=hostkey.same_type_types(pinned[0])
+        )
+    except ssh.SSHFailure:
+        return False
+    return key.get_base64() == pinned[0].get_base64()
 
 
 def _confirm(question: str) -> bool:

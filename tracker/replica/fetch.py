@@ -8,6 +8,7 @@ exactly those with paramiko (pipelined reads, several files at once, the pinned 
 the key login the kiosk checks use) into a private folder laid out as Litestream's file
 replica, and then lets Litestream restore from that folder. Litestream checks each file as it
 restores it, so a file damaged on the way fails the restore instead of passing unnoticed.
+If the download fails (see `Unfetched`), Litestream reads the server itself, as before.
 """
 
 from __future__ import annotations
@@ -37,6 +38,11 @@ class LtxFile:
         return posixpath.join("ltx", str(self.level), self.name)
 
 
+class Unfetched(ReplicaError):
+    """The download failed (no login, a key type paramiko will not ask for first, a dropped
+    connection): Litestream then reads the server itself, and says why if it cannot either."""
+
+
 class PlanChanged(ReplicaError):
     """A planned file is gone or has another size: the replica changed under the download
     (compaction of a replica that is still being written); plan again."""
@@ -64,19 +70,10 @@ def download(
     )
     try:
         pkey = ssh.load_identity(settings.identity)
-    except ssh.KeyError_ as e:
-        raise ReplicaError(str(e)) from e
-    pinned = kh.pinned(kh.load(known_hosts), target.known_hosts_name)
-    try:
+        pinned = kh.pinned(kh.load(known_hosts), target.known_hosts_name)
         client = ssh.connect(target.host, target.port, settings, pinned, pkey)
-    except ssh.SSHFailure as e:
-        if e.verdict == "hostkey":
-            raise ReplicaError(
-                f"{target.url}: the server's host key is not the one pinned in {known_hosts}"
-                f" ({e.detail.split(':', 1)[0]}); compare it on the server, then"
-                f" `tracker replicate --trust --replace {target.url}`"
-            ) from e
-        raise ReplicaError(f"{target.url}: {e.detail}") from e
+    except (ssh.KeyError_, ssh.SSHFailure) as e:
+        raise Unfetched(f"{target.url}: {e}") from e
 
     def get(item: LtxFile) -> None:
         local = folder / item.relative()
@@ -97,6 +94,6 @@ def download(
             for done in [pool.submit(get, f) for f in files]:
                 done.result()
     except (OSError, paramiko.SSHException, EOFError) as e:
-        raise ReplicaError(f"{target.url}: download failed: {e or type(e).__name__}") from e
+        raise Unfetched(f"{target.url}: download failed: {e or type(e).__name__}") from e
     finally:
         client.close()

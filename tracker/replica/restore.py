@@ -88,7 +88,8 @@ def _fetch_and_restore(
     """SFTP: Litestream's plan, the files downloaded by us (`fetch`), Litestream's restore.
 
     A replica still being written can compact away a planned file during the download: then
-    plan again; after `PLAN_TRIES` such races, Litestream reads the server itself."""
+    plan again; after `PLAN_TRIES` such races, or when the download fails, Litestream reads
+    the server itself."""
     from tracker.replica import fetch
 
     assert known_hosts is not None
@@ -101,6 +102,8 @@ def _fetch_and_restore(
                 fetch.download(target, files, folder, identity=identity, known_hosts=known_hosts)
             except fetch.PlanChanged:
                 continue
+            except fetch.Unfetched:
+                break
             local = Target(folder.as_uri(), "file", str(folder))
             local_cfg = config.write(config.render(tmp, local))
             try:
