@@ -151,6 +151,45 @@ def test_file_replica_restore_check_and_never_over_a_database(tmp_path, replicat
     assert r.returncode == 0 and third.is_file(), r.stderr
 
 
+def test_a_damaged_latest_state_restores_the_newest_whole_one_and_says_so(tmp_path, replicators):
+    """Litestream 0.5.17 can leave a replica's latest states damaged (see docs/continuity.md:
+    a writer killed mid-commit while another process keeps the WAL index open, then more
+    writes). Here the damage is made on purpose, reproducibly: a committed change that drops
+    an index from the schema and leaves its pages unaccounted for."""
+    db = tmp_path / "a" / "tracker.db"
+    db.parent.mkdir()
+    scan(db, "EKS-PAS-001")
+    url = f"file://{tmp_path}/usb"
+    rep = replicators(db, url)
+    scan(db, "EKS-PAS-002")
+    scan(db, "EKS-PAS-003")
+    rep.wait_replicated(store.now())
+    whole = history(db)
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA writable_schema=ON")
+    conn.execute("DELETE FROM sqlite_master WHERE name = 'events_gid'")
+    conn.commit()
+    conn.close()
+    rep.wait_replicated(store.now())
+    assert rep.stop() == 0
+
+    restored = tmp_path / "b" / "tracker.db"
+    restored.parent.mkdir()
+    r = tracker(restored, "restore", url)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "integrity ok, 28 assets, 3 events" in r.stdout
+    assert "NOT THE LATEST STATE" in r.stderr and "is never used" in r.stderr
+    assert r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
+    assert history(restored) == whole
+
+    other = tmp_path / "c" / "tracker.db"  # `tracker sync URL` merges the same whole state
+    other.parent.mkdir()
+    scan(other, "EKS-BAR-005", "installed", "hovedbibliotek")
+    merged = tracker(other, "sync", url)
+    assert merged.returncode == 1 and "added 3 events" in merged.stdout, merged.stderr
+    assert "NOT THE LATEST STATE" in merged.stderr
+
+
 def test_replication_age_warns_when_the_replicator_is_gone(tmp_path, replicators):
     db = tmp_path / "tracker.db"
     scan(db, "EKS-PAS-001")
@@ -316,6 +355,12 @@ def test_sftp_replica_pins_the_host_key_and_uses_key_auth(tmp_path, sftp_server,
     r = tracker(restored, "restore", url, env=env)
     assert r.returncode == 0, r.stderr
     assert history(restored) == history(db)
+
+    other = tmp_path / "c" / "tracker.db"  # a station that merges straight from the replica
+    other.parent.mkdir()
+    scan(other, "EKS-BAR-005", "installed", "hovedbibliotek")
+    merged = tracker(other, "sync", url, env=sftp_env(sftp_server, tmp_path / "known_hosts"))
+    assert merged.returncode == 0 and "added 2 events" in merged.stdout, merged.stderr
 
 
 def test_sftp_replica_with_another_host_key_is_refused(tmp_path, sftp_server, replicators):

@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from tracker.cli.common import EXIT_OK, EXIT_USAGE, Context, err, out
+from tracker.cli.common import EXIT_LOOK, EXIT_OK, EXIT_USAGE, Context, err, out
 from tracker.textsafe import one_line
 
 
@@ -137,7 +137,19 @@ def cmd_restore(ctx: Context, args: argparse.Namespace) -> int:
     out(f"restored {done.path}: integrity ok, {done.assets} assets, {done.events} events")
     out(f"newest event: {done.newest_event or 'none'}")
     out(f"this copy records as station {done.station.uuid} ({one_line(done.station.name)})")
+    if done.damaged:
+        err(one_line(_damaged(done)))
+        return EXIT_LOOK
     return EXIT_OK
+
+
+def _damaged(done: Any) -> str:
+    return (
+        f"NOT THE LATEST STATE: the replica's latest state (transaction {done.latest_txid}) is"
+        f" damaged ({done.damaged.split(': ', 1)[-1]}); restored transaction {done.txid}, the"
+        " newest whole state on the replica: what was written after it is not in this copy"
+        " (docs/continuity.md)"
+    )
 
 
 def cmd_sync(ctx: Context, args: argparse.Namespace) -> int:
@@ -170,7 +182,7 @@ def _sync_url(ctx: Context, args: argparse.Namespace) -> int:
         return EXIT_USAGE
     with tempfile.TemporaryDirectory(prefix="tracker-sync-") as folder:
         copy = Path(folder) / "other.db"
-        restore.restore(
+        done = restore.restore(
             _target(args.other),
             copy,
             identity=args.identity,
@@ -180,6 +192,9 @@ def _sync_url(ctx: Context, args: argparse.Namespace) -> int:
         result = sync.merge(ctx.db, copy)
         result.other = args.other
         out(one_line(result.summary()))
+    if done.damaged:
+        err(one_line(_damaged(done)))
+        return EXIT_LOOK
     return EXIT_OK
 
 

@@ -14,6 +14,7 @@ If the download fails (see `Unfetched`), Litestream reads the server itself, as 
 from __future__ import annotations
 
 import posixpath
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,17 +76,18 @@ def download(
     except (ssh.KeyError_, ssh.SSHFailure) as e:
         raise Unfetched(f"{target.url}: {e}") from e
 
+    mine = threading.local()  # one SFTP session per worker thread, for all its files
+
     def get(item: LtxFile) -> None:
         local = folder / item.relative()
         local.parent.mkdir(parents=True, exist_ok=True)
         remote = posixpath.join(target.path, item.relative())
-        sftp = client.open_sftp()
+        if getattr(mine, "sftp", None) is None:
+            mine.sftp = client.open_sftp()
         try:
-            sftp.get(remote, str(local))  # paramiko prefetches: many reads in flight
+            mine.sftp.get(remote, str(local))  # paramiko prefetches: many reads in flight
         except FileNotFoundError as e:
             raise PlanChanged(f"{target.url}: {remote} vanished during the restore") from e
-        finally:
-            sftp.close()
         if local.stat().st_size != item.size:
             raise PlanChanged(f"{target.url}: {remote} changed during the restore")
 
@@ -96,4 +98,4 @@ def download(
     except (OSError, paramiko.SSHException, EOFError) as e:
         raise Unfetched(f"{target.url}: download failed: {e or type(e).__name__}") from e
     finally:
-        client.close()
+        client.close()  # and with it every SFTP session on its connection
