@@ -22,7 +22,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from tracker import clocks, moves, station, store, sync_audits
+from tracker import clocks, dbfile, moves, station, store, sync_audits
 
 MOVE_RANK = {"active": 0, "returning": 1, "closed": 2, "superseded": 3}
 SUPERSEDED_FLAG = "superseded_move"
@@ -88,6 +88,8 @@ def merge(db: Database, other_path: str | Path, *, now: str | None = None) -> Me
         raise SyncError(f"{other_path}: no such database file")
     if store.db_file(db) and Path(store.db_file(db)).resolve() == Path(other_path).resolve():
         raise SyncError(f"{other_path}: that is this database itself")
+    # SQLite holds locks on it now: no plain file I/O on it from here on (tracker.dbfile).
+    dbfile.hold(other_path)
     try:
         db.execute("ATTACH DATABASE ? AS other", [other_path])
     except sqlite3.DatabaseError as e:
