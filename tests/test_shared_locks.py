@@ -121,6 +121,8 @@ def test_sqlite_locks_survive_everything_that_looks_at_the_file(
         pass
     assert _lock_holder(db_path) == me
     assert not (tmp_path / ".tracker.db.migrating").exists()
+    seeded_db.close()
+    assert not dbfile.held(db_path)  # closed: the file may be read plainly again
 
 
 def test_not_a_database_is_still_refused_unchanged(tmp_path: Path) -> None:
@@ -183,3 +185,15 @@ def test_the_app_keeps_its_scans_while_other_stations_come_and_go(tmp_path: Path
     check, scans = _check(db_path)
     assert check == [["ok"]]
     assert {tag for tag, _ in scans} == {"EKS-PAS-001", "EKS-PAS-002", "EKS-PAS-003"}
+
+
+def test_without_proc_every_file_ever_connected_to_counts(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Where open descriptors cannot be listed, `held` errs on the safe side."""
+    monkeypatch.setattr(dbfile, "_OPEN_FDS", str(tmp_path / "no-proc"))
+    path = tmp_path / "t.db"
+    store.open_db(path).close()
+    assert dbfile.held(path)
+    assert not dbfile.held(tmp_path / "t.db-journal")
+    store.open_db(path).close()  # the second open reads the header through SQLite only
