@@ -288,7 +288,8 @@ def give_back(db: Database, tags: list[str]) -> None:
     """Places in a current move's manifest that `tags` took by a scan since undone go back to
     the asset they were taken from (left free if it holds another line by now): the manifest
     is as before the scan. Called where the events are replayed (`sync.rebuild_assets`)."""
-    for tag in tags:
+    taken = {r[0] for r in db.execute("SELECT tag FROM manifest WHERE taken_at IS NOT NULL")}
+    for tag in (t for t in tags if t in taken):  # a sync replays thousands; few took a place
         rows = db.execute(
             "SELECT m.id, m.move_id, m.replaced FROM manifest m JOIN moves v ON v.id = m.move_id"
             " WHERE m.tag = ? AND m.leg = 'out' AND m.taken_at IS NOT NULL"
