@@ -10,12 +10,15 @@ deleted -wal: lost, and the file could end corrupt. These tests run that sequenc
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
+import uuid
 from pathlib import Path
 
 import pytest
+from conftest import SAMPLE_CSV, tracker_exe
 
 from tracker import dbfile, files, store
 from tracker.scan import scan
@@ -118,6 +121,8 @@ def test_sqlite_locks_survive_everything_that_looks_at_the_file(
         pass
     assert _lock_holder(db_path) == me
     assert not (tmp_path / ".tracker.db.migrating").exists()
+    seeded_db.close()
+    assert not dbfile.held(db_path)  # closed: the file may be read plainly again
 
 
 def test_not_a_database_is_still_refused_unchanged(tmp_path: Path) -> None:
@@ -149,3 +154,46 @@ def test_the_database_is_never_read_as_input(
     assert "is the tracker database" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
     assert seeded_db.execute("SELECT count(*) FROM events").fetchone()[0] == before
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+def test_the_app_keeps_its_scans_while_other_stations_come_and_go(tmp_path: Path) -> None:
+    """The real app in tmux (its own connection and its database worker's), while `tracker
+    status` and a CLI scan run and exit beside it."""
+    from test_ui_tmux import Tmux, start
+
+    db_path = tmp_path / "bay.db"
+    cli = [*tracker_exe(), "--db", str(db_path)]
+    done = subprocess.run([*cli, "import", str(SAMPLE_CSV)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    tmux = Tmux(f"tracker-locks-{uuid.uuid4().hex[:8]}", tmp_path / "tmux.conf")
+    try:
+        start(tmux, tmp_path, "--db", str(db_path), "scan", "--site", "raadhus", "--step", "packed")
+        tmux.wait_for("scan here")
+        tmux.run("send-keys", "-t", tmux.name, "EKSPAS001", "Enter")
+        tmux.wait_for("1 recorded")
+        for args in (["status"], ["scan", "EKS-PAS-002", "--site", "raadhus", "--step", "packed"]):
+            done = subprocess.run([*cli, *args], capture_output=True, text=True, timeout=60)
+            assert done.returncode == 0, done.stdout + done.stderr
+        tmux.run("send-keys", "-t", tmux.name, "EKSPAS003", "Enter")
+        tmux.wait_for("2 recorded")
+        tmux.run("send-keys", "-t", tmux.name, "C-q")
+        tmux.wait_for("EXIT=")
+    finally:
+        subprocess.run([*tmux.base, "kill-server"], capture_output=True)
+    check, scans = _check(db_path)
+    assert check == [["ok"]]
+    assert {tag for tag, _ in scans} == {"EKS-PAS-001", "EKS-PAS-002", "EKS-PAS-003"}
+
+
+def test_without_proc_every_file_ever_connected_to_counts(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Where open descriptors cannot be listed, `held` errs on the safe side."""
+    monkeypatch.setattr(dbfile, "_OPEN_FDS", str(tmp_path / "no-proc"))
+    path = tmp_path / "t.db"
+    store.open_db(path).close()
+    assert dbfile.held(path)
+    assert not dbfile.held(tmp_path / "t.db-journal")
+    store.open_db(path).close()  # the second open reads the header through SQLite only

@@ -11,9 +11,9 @@ Closing any descriptor of a file drops every POSIX lock the process holds on it,
 included (fcntl(2)). A process that reads its own open database with plain file I/O therefore
 makes SQLite's locks vanish: another process closing its connection then takes itself for the
 last one, checkpoints and deletes the WAL, and this process's next commits go to a deleted
--wal and are lost. So plain file I/O touches a database file only before this process's first
-connection to it (`hold` records each one); after that only SQLite reads it, and locks that
-are ours alone (`migration_lock`) live on a file of their own.
+-wal and are lost. So plain file I/O touches a database file only while this process has no
+descriptor of it open (`held`); otherwise only SQLite reads it, and locks that are ours alone
+(`migration_lock`) live on a file of their own.
 """
 
 from __future__ import annotations
@@ -41,9 +41,9 @@ def missing_message(path: str) -> str:
 
 
 _HELD: set[tuple[int, int]] = set()
-"""(device, inode) of every file this process opened an SQLite connection to (see the module
-docstring): never opened with plain file I/O again, even after the connection is closed (a
-thread may have opened another one meanwhile)."""
+"""(device, inode) of every file this process opened an SQLite connection to: what `held`
+goes by where the process's open descriptors cannot be listed (no /proc)."""
+_OPEN_FDS = "/proc/self/fd"
 
 
 def _identity(path: str | os.PathLike[str]) -> tuple[int, int] | None:
@@ -62,16 +62,34 @@ def hold(path: str | os.PathLike[str]) -> None:
 
 
 def held(path: str | os.PathLike[str]) -> bool:
-    """True when SQLite in this process may hold locks on `path` (by inode, however spelt)."""
+    """True when this process has `path` open (by inode, however spelt): then SQLite may hold
+    locks on it, and plain file I/O on it must wait (see the module docstring).
+
+    On Linux the truth is in /proc/self/fd: a descriptor SQLite keeps open is listed, one it
+    closed is not, and an inode in use cannot be reused by another file meanwhile. Elsewhere,
+    every file this process ever connected to counts (`hold`)."""
     ident = _identity(path)
-    return ident is not None and ident in _HELD
+    if ident is None:
+        return False
+    try:
+        names = os.listdir(_OPEN_FDS)
+    except OSError:
+        return ident in _HELD
+    for name in names:
+        try:
+            st = os.stat(os.path.join(_OPEN_FDS, name))
+        except OSError:
+            continue  # closed meanwhile, or the listing's own descriptor
+        if (st.st_dev, st.st_ino) == ident:
+            return True
+    return False
 
 
 def check_existing(path: str, migration_set: str, known: set[str]) -> str:
     """Refuse a file that is not a tracker database this version may open; never writes to it.
 
     Returns 'empty' (no tables yet: a new database), or 'tracker'. The header is read with
-    plain file I/O only before this process's first connection to the file; afterwards SQLite
+    plain file I/O only while this process holds no connection to the file; otherwise SQLite
     reads it (see the module docstring)."""
     if os.path.isdir(path):
         raise StoreError(f"{path} is a folder, not a database file")

@@ -272,3 +272,14 @@ def m011_audit_global_ids(db: Database) -> None:
     """Stocktakes and their scans get a global id, so `tracker sync` merges them (issue 14)."""
     _add_global_id(db, "audits")
     _add_global_id(db, "audit_scans")
+
+
+@migrations()
+def m012_manifest_places(db: Database) -> None:
+    """Whose place a substitute took (so an undo gives it back), and why a returning move was
+    closed by hand (`tracker scenario close`)."""
+    db.execute("ALTER TABLE manifest ADD COLUMN replaced TEXT")
+    db.execute("ALTER TABLE manifest ADD COLUMN taken_at TEXT")
+    db.execute("ALTER TABLE moves ADD COLUMN closed_at TEXT")
+    db.execute("ALTER TABLE moves ADD COLUMN closed_by TEXT NOT NULL DEFAULT ''")
+    db.execute("ALTER TABLE moves ADD COLUMN close_note TEXT NOT NULL DEFAULT ''")
