@@ -125,6 +125,10 @@ def test_file_replica_restore_check_and_never_over_a_database(tmp_path, replicat
     checked = tracker(db, "replicate", "--check", url)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "OK" in checked.stdout
+    verified = tracker(db, "replicate", "--check", "--verify", url)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert "a test restore passes its integrity check (2 events)" in verified.stdout
+    assert tracker(db, "replicate", "--verify", url).returncode == 2  # only with --check
     status = tracker(db, "status")
     assert f"replicated to {url}" in status.stdout
     assert "REPLICATION" not in status.stdout
@@ -172,6 +176,13 @@ def test_a_damaged_latest_state_restores_the_newest_whole_one_and_says_so(tmp_pa
     conn.close()
     rep.wait_replicated(store.now())
     assert rep.stop() == 0
+    current = tracker(db, "replicate", "--check", url)  # current, but cannot see the damage
+    assert current.returncode == 0, current.stdout + current.stderr
+    verified = tracker(db, "replicate", "--check", "--verify", url)
+    assert verified.returncode == 2, verified.stdout + verified.stderr
+    assert "the latest state (transaction" in verified.stdout and "is damaged" in verified.stdout
+    assert "a restore gives transaction" in verified.stdout and "3 events" in verified.stdout
+    assert list(db.parent.glob(".tracker-verify-*")) == []
 
     restored = tmp_path / "b" / "tracker.db"
     restored.parent.mkdir()

@@ -38,9 +38,15 @@ def cmd_replicate(ctx: Context, args: argparse.Namespace) -> int:
             return _trust(target, _known_hosts(ctx, args), args)
         if not os.path.isfile(ctx.db_path):
             raise ReplicaError(f"{ctx.db_path}: no such database")
+        if args.verify and not args.check:
+            raise ReplicaError("--verify goes with --check: tracker replicate --check --verify URL")
         if args.check:
             result = check.check(
-                ctx.db, target, identity=args.identity, known_hosts=_known_hosts(ctx, args)
+                ctx.db,
+                target,
+                identity=args.identity,
+                known_hosts=_known_hosts(ctx, args),
+                verify=args.verify,
             )
             out(one_line(result.line))
             return result.code
@@ -222,6 +228,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     mode.add_argument(
         "--trust", action="store_true", help="show and pin the sftp server's host key"
+    )
+    s.add_argument(
+        "--verify",
+        action="store_true",
+        help="with --check: also restore the replica to a scratch file and check it (slow)",
     )
     s.add_argument("--yes", action="store_true", help="with --trust: pin without asking")
     s.add_argument("--replace", action="store_true", help="with --trust: replace a changed key")
