@@ -1,7 +1,7 @@
 """Continuity figures (issue 14): recovery point, recovery time, merge.
 
 Run: python3 bench/bench_continuity.py [--rows 100000] [--events 1000000] [--runs 3]
-     [--merge-scans 50000] [--skip-sftp]
+     [--merge-scans 50000] [--skip-sftp] [--crash-runs 6] [--only-crash]
 
 - Recovery point: `tracker replicate file://...` runs while a scanner records scans as fast as
   it can and notes each acknowledged one; at a random moment the scanner, the supervisor and
@@ -12,6 +12,10 @@ Run: python3 bench/bench_continuity.py [--rows 100000] [--events 1000000] [--run
   against `cp` of the same database file, then `tracker status` (same run). Its parts, timed
   apart: Litestream's own restore reading the replica itself (over SFTP: what the tracker
   did before it downloaded the files itself), and the `PRAGMA integrity_check` of the result.
+- Crash runs (Litestream's, not a target): a scanner killed with SIGKILL mid-burst while
+  `tracker replicate file://` goes on, two more scans, then `tracker restore`: how often the
+  replica's latest state fails its integrity check (the restore then takes the newest whole
+  earlier state), see docs/continuity.md.
 - Merge: two stations that each recorded --merge-scans scans apart, then the same merge again;
   against a bare INSERT ... SELECT of the other station's events (no dedup, no state rebuild).
 
@@ -125,6 +129,40 @@ def recovery_point(tmp: Path, rnd: random.Random) -> tuple[int, int, int, float]
     shutil.rmtree(tmp / "rp")
     shutil.rmtree(tmp / "rp-replica")
     return len(acked), len(lost), len(old_lost), lost_at - max(kept) if kept else float("nan")
+
+
+def crash_run(tmp: Path, rnd: random.Random, url: str, env: dict | None = None) -> int:
+    """A scanner killed with SIGKILL mid-burst while replication goes on, then two more scans
+    by `tracker scan`; then `tracker restore`. Its exit status: 0 the latest state, 1 an
+    earlier whole state (the latest failed its integrity check), 2 nothing usable."""
+    folder = tmp / "crash"
+    folder.mkdir()
+    db = folder / "tracker.db"
+    run("--db", str(db), "import", str(REPO / "assets.csv"), env=env)
+    sup = replicate(db, url, env)
+    wait_replicated(db, store.now(), sup)
+    scanner = subprocess.Popen(
+        [sys.executable, "-c", SCANNER, str(db), str(folder / "acks.log")],
+        start_new_session=True,
+    )
+    time.sleep(rnd.uniform(3.0, 6.0))
+    os.killpg(scanner.pid, signal.SIGKILL)
+    scanner.wait()
+    for tag in ("EKS-PAS-001", "EKS-PAS-002"):
+        run("--db", str(db), "scan", tag, "--site", "raadhus", "--step", "installed", env=env)
+    wait_replicated(db, store.now(), sup)
+    sup.send_signal(signal.SIGTERM)
+    sup.wait(120)
+    conn = sqlite3.connect(db)
+    assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)], "the database itself"
+    conn.close()
+    done = subprocess.run(
+        [*tracker_cmd(), "--db", str(folder / "restored.db"), "restore", url],
+        capture_output=True,
+        env={**os.environ, **(env or {})},
+    )
+    shutil.rmtree(folder)
+    return done.returncode
 
 
 def litestream_alone(url: str, out: Path, env: dict | None) -> float:
@@ -300,70 +338,89 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--merge-scans", type=int, default=50_000)
     ap.add_argument("--skip-sftp", action="store_true")
+    ap.add_argument("--crash-runs", type=int, default=6)
+    ap.add_argument("--only-crash", action="store_true", help="only the crash runs")
     args = ap.parse_args()
     rnd = random.Random(14)
     rows = []
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
-        first, second, base = merge_stations(tmp, args.merge_scans)
-        n = args.merge_scans
-        rows.append(
-            (
-                f"merge 2 x {n:,} scans",
-                f"{first:.2f} s",
-                f"INSERT..SELECT {base:.2f} s",
-                f"{first / base:.1f}x",
-                "< 10 s",
+        if not args.only_crash:
+            first, second, base = merge_stations(tmp, args.merge_scans)
+            n = args.merge_scans
+            rows.append(
+                (
+                    f"merge 2 x {n:,} scans",
+                    f"{first:.2f} s",
+                    f"INSERT..SELECT {base:.2f} s",
+                    f"{first / base:.1f}x",
+                    "< 10 s",
+                )
             )
-        )
-        rows.append(
-            (
-                "second merge (adds nothing), median of 3",
-                f"{second:.2f} s",
-                f"INSERT..SELECT {base:.2f} s",
-                f"{second / base:.1f}x",
-                "< 1 s",
+            rows.append(
+                (
+                    "second merge (adds nothing), median of 3",
+                    f"{second:.2f} s",
+                    f"INSERT..SELECT {base:.2f} s",
+                    f"{second / base:.1f}x",
+                    "< 1 s",
+                )
             )
-        )
 
-        points = [recovery_point(tmp, rnd) for _ in range(args.runs)]
-        acked = sum(p[0] for p in points)
-        lost = sum(p[1] for p in points)
-        old = sum(p[2] for p in points)
-        gap = statistics.median(p[3] for p in points)
-        rows.append(
-            (
-                f"recovery point, {args.runs} kill -9 runs",
-                f"{old} lost > 2 s old",
-                f"{acked:,} scans acked, {lost} lost in all",
-                f"newest kept {gap:.1f} s before",
-                "0 lost > 2 s",
+            points = [recovery_point(tmp, rnd) for _ in range(args.runs)]
+            acked = sum(p[0] for p in points)
+            lost = sum(p[1] for p in points)
+            old = sum(p[2] for p in points)
+            gap = statistics.median(p[3] for p in points)
+            rows.append(
+                (
+                    f"recovery point, {args.runs} kill -9 runs",
+                    f"{old} lost > 2 s old",
+                    f"{acked:,} scans acked, {lost} lost in all",
+                    f"newest kept {gap:.1f} s before",
+                    "0 lost > 2 s",
+                )
             )
-        )
 
-        plan_path = big_plan(tmp / "plan.toml", 500)
-        plan = load_plan(plan_path)
-        csv_path = tmp / "inv.csv"
-        write_csv(csv_path, args.rows, list(plan.sites))
-        big = tmp / "big.db"
-        build_big_db(big, plan, csv_path, args.events)
-        conn = sqlite3.connect(big)
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        conn.close()
-        size = big.stat().st_size / 1e6
-        what = f"{args.rows:,} assets / {args.events:,} events ({size:.0f} MB)"
-        m = recovery_time(big, f"file://{tmp}/rt-replica", tmp, args.runs)
-        rows += restore_rows("file://", what, m)
-        if not args.skip_sftp:
-            with Sshd(tmp / "sshd", command=SFTP_SERVER) as server:
-                url = f"sftp://{server.user}@127.0.0.1:{server.ports[0]}{tmp}/sftp-replica"
-                env = {
-                    "TRACKER_SSH_IDENTITY": str(server.user_key),
-                    "TRACKER_KNOWN_HOSTS": str(tmp / "known_hosts"),
-                }
-                run("--db", str(big), "replicate", "--trust", "--yes", url, env=env)
-                m = recovery_time(big, url, tmp, args.runs, env)
-            rows += restore_rows("sftp://", what, m)
+        if args.crash_runs:
+            codes = []
+            for i in range(args.crash_runs):
+                codes.append(crash_run(tmp, rnd, f"file://{tmp}/crash-replica-{i}"))
+                shutil.rmtree(tmp / f"crash-replica-{i}")
+            rows.append(
+                (
+                    f"writer killed mid-commit, 2 more scans: {args.crash_runs} runs",
+                    f"{codes.count(1)} damaged latest state",
+                    f"{codes.count(0)} whole, {codes.count(2)} unusable",
+                    "",
+                    "(Litestream's)",
+                )
+            )
+
+        if not args.only_crash:
+            plan_path = big_plan(tmp / "plan.toml", 500)
+            plan = load_plan(plan_path)
+            csv_path = tmp / "inv.csv"
+            write_csv(csv_path, args.rows, list(plan.sites))
+            big = tmp / "big.db"
+            build_big_db(big, plan, csv_path, args.events)
+            conn = sqlite3.connect(big)
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            conn.close()
+            size = big.stat().st_size / 1e6
+            what = f"{args.rows:,} assets / {args.events:,} events ({size:.0f} MB)"
+            m = recovery_time(big, f"file://{tmp}/rt-replica", tmp, args.runs)
+            rows += restore_rows("file://", what, m)
+            if not args.skip_sftp:
+                with Sshd(tmp / "sshd", command=SFTP_SERVER) as server:
+                    url = f"sftp://{server.user}@127.0.0.1:{server.ports[0]}{tmp}/sftp-replica"
+                    env = {
+                        "TRACKER_SSH_IDENTITY": str(server.user_key),
+                        "TRACKER_KNOWN_HOSTS": str(tmp / "known_hosts"),
+                    }
+                    run("--db", str(big), "replicate", "--trust", "--yes", url, env=env)
+                    m = recovery_time(big, url, tmp, args.runs, env)
+                rows += restore_rows("sftp://", what, m)
     header = ("figure", "ours (median)", "baseline (same run)", "ratio", "target")
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     for r in [header, tuple("-" * w for w in widths), *rows]:

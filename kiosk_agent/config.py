@@ -27,7 +27,9 @@ from kiosk_agent.fields import (
 )
 
 __all__ = [
+    "ISOLATION_EVIDENCE",
     "MAX_ENTRIES",
+    "NOTHING_PROVES_ISOLATION",
     "PROFILES",
     "CheckUrl",
     "Config",
@@ -42,6 +44,22 @@ __all__ = [
 ]
 
 PROFILES = ("kiosk", "staff")
+
+ISOLATION_EVIDENCE = (
+    "isolation.targets",
+    "isolation.udp_targets",
+    "isolation.internal_names",
+    "isolation.internal_cidrs",
+)
+"""The keys whose probes can show the municipal network is out of reach. The others only
+qualify them: canaries say whether a "blocked" result means anything, management_hosts
+exempt connections, icmp_echo pings the addresses in targets and udp_targets."""
+
+NOTHING_PROVES_ISOLATION = (
+    "the configuration lists nothing that proves isolation: "
+    + ", ".join(ISOLATION_EVIDENCE[:-1])
+    + f" and {ISOLATION_EVIDENCE[-1]} are all empty"
+)
 
 
 @dataclass
@@ -80,6 +98,12 @@ class Config:
         mapped = getattr(ip, "ipv4_mapped", None)
         ip = mapped or ip
         return any(ip in net for net in self.internal_cidrs)
+
+    def proves_isolation(self) -> bool:
+        """True when at least one key of :data:`ISOLATION_EVIDENCE` lists something. Without
+        one, every isolation check that runs (only ``vpn_adapters`` and the canaries) passes
+        whatever the network, so a kiosk-profile ``ok`` would claim what nothing proved."""
+        return bool(self.targets or self.udp_targets or self.internal_names or self.internal_cidrs)
 
     def internal_addresses(self) -> list[IPAddress]:
         """Each configured internal target address once, in order (the ICMP echo targets)."""

@@ -9,7 +9,7 @@ import re
 from urllib.parse import urlsplit
 
 from kiosk_agent import probes
-from kiosk_agent.config import Config, Endpoint
+from kiosk_agent.config import NOTHING_PROVES_ISOLATION, Config, Endpoint
 from kiosk_agent.model import Finding, Status
 from kiosk_agent.os_common import ALWAYS_PRESENT, VPN_DESCRIPTION, VPN_NAME, current, require_psutil
 
@@ -24,6 +24,12 @@ def target(endpoint: Endpoint, cfg: Config) -> Finding:
     if seen.outcome in (probes.TIMEOUT, probes.UNREACHABLE, probes.BLOCKED_LOCALLY):
         return Finding(Status.OK, f"{seen.outcome}: {seen.detail}", blocked=True)
     return Finding(Status.UNKNOWN, f"could not interpret: {seen.detail}")
+
+
+def nothing_configured() -> Finding:
+    """A kiosk configuration without a single probe of the municipal network: the checks
+    that do run would pass on any network, so the verdict must not be ``ok``."""
+    return Finding(Status.UNKNOWN, NOTHING_PROVES_ISOLATION)
 
 
 def canary(endpoint: Endpoint, cfg: Config) -> Finding:

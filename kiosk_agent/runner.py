@@ -103,6 +103,8 @@ def isolation_jobs(cfg: Config) -> list[Job]:
             ("ipv6", ISOLATION, partial(segmentation.ipv6, cfg)),
         ]
     jobs.append(("vpn_adapters", ISOLATION, isolation.vpn_adapters))
+    if not cfg.proves_isolation():
+        jobs.append(("isolation:configured", ISOLATION, isolation.nothing_configured))
     return jobs
 
 

@@ -305,14 +305,17 @@ def closed_port() -> int:
 
 
 AGENT_CONFIG = """\
-# Only local state: no check sends traffic anywhere.
+# No probe sends traffic: the isolation checks read only local state (adapters, routes,
+# connections, proxy settings) against ranges no PC is given: 240.0.0.0/4 is reserved and
+# 100::/64 discards (RFC 6666). A kiosk configuration without them would prove no isolation,
+# which the agent reports as unknown and `tracker kiosks deploy` refuses.
 timeout = 1.0
 [internet]
 check_urls = []
 resolve = []
 https = []
 [isolation]
-internal_cidrs = []
+internal_cidrs = ["240.0.0.0/4", "100::/64"]
 targets = []
 internal_names = []
 canaries = []

@@ -1,7 +1,9 @@
 """A kiosk must prove isolation with the kiosk profile. A staff-profile report proves the
 opposite (its VPN reaches the municipal network), so from a kiosk it never counts: the
 tracker refuses to deploy a staff configuration to kiosks, and a staff report that comes
-back from one is `invalid`. Through the real `tracker`, against a real sshd on 127.0.0.1.
+back from one is `invalid`. A kiosk configuration that probes nothing of the municipal
+network is refused too (the agent would report `unknown` forever). Through the real
+`tracker`, against a real sshd on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import pytest
 from sshd import AGENT_CONFIG, Sshd
 
 from kiosk_agent.build import build_zipapp
+from kiosk_agent.config import ISOLATION_EVIDENCE
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -92,5 +95,21 @@ def test_deploy_refuses_a_staff_configuration(run_tracker, tmp_path, sshd, env):
     r = run_tracker("kiosks", "deploy", "--all", "--config", str(config), env=env)
     assert r.returncode == 2
     assert f"{config}: profile: a kiosk must run the kiosk profile, got 'staff'" in r.stderr
+    assert len(r.stderr.splitlines()) == 1
+    assert not [c for c in sshd.commands() if "sftp" in c[1]], "nothing may be copied"
+
+
+def test_deploy_refuses_a_configuration_that_proves_no_isolation(run_tracker, tmp_path, sshd, env):
+    add_kiosks(run_tracker, tmp_path, {"KIO-AGENT": f"127.0.0.1:{sshd.port_of['agent']}"})
+    assert run_tracker("kiosks", "trust", "--all", "--yes", env=env).returncode == 0
+    ranges = 'internal_cidrs = ["240.0.0.0/4", "100::/64"]'
+    assert ranges in AGENT_CONFIG
+    config = tmp_path / "kiosk-agent.toml"
+    config.write_text(AGENT_CONFIG.replace(ranges, "internal_cidrs = []"))
+    r = run_tracker("kiosks", "deploy", "--all", "--config", str(config), env=env)
+    assert r.returncode == 2
+    line = f"{config}: isolation: the configuration lists nothing that proves isolation: "
+    assert line in r.stderr
+    assert all(key in r.stderr for key in ISOLATION_EVIDENCE)
     assert len(r.stderr.splitlines()) == 1
     assert not [c for c in sshd.commands() if "sftp" in c[1]], "nothing may be copied"

@@ -125,6 +125,10 @@ def test_file_replica_restore_check_and_never_over_a_database(tmp_path, replicat
     checked = tracker(db, "replicate", "--check", url)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "OK" in checked.stdout
+    verified = tracker(db, "replicate", "--check", "--verify", url)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert "a test restore passes its integrity check (2 events)" in verified.stdout
+    assert tracker(db, "replicate", "--verify", url).returncode == 2  # only with --check
     status = tracker(db, "status")
     assert f"replicated to {url}" in status.stdout
     assert "REPLICATION" not in status.stdout
@@ -151,6 +155,52 @@ def test_file_replica_restore_check_and_never_over_a_database(tmp_path, replicat
         [*tracker_exe(), "restore", url, "--db", str(third)], capture_output=True, text=True
     )
     assert r.returncode == 0 and third.is_file(), r.stderr
+
+
+def test_a_damaged_latest_state_restores_the_newest_whole_one_and_says_so(tmp_path, replicators):
+    """Litestream 0.5.17 can leave a replica's latest states damaged (see docs/continuity.md:
+    a writer killed mid-commit while another process keeps the WAL index open, then more
+    writes). Here the damage is made on purpose, reproducibly: a committed change that drops
+    an index from the schema and leaves its pages unaccounted for."""
+    db = tmp_path / "a" / "tracker.db"
+    db.parent.mkdir()
+    scan(db, "EKS-PAS-001")
+    url = f"file://{tmp_path}/usb"
+    rep = replicators(db, url)
+    scan(db, "EKS-PAS-002")
+    scan(db, "EKS-PAS-003")
+    rep.wait_replicated(store.now())
+    whole = history(db)
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA writable_schema=ON")
+    conn.execute("DELETE FROM sqlite_master WHERE name = 'events_gid'")
+    conn.commit()
+    conn.close()
+    rep.wait_replicated(store.now())
+    assert rep.stop() == 0
+    current = tracker(db, "replicate", "--check", url)  # current, but cannot see the damage
+    assert current.returncode == 0, current.stdout + current.stderr
+    verified = tracker(db, "replicate", "--check", "--verify", url)
+    assert verified.returncode == 2, verified.stdout + verified.stderr
+    assert "the latest state (transaction" in verified.stdout and "is damaged" in verified.stdout
+    assert "a restore gives transaction" in verified.stdout and "3 events" in verified.stdout
+    assert list(db.parent.glob(".tracker-verify-*")) == []
+
+    restored = tmp_path / "b" / "tracker.db"
+    restored.parent.mkdir()
+    r = tracker(restored, "restore", url)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "integrity ok, 28 assets, 3 events" in r.stdout
+    assert "NOT THE LATEST STATE" in r.stderr and "is never used" in r.stderr
+    assert r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
+    assert history(restored) == whole
+
+    other = tmp_path / "c" / "tracker.db"  # `tracker sync URL` merges the same whole state
+    other.parent.mkdir()
+    scan(other, "EKS-BAR-005", "installed", "hovedbibliotek")
+    merged = tracker(other, "sync", url)
+    assert merged.returncode == 1 and "added 3 events" in merged.stdout, merged.stderr
+    assert "NOT THE LATEST STATE" in merged.stderr
 
 
 def test_replication_age_warns_when_the_replicator_is_gone(tmp_path, replicators):
@@ -247,9 +297,40 @@ def test_concurrent_scanning_while_replicating_loses_nothing(tmp_path, replicato
     assert len(history(db)) == 1 + 3 + 450  # the first workstation moved its 3 kit parts
 
 
+class SftpServer(Sshd):
+    """sshd with the three host keys a stock OpenSSH server has (ECDSA, RSA, Ed25519): a
+    client is shown the key of the first type it asks for, and Litestream and paramiko ask
+    in different orders (tracker/replica/hostkey.py)."""
+
+    EXTRA = (("ecdsa", "host_ecdsa"), ("rsa", "host_rsa"))
+
+    def _extra_keys(self, comment: str) -> None:
+        for kind, name in self.EXTRA:
+            path = self.root / name
+            path.unlink(missing_ok=True)
+            Path(f"{path}.pub").unlink(missing_ok=True)
+            subprocess.run(
+                ["ssh-keygen", "-q", "-t", kind, "-N", "", "-C", comment, "-f", str(path)],
+                check=True,
+            )
+
+    def config(self) -> str:
+        if not (self.root / "host_ecdsa").exists():
+            self._extra_keys("sftp-host")
+        extra = "".join(f"HostKey {self.root / name}\n" for _, name in self.EXTRA)
+        return super().config() + extra
+
+    def new_host_key(self) -> None:
+        self._extra_keys("sftp-host-reimaged")
+        super().new_host_key()
+
+    def key_file(self, kind: str) -> Path:
+        return self.host_key if kind == "ed25519" else self.root / f"host_{kind}"
+
+
 @pytest.fixture
 def sftp_server(tmp_path):
-    with Sshd(tmp_path / "sshd", command=SFTP_SERVER) as server:
+    with SftpServer(tmp_path / "sshd", command=SFTP_SERVER) as server:
         yield server
 
 
@@ -272,9 +353,11 @@ def test_sftp_replica_pins_the_host_key_and_uses_key_auth(tmp_path, sftp_server,
     trusted = tracker(db, "replicate", "--trust", "--yes", url, env=env)
     assert trusted.returncode == 0 and "SHA256:" in trusted.stdout, trusted.stderr
     fp = subprocess.run(
-        ["ssh-keygen", "-lf", f"{sftp_server.host_key}.pub"], capture_output=True, text=True
+        ["ssh-keygen", "-lf", f"{sftp_server.key_file('ecdsa')}.pub"],
+        capture_output=True,
+        text=True,
     ).stdout.split()[1]
-    assert fp in trusted.stdout
+    assert fp in trusted.stdout and "ecdsa-sha2-nistp256" in trusted.stdout
 
     rep = replicators(db, url, env=env)
     scan(db, "EKS-PAS-002")
@@ -287,6 +370,12 @@ def test_sftp_replica_pins_the_host_key_and_uses_key_auth(tmp_path, sftp_server,
     r = tracker(restored, "restore", url, env=env)
     assert r.returncode == 0, r.stderr
     assert history(restored) == history(db)
+
+    other = tmp_path / "c" / "tracker.db"  # a station that merges straight from the replica
+    other.parent.mkdir()
+    scan(other, "EKS-BAR-005", "installed", "hovedbibliotek")
+    merged = tracker(other, "sync", url, env=sftp_env(sftp_server, tmp_path / "known_hosts"))
+    assert merged.returncode == 0 and "added 2 events" in merged.stdout, merged.stderr
 
 
 def test_sftp_replica_with_another_host_key_is_refused(tmp_path, sftp_server, replicators):
@@ -311,6 +400,32 @@ def test_sftp_replica_with_another_host_key_is_refused(tmp_path, sftp_server, re
     assert not restored.exists() and list(tmp_path.glob(".restored.db*")) == []
     changed = tracker(db, "replicate", "--trust", "--yes", url, env=env)
     assert changed.returncode == 2 and "HOST KEY CHANGED" in changed.stdout
+
+
+def test_an_ed25519_pin_from_before_is_named_and_replaced_by_the_key_litestream_checks(
+    tmp_path, sftp_server
+):
+    """An earlier tracker pinned the key paramiko is shown (Ed25519); Litestream checks ECDSA."""
+    db = tmp_path / "tracker.db"
+    scan(db, "EKS-PAS-001")
+    port = sftp_server.ports[0]
+    url = f"sftp://{sftp_server.user}@127.0.0.1:{port}{tmp_path}/offsite"
+    known_hosts = tmp_path / "known_hosts"
+    env = sftp_env(sftp_server, known_hosts)
+    kind, b64 = Path(f"{sftp_server.host_key}.pub").read_text().split()[:2]
+    known_hosts.write_text(f"[127.0.0.1]:{port} {kind} {b64}\n")
+    mismatch = tracker(db, "replicate", "--check", url, env=env)
+    assert mismatch.returncode == 2 and "host key mismatch" in mismatch.stdout
+
+    named = tracker(db, "replicate", "--trust", "--yes", url, env=env)
+    assert named.returncode == 2, named.stdout + named.stderr
+    assert "pinned ssh-ed25519 key is still the server's, but Litestream checks" in named.stdout
+    assert "HOST KEY CHANGED" not in named.stdout and "Not replaced" in named.stdout
+    replaced = tracker(db, "replicate", "--trust", "--yes", "--replace", url, env=env)
+    assert replaced.returncode == 0, replaced.stdout + replaced.stderr
+    assert known_hosts.read_text().split()[1] == "ecdsa-sha2-nistp256"
+    reached = tracker(db, "replicate", "--check", url, env=env)
+    assert reached.returncode == 2 and "nothing replicated there" in reached.stdout
 
 
 def test_sftp_restore_downloads_litestreams_own_plan_and_notices_a_vanished_file(

@@ -86,6 +86,8 @@ def infer(db: Database, plan: Plan, asset: store.Asset, site: str) -> Inferred:
             return Inferred("packed", why, already=True)
         if asset.site == site and asset.step in WORKING:
             return Inferred("packed", why)
+        if leg == "return" and asset.site == site and asset.step == "arrived":
+            return Inferred("packed", why)  # arrived, never installed: it goes home as it is
         return Inferred(None, f"{asset.tag} is {asset.step} at {_name(plan, asset.site)} ({why})")
     return Inferred(None, f"{here} is neither the origin nor the destination ({why})")
 
@@ -99,19 +101,14 @@ def _not_in_manifest(
     refused = Inferred(None, f"{asset.tag} is not in the manifest of {what}")
     if leg == "return" or asset.site != site or asset.step not in WORKING:
         return refused
-    free = db.execute(
-        "SELECT m.origin, m.dest FROM manifest m LEFT JOIN assets a ON a.tag = m.tag"
-        " WHERE m.move_id = ? AND m.leg = 'out' AND m.kind = ? AND m.dest != ?"
-        " AND (m.origin = ? OR m.origin = '')"
-        " AND (m.tag IS NULL OR (a.step IN ('in_service', 'installed')"
-        " AND NOT EXISTS (SELECT 1 FROM events e WHERE e.tag = m.tag AND e.action = 'scan'"
-        " AND e.undone_by IS NULL AND e.at >= ?)))"
-        " ORDER BY m.tag IS NULL DESC, m.id LIMIT 1",
-        [move.id, asset.kind, site, site, move.started_at],
-    ).fetchone()
+    # The line the scan will be booked to (`moves.match_scan` takes the same one), if it
+    # starts here: a line from elsewhere is refused, not guessed.
+    free = moves.free_line(db, move, asset, "packed", site)
+    if free is not None and free[1] not in (site, ""):
+        free = None
     if free is None:
         return refused
-    why = f"{_line(plan, free[0], free[1])}, in place of an untouched {asset.kind}"
+    why = f"{_line(plan, free[1], free[2])}, in place of an untouched {asset.kind}"
     return Inferred("packed", why)
 
 

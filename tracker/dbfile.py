@@ -6,6 +6,14 @@ left byte for byte as it was (no WAL switch, no tables added). A new database is
 temporary file beside the target (schema and sample inventory) and linked into place only when
 complete, under a lock file that other processes wait on; so nobody ever sees a half-made
 database, and several processes starting at once do not trip over each other's migrations.
+
+Closing any descriptor of a file drops every POSIX lock the process holds on it, SQLite's
+included (fcntl(2)). A process that reads its own open database with plain file I/O therefore
+makes SQLite's locks vanish: another process closing its connection then takes itself for the
+last one, checkpoints and deletes the WAL, and this process's next commits go to a deleted
+-wal and are lost. So plain file I/O touches a database file only while this process has no
+descriptor of it open (`held`); otherwise only SQLite reads it, and locks that are ours alone
+(`migration_lock`) live on a file of their own.
 """
 
 from __future__ import annotations
@@ -32,23 +40,69 @@ def missing_message(path: str) -> str:
     )
 
 
+_HELD: set[tuple[int, int]] = set()
+"""(device, inode) of every file this process opened an SQLite connection to: what `held`
+goes by where the process's open descriptors cannot be listed (no /proc)."""
+_OPEN_FDS = "/proc/self/fd"
+
+
+def _identity(path: str | os.PathLike[str]) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
+def hold(path: str | os.PathLike[str]) -> None:
+    """Record that this process has (or is about to have) an SQLite connection to `path`."""
+    ident = _identity(path)
+    if ident is not None:
+        _HELD.add(ident)
+
+
+def held(path: str | os.PathLike[str]) -> bool:
+    """True when this process has `path` open (by inode, however spelt): then SQLite may hold
+    locks on it, and plain file I/O on it must wait (see the module docstring).
+
+    On Linux the truth is in /proc/self/fd: a descriptor SQLite keeps open is listed, one it
+    closed is not, and an inode in use cannot be reused by another file meanwhile. Elsewhere,
+    every file this process ever connected to counts (`hold`)."""
+    ident = _identity(path)
+    if ident is None:
+        return False
+    try:
+        names = os.listdir(_OPEN_FDS)
+    except OSError:
+        return ident in _HELD
+    for name in names:
+        try:
+            st = os.stat(os.path.join(_OPEN_FDS, name))
+        except OSError:
+            continue  # closed meanwhile, or the listing's own descriptor
+        if (st.st_dev, st.st_ino) == ident:
+            return True
+    return False
+
+
 def check_existing(path: str, migration_set: str, known: set[str]) -> str:
     """Refuse a file that is not a tracker database this version may open; never writes to it.
 
-    Returns 'empty' (no tables yet: a new database), or 'tracker'."""
+    Returns 'empty' (no tables yet: a new database), or 'tracker'. The header is read with
+    plain file I/O only while this process holds no connection to the file; otherwise SQLite
+    reads it (see the module docstring)."""
     if os.path.isdir(path):
         raise StoreError(f"{path} is a folder, not a database file")
-    try:
-        with open(path, "rb") as f:
-            head = f.read(len(SQLITE_MAGIC))
-    except OSError as e:
-        raise StoreError(f"{path}: cannot read: {e.strerror or e}") from e
-    if not head:
-        return "empty"
-    if head != SQLITE_MAGIC:
-        raise StoreError(
-            f"{path} is not an SQLite database, so not a tracker database; left as it was"
-        )
+    if not held(path):
+        try:
+            with open(path, "rb") as f:
+                head = f.read(len(SQLITE_MAGIC))
+        except OSError as e:
+            raise StoreError(f"{path}: cannot read: {e.strerror or e}") from e
+        if not head:
+            return "empty"
+        if head != SQLITE_MAGIC:
+            raise _not_sqlite(path)
     # Without a -wal file beside it, everything is in the main file: read it as immutable, which
     # creates no -shm or -wal (a plain read-only open of a WAL database would).
     live = os.path.exists(f"{path}-wal")
@@ -69,6 +123,10 @@ def check_existing(path: str, migration_set: str, known: set[str]) -> str:
                 sets.setdefault(set_name, []).append(name)
     except sqlite3.OperationalError:
         raise  # locked, full, read-only, I/O: a fault, reported as one (tracker.faults)
+    except sqlite3.DatabaseError as e:
+        if "not a database" in str(e):
+            raise _not_sqlite(path) from e
+        raise StoreError(f"{path}: cannot read the database: {e}") from e
     except sqlite3.Error as e:
         raise StoreError(f"{path}: cannot read the database: {e}") from e
     finally:
@@ -86,6 +144,12 @@ def check_existing(path: str, migration_set: str, known: set[str]) -> str:
             " unknown here); upgrade tracker to open it. Left as it was"
         )
     return "tracker"
+
+
+def _not_sqlite(path: str) -> StoreError:
+    return StoreError(
+        f"{path} is not an SQLite database, so not a tracker database; left as it was"
+    )
 
 
 def _lock_path(path: str) -> str:
@@ -156,14 +220,28 @@ def create_new(path: str, build: Callable[[str], None]) -> bool:
 
 @contextmanager
 def migration_lock(path: str) -> Iterator[None]:
-    """One process at a time migrates `path`: flock on the file itself (independent of
-    SQLite's own POSIX locks on Linux), so no extra file is left beside it."""
+    """One process at a time migrates `path`: flock on `.NAME.migrating` beside it, removed
+    when done. Never on the database itself: the migrating connection is open, and closing a
+    descriptor of the database would drop its SQLite locks (module docstring)."""
     if path == ":memory:" or not os.path.exists(path):
         yield
         return
-    fd = os.open(path, os.O_RDONLY)
-    try:
+    p = Path(path)
+    lock = str(p.with_name(f".{p.name}.migrating"))
+    while True:
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_RDWR, 0o644)
+        except OSError as e:
+            raise StoreError(f"{path}: cannot lock it to migrate: {e.strerror or e}") from e
         fcntl.flock(fd, fcntl.LOCK_EX)
+        # The holder before us unlinks the file when done: a lock on an unlinked file (or on
+        # one since replaced) is no lock; take the one under the name now.
+        if _identity(lock) == (os.fstat(fd).st_dev, os.fstat(fd).st_ino):
+            break
+        os.close(fd)
+    try:
         yield
     finally:
+        with suppress(OSError):
+            os.unlink(lock)
         os.close(fd)

@@ -42,6 +42,14 @@ def protect(db_path: str | Path) -> None:
     _PROTECTED.update(real + suffix for suffix in ("", "-wal", "-shm", "-journal"))
 
 
+def is_database(path: str | Path) -> bool:
+    """True for a database this process opened (or will open) or one of its companion files.
+
+    Such a file is never read as input either: closing a descriptor of it would drop SQLite's
+    locks on it (see `tracker.dbfile`)."""
+    return _is_protected(Path(path))
+
+
 def _is_protected(path: Path) -> bool:
     real = os.path.realpath(path)
     if real in _PROTECTED:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from tracker import store, timefmt
+from tracker import moves, store, timefmt
 from tracker.plan import Plan
 
 MARK_STEPS = ("faulty", "missing")
@@ -72,6 +72,8 @@ def mark(
             "UPDATE assets SET step = ?, notes = ?, updated_at = ? WHERE tag = ?",
             [step, notes, at, asset.tag],
         )
+        # The last item on the way home marked faulty or missing is accounted for.
+        moves.close_if_home(db, asset.tag, step, asset.site)
     new = store.Asset(**{**asset.__dict__, "step": step, "notes": notes, "updated_at": at})
     why = f" ({note})" if note else ""
     return Marked(new, f"{asset.tag} {asset.name}: marked {step} at {site_name}{why}", event_id)

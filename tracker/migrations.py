@@ -274,13 +274,24 @@ def m011_audit_global_ids(db: Database) -> None:
     _add_global_id(db, "audit_scans")
 
 
+@migrations()
+def m012_manifest_places(db: Database) -> None:
+    """Whose place a substitute took (so an undo gives it back), and why a returning move was
+    closed by hand (`tracker scenario close`)."""
+    db.execute("ALTER TABLE manifest ADD COLUMN replaced TEXT")
+    db.execute("ALTER TABLE manifest ADD COLUMN taken_at TEXT")
+    db.execute("ALTER TABLE moves ADD COLUMN closed_at TEXT")
+    db.execute("ALTER TABLE moves ADD COLUMN closed_by TEXT NOT NULL DEFAULT ''")
+    db.execute("ALTER TABLE moves ADD COLUMN close_note TEXT NOT NULL DEFAULT ''")
+
+
 READINESS_INDEX = (
     "assets_readiness ON assets(site, kind, department, holder, step, quantity, last_seen)"
 )
 
 
 @migrations()
-def m012_departments_kits_custody(db: Database) -> None:
+def m013_departments_kits_custody(db: Database) -> None:
     """Readiness that tells the truth (issue 11): an asset's department, the workstation a kit
     part belongs to, who holds it at a home workplace, and a counted quantity for stock."""
     for column in ("department", "kit", "holder"):

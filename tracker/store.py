@@ -51,6 +51,10 @@ def connect(path: str | Path) -> sqlite3.Connection:
     """
     path = str(path)
     conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)
+    if path != ":memory:":
+        # From now on SQLite may hold locks on it: no plain file I/O on it (dbfile docstring).
+        dbfile.hold(path)
+        files.protect(path)
     conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
     if mode.lower() != "wal" and path != ":memory:":

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from tracker import clocks, station, store, sync_audits
+from tracker import clocks, dbfile, moves, station, store, sync_audits
 
 MOVE_RANK = {"active": 0, "returning": 1, "closed": 2, "superseded": 3}
 SUPERSEDED_FLAG = "superseded_move"
@@ -88,6 +88,8 @@ def merge(db: Database, other_path: str | Path, *, now: str | None = None) -> Me
         raise SyncError(f"{other_path}: no such database file")
     if store.db_file(db) and Path(store.db_file(db)).resolve() == Path(other_path).resolve():
         raise SyncError(f"{other_path}: that is this database itself")
+    # SQLite holds locks on it now: no plain file I/O on it from here on (tracker.dbfile).
+    dbfile.hold(other_path)
     try:
         db.execute("ATTACH DATABASE ? AS other", [other_path])
     except sqlite3.DatabaseError as e:
@@ -181,9 +183,15 @@ def _merge_rows(db: Database, result: MergeResult, now: str) -> None:
 def _advance_moves(db: Database) -> None:
     """A move both sides hold takes the status furthest along (active < returning < closed)."""
     rank = " ".join(f"WHEN '{s}' THEN {r}" for s, r in MOVE_RANK.items())
+    cols = [
+        c
+        for c in _common(db, "moves")
+        if c in ("status", "ended_at", "ended_by", "closed_at", "closed_by", "close_note")
+    ]
     db.execute(
-        "UPDATE main.moves SET status = o.status, ended_at = o.ended_at, ended_by = o.ended_by"
-        " FROM other.moves o WHERE o.gid = main.moves.gid"
+        "UPDATE main.moves SET "
+        + ", ".join(f"{c} = o.{c}" for c in cols)
+        + " FROM other.moves o WHERE o.gid = main.moves.gid"
         f" AND (CASE o.status {rank} END) > (CASE main.moves.status {rank} END)"
     )
 
@@ -265,6 +273,7 @@ def rebuild_assets(db: Database, tags: list[str]) -> int:
     The state is that of the latest event (by time, then station, then local id) that is not
     an undo and not undone; an asset whose every change was taken back is as before its first
     event. This is what recording the same events one by one on a single station gives.
+    Manifest places the assets took by scans since undone are given back too.
     """
     if not tags:
         return 0
@@ -316,6 +325,8 @@ def rebuild_assets(db: Database, tags: list[str]) -> int:
     )
     n = db.execute("SELECT count(*) FROM temp.sync_tags").fetchone()[0]
     db.execute("DROP TABLE temp.sync_tags")
+    # A manifest place taken by a scan that is now undone goes back (moves.give_back).
+    moves.give_back(db, tags)
     return n
 
 

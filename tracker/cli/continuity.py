@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from tracker.cli.common import EXIT_OK, EXIT_USAGE, Context, err, out
+from tracker.cli.common import EXIT_LOOK, EXIT_OK, EXIT_USAGE, Context, err, out
 from tracker.textsafe import one_line
 
 
@@ -38,9 +38,15 @@ def cmd_replicate(ctx: Context, args: argparse.Namespace) -> int:
             return _trust(target, _known_hosts(ctx, args), args)
         if not os.path.isfile(ctx.db_path):
             raise ReplicaError(f"{ctx.db_path}: no such database")
+        if args.verify and not args.check:
+            raise ReplicaError("--verify goes with --check: tracker replicate --check --verify URL")
         if args.check:
             result = check.check(
-                ctx.db, target, identity=args.identity, known_hosts=_known_hosts(ctx, args)
+                ctx.db,
+                target,
+                identity=args.identity,
+                known_hosts=_known_hosts(ctx, args),
+                verify=args.verify,
             )
             out(one_line(result.line))
             return result.code
@@ -61,12 +67,13 @@ def cmd_replicate(ctx: Context, args: argparse.Namespace) -> int:
 def _trust(target: Any, known_hosts_file: str, args: argparse.Namespace) -> int:
     """Show the replica server's host key and pin it once someone confirmed it."""
     from tracker.fleet import known_hosts, ssh
+    from tracker.replica import hostkey
     from tracker.replica.target import ReplicaError
 
     if target.scheme != "sftp":
         raise ReplicaError(f"{target.url}: only SFTP replicas have a host key to trust")
     try:
-        key = ssh.host_key(target.host, target.port, timeout=10)
+        key = hostkey.server_key(target.host, target.port, timeout=10)  # the one Litestream sees
     except ssh.SSHFailure as e:
         raise ReplicaError(f"{target.host}:{target.port}: {e.detail}") from e
     name = target.known_hosts_name
@@ -76,7 +83,14 @@ def _trust(target: Any, known_hosts_file: str, args: argparse.Namespace) -> int:
         out(f"{name}: already trusted, {shown}")
         return EXIT_OK
     if pinned:
-        out(f"{name}: HOST KEY CHANGED. The server now shows {shown}.")
+        if _still_shown(target, pinned):
+            out(
+                f"{name}: the pinned {pinned[0].get_name()} key is still the server's, but"
+                f" Litestream checks its {shown} key. Compare that one on the server"
+                " (ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub)."
+            )
+        else:
+            out(f"{name}: HOST KEY CHANGED. The server now shows {shown}.")
         if not args.replace:
             out("  Not replaced (give --replace to replace a pinned key).")
             return EXIT_USAGE
@@ -88,6 +102,20 @@ def _trust(target: Any, known_hosts_file: str, args: argparse.Namespace) -> int:
     known_hosts.pin(known_hosts_file, name, key)
     out(f"  pinned in {known_hosts_file}")
     return EXIT_OK
+
+
+def _still_shown(target: Any, pinned: list) -> bool:
+    """Does the server still have the pinned key (of a type Litestream does not ask for)?"""
+    from tracker.fleet import ssh
+    from tracker.replica import hostkey
+
+    try:
+        key = hostkey.server_key(
+            target.host, target.port, timeout=10, types=hostkey.same_type_types(pinned[0])
+        )
+    except ssh.SSHFailure:
+        return False
+    return key.get_base64() == pinned[0].get_base64()
 
 
 def _confirm(question: str) -> bool:
@@ -115,7 +143,19 @@ def cmd_restore(ctx: Context, args: argparse.Namespace) -> int:
     out(f"restored {done.path}: integrity ok, {done.assets} assets, {done.events} events")
     out(f"newest event: {done.newest_event or 'none'}")
     out(f"this copy records as station {done.station.uuid} ({one_line(done.station.name)})")
+    if done.damaged:
+        err(one_line(_damaged(done)))
+        return EXIT_LOOK
     return EXIT_OK
+
+
+def _damaged(done: Any) -> str:
+    return (
+        f"NOT THE LATEST STATE: the replica's latest state (transaction {done.latest_txid}) is"
+        f" damaged ({done.damaged.split(': ', 1)[-1]}); restored transaction {done.txid}, the"
+        " newest whole state on the replica: what was written after it is not in this copy"
+        " (docs/continuity.md)"
+    )
 
 
 def cmd_sync(ctx: Context, args: argparse.Namespace) -> int:
@@ -148,7 +188,7 @@ def _sync_url(ctx: Context, args: argparse.Namespace) -> int:
         return EXIT_USAGE
     with tempfile.TemporaryDirectory(prefix="tracker-sync-") as folder:
         copy = Path(folder) / "other.db"
-        restore.restore(
+        done = restore.restore(
             _target(args.other),
             copy,
             identity=args.identity,
@@ -158,6 +198,9 @@ def _sync_url(ctx: Context, args: argparse.Namespace) -> int:
         result = sync.merge(ctx.db, copy)
         result.other = args.other
         out(one_line(result.summary()))
+    if done.damaged:
+        err(one_line(_damaged(done)))
+        return EXIT_LOOK
     return EXIT_OK
 
 
@@ -185,6 +228,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     mode.add_argument(
         "--trust", action="store_true", help="show and pin the sftp server's host key"
+    )
+    s.add_argument(
+        "--verify",
+        action="store_true",
+        help="with --check: also restore the replica to a scratch file and check it (slow)",
     )
     s.add_argument("--yes", action="store_true", help="with --trust: pin without asking")
     s.add_argument("--replace", action="store_true", help="with --trust: replace a changed key")

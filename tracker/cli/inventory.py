@@ -17,9 +17,14 @@ SHOWN_CHARS = 300
 def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
     import os
 
+    from tracker.files import is_database
     from tracker.inventory.importer import UnreadableFile, import_file
     from tracker.inventory.mapping import MapError, load_map
 
+    for given, what in ((args.file, "an inventory file"), (args.map, "a mapping file")):
+        if given and is_database(given):
+            err(f"{one_line(given)} is the tracker database, not {what}; not read")
+            return EXIT_USAGE
     if (args.dry_run or args.write_map) and not os.path.exists(ctx.db_path):
         from tracker import store
 

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from tracker.cli.common import EXIT_LOOK, EXIT_OK, EXIT_USAGE, Context, err, out
+from tracker.files import is_database
 from tracker.textsafe import one_line
 
 AGENT_TIMEOUT_S = 60
@@ -33,6 +34,9 @@ def cmd_network(ctx: Context, args: argparse.Namespace) -> int:
             return EXIT_LOOK
     else:
         path = Path(args.report)
+        if is_database(path):
+            err(f"{one_line(path)} is the tracker database, not a network report; not read")
+            return EXIT_USAGE
         try:
             # One byte more than a report may be, so a huge file is refused unread.
             with path.open("rb") as fh:

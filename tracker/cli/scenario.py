@@ -1,4 +1,4 @@
-"""`tracker scenario`: list, start, end and show the plan's relocation scenarios."""
+"""`tracker scenario`: list, start, end, close and show the plan's relocation scenarios."""
 
 from __future__ import annotations
 
@@ -47,6 +47,14 @@ def cmd_scenario(ctx: Context, args: argparse.Namespace) -> int:
         out(f"ended {move.scenario}: {len(items)} item(s) to bring home ({move.status})")
         _print_manifest(plan, items)
         return EXIT_OK
+    if args.action == "close":
+        try:
+            move = moves.close(ctx.db, args.reason or "", operator=_operator(args))
+        except moves.MoveError as e:
+            err(str(e))
+            return EXIT_USAGE
+        out(f"closed {move.scenario}: {one_line(' '.join((args.reason or '').split()))}")
+        return EXIT_OK
     # show
     move = moves.current_move(ctx.db)
     if move is None:
@@ -76,8 +84,13 @@ def _operator(args: argparse.Namespace) -> str:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    s = sub.add_parser("scenario", help="list, start, end or show scenarios")
-    s.add_argument("action", choices=("list", "start", "end", "show"))
+    s = sub.add_parser("scenario", help="list, start, end, close or show scenarios")
+    s.add_argument("action", choices=("list", "start", "end", "close", "show"))
     s.add_argument("id", nargs="?")
     s.add_argument("--operator", default=None)
+    s.add_argument(
+        "--reason",
+        default=None,
+        help="close: why the way home is closed with items not back (kept with the move)",
+    )
     s.set_defaults(handler=cmd_scenario)

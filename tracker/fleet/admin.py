@@ -75,8 +75,9 @@ class Deployed:
 
 
 def validate_agent_config(path: Path) -> None:
-    """Refuse to deploy a configuration the agent would reject (FleetError names file and key)."""
-    from kiosk_agent.config import ConfigError, load_config
+    """Refuse to deploy a configuration the agent would reject, or one that could never verify
+    a kiosk (FleetError names the file and the key)."""
+    from kiosk_agent.config import NOTHING_PROVES_ISOLATION, ConfigError, load_config
 
     if not path.is_file():
         raise FleetError(f"{path}: no such agent configuration file")
@@ -88,6 +89,12 @@ def validate_agent_config(path: Path) -> None:
         raise FleetError(
             f"agent configuration: {path}: profile: a kiosk must run the kiosk profile, got "
             f"{cfg.profile!r} (the staff profile is for staff laptops: `tracker network check`)"
+        )
+    if not cfg.proves_isolation():
+        # The agent would run and report `unknown` every time: a kiosk that never verifies.
+        raise FleetError(
+            f"agent configuration: {path}: isolation: {NOTHING_PROVES_ISOLATION} "
+            "(a kiosk's check would stay unknown)"
         )
 
 

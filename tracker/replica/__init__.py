@@ -7,6 +7,7 @@
 - `supervise`: runs and restarts the `litestream replicate` process, in the foreground.
 - `restore`: the latest replicated state into a new file, checked.
 - `fetch`: an SFTP restore's files downloaded at once (Litestream reads SFTP slowly).
+- `hostkey`: which of an SFTP server's host keys Litestream checks (the one to pin).
 - `check`: a monitoring-style check of a replica (exit 0/1/2).
 
 Imports only the core (store, station) and the fleet's SSH code (pinned host keys, key login);

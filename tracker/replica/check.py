@@ -3,13 +3,16 @@
 Compares the database's newest write (the latest time stamp in its events, unknown scans, kiosk
 checks, moves and assets) with the time of the replica's newest transaction, read from the
 replica itself. Writes that are not on the replica yet make it WARN after `WARN_S` and CRIT
-after `CRIT_S`; an unreadable or empty replica is CRIT.
+after `CRIT_S`; an unreadable or empty replica is CRIT. With `verify`, a test restore whose
+latest state fails its integrity check is CRIT too.
 """
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from sqlite_utils import Database
 
@@ -47,6 +50,57 @@ def check(
     identity: str | None = None,
     known_hosts: str | None = None,
     now: datetime | None = None,
+    verify: bool = False,
+) -> CheckResult:
+    """`verify`: also restore the replica's latest state to a scratch file and check it (the
+    only way to see a damaged latest state, see `restore`); takes as long as a restore."""
+    result = _check(db, target, identity=identity, known_hosts=known_hosts, now=now)
+    if not verify or result.code == CRIT:
+        return result
+    return _verified(result, db, target, identity=identity, known_hosts=known_hosts)
+
+
+def _verified(
+    result: CheckResult,
+    db: Database,
+    target: Target,
+    *,
+    identity: str | None,
+    known_hosts: str | None,
+) -> CheckResult:
+    from tracker.replica import restore
+
+    name = f"REPLICA {target.url}"
+    folder = Path(store.db_file(db)).parent
+    with tempfile.TemporaryDirectory(dir=folder, prefix=".tracker-verify-") as scratch:
+        try:
+            done = restore.restore(
+                target,
+                Path(scratch) / "verify.db",
+                identity=identity,
+                known_hosts=known_hosts,
+                keep_identity=True,
+            )
+        except ReplicaError as e:
+            return CheckResult(CRIT, f"{name} CRITICAL - a test restore fails: {e}")
+    if done.damaged:
+        return CheckResult(
+            CRIT,
+            f"{name} CRITICAL - the latest state (transaction {done.latest_txid}) is damaged"
+            f" ({done.damaged.split(': ', 1)[-1]}); a restore gives transaction {done.txid},"
+            f" {done.events} events, newest {done.newest_event}",
+        )
+    passed = f"a test restore passes its integrity check ({done.events} events)"
+    return CheckResult(result.code, f"{result.line}; {passed}")
+
+
+def _check(
+    db: Database,
+    target: Target,
+    *,
+    identity: str | None,
+    known_hosts: str | None,
+    now: datetime | None,
 ) -> CheckResult:
     name = f"REPLICA {target.url}"
     db_path = store.db_file(db)

@@ -8,11 +8,13 @@ exactly those with paramiko (pipelined reads, several files at once, the pinned 
 the key login the kiosk checks use) into a private folder laid out as Litestream's file
 replica, and then lets Litestream restore from that folder. Litestream checks each file as it
 restores it, so a file damaged on the way fails the restore instead of passing unnoticed.
+If the download fails (see `Unfetched`), Litestream reads the server itself, as before.
 """
 
 from __future__ import annotations
 
 import posixpath
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +37,11 @@ class LtxFile:
     def relative(self) -> str:
         """Where the file lies in a replica folder: `ltx/LEVEL/NAME`."""
         return posixpath.join("ltx", str(self.level), self.name)
+
+
+class Unfetched(ReplicaError):
+    """The download failed (no login, a key type paramiko will not ask for first, a dropped
+    connection): Litestream then reads the server itself, and says why if it cannot either."""
 
 
 class PlanChanged(ReplicaError):
@@ -64,31 +71,23 @@ def download(
     )
     try:
         pkey = ssh.load_identity(settings.identity)
-    except ssh.KeyError_ as e:
-        raise ReplicaError(str(e)) from e
-    pinned = kh.pinned(kh.load(known_hosts), target.known_hosts_name)
-    try:
+        pinned = kh.pinned(kh.load(known_hosts), target.known_hosts_name)
         client = ssh.connect(target.host, target.port, settings, pinned, pkey)
-    except ssh.SSHFailure as e:
-        if e.verdict == "hostkey":
-            raise ReplicaError(
-                f"{target.url}: the server's host key is not the one pinned in {known_hosts}"
-                f" ({e.detail.split(':', 1)[0]}); compare it on the server, then"
-                f" `tracker replicate --trust --replace {target.url}`"
-            ) from e
-        raise ReplicaError(f"{target.url}: {e.detail}") from e
+    except (ssh.KeyError_, ssh.SSHFailure) as e:
+        raise Unfetched(f"{target.url}: {e}") from e
+
+    mine = threading.local()  # one SFTP session per worker thread, for all its files
 
     def get(item: LtxFile) -> None:
         local = folder / item.relative()
         local.parent.mkdir(parents=True, exist_ok=True)
         remote = posixpath.join(target.path, item.relative())
-        sftp = client.open_sftp()
+        if getattr(mine, "sftp", None) is None:
+            mine.sftp = client.open_sftp()
         try:
-            sftp.get(remote, str(local))  # paramiko prefetches: many reads in flight
+            mine.sftp.get(remote, str(local))  # paramiko prefetches: many reads in flight
         except FileNotFoundError as e:
             raise PlanChanged(f"{target.url}: {remote} vanished during the restore") from e
-        finally:
-            sftp.close()
         if local.stat().st_size != item.size:
             raise PlanChanged(f"{target.url}: {remote} changed during the restore")
 
@@ -97,6 +96,6 @@ def download(
             for done in [pool.submit(get, f) for f in files]:
                 done.result()
     except (OSError, paramiko.SSHException, EOFError) as e:
-        raise ReplicaError(f"{target.url}: download failed: {e or type(e).__name__}") from e
+        raise Unfetched(f"{target.url}: download failed: {e or type(e).__name__}") from e
     finally:
-        client.close()
+        client.close()  # and with it every SFTP session on its connection

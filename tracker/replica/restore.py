@@ -24,6 +24,10 @@ TIMEOUT_S = 3600
 PLAN_TRIES = 3
 
 
+class Damaged(ReplicaError):
+    """The restored state fails its integrity check (or is not a readable database)."""
+
+
 @dataclass(frozen=True)
 class Restored:
     path: str
@@ -31,6 +35,11 @@ class Restored:
     events: int
     newest_event: str | None
     station: station.Station
+    damaged: str = ""
+    """Why the replica's latest state was unusable, when an earlier one was restored."""
+    txid: int = 0
+    """The transaction restored, when it is not the latest (`damaged`)."""
+    latest_txid: int = 0
 
 
 def _sidecars(path: Path) -> list[Path]:
@@ -61,7 +70,11 @@ def restore(
             _fetch_and_restore(cfg, tmp, target, identity, known_hosts)
         else:
             _litestream_restore(cfg, tmp, target)
-        _check(tmp, target)
+        salvaged: tuple[str, int, int] = ("", 0, 0)
+        try:
+            _check(tmp, target)
+        except Damaged as e:
+            salvaged = (str(e), *_newest_whole_state(cfg, tmp, target, e))
         db = store.open_db(tmp, bind=False)  # its migrations, in the hidden file
         db.close()
         os.link(tmp, new)  # fails if NEW appeared meanwhile: never over a database
@@ -77,6 +90,7 @@ def restore(
             db.execute("SELECT count(*) FROM events").fetchone()[0],
             store.latest_scan_at(db),
             station.identity(db),
+            *salvaged,
         )
     finally:
         db.close()
@@ -88,7 +102,8 @@ def _fetch_and_restore(
     """SFTP: Litestream's plan, the files downloaded by us (`fetch`), Litestream's restore.
 
     A replica still being written can compact away a planned file during the download: then
-    plan again; after `PLAN_TRIES` such races, Litestream reads the server itself."""
+    plan again; after `PLAN_TRIES` such races, or when the download fails, Litestream reads
+    the server itself."""
     from tracker.replica import fetch
 
     assert known_hosts is not None
@@ -101,6 +116,8 @@ def _fetch_and_restore(
                 fetch.download(target, files, folder, identity=identity, known_hosts=known_hosts)
             except fetch.PlanChanged:
                 continue
+            except fetch.Unfetched:
+                break
             local = Target(folder.as_uri(), "file", str(folder))
             local_cfg = config.write(config.render(tmp, local))
             try:
@@ -165,13 +182,65 @@ def _check(path: Path, target: Target) -> None:
         result = conn.execute("PRAGMA integrity_check").fetchall()
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     except sqlite3.DatabaseError as e:
-        raise ReplicaError(f"{target.url}: the restored file is not a usable database: {e}") from e
+        raise Damaged(f"{target.url}: the restored file is not a usable database: {e}") from e
     finally:
         conn.close()
     if result != [("ok",)]:
-        shown = "; ".join(r[0] for r in result[:3])
-        raise ReplicaError(
-            f"{target.url}: the restored database fails its integrity check: {shown}"
-        )
+        shown = "; ".join(r[0] for r in result[:3]).replace("\n", " ")
+        shown = shown if len(shown) <= 240 else shown[:240] + " ..."
+        raise Damaged(f"{target.url}: the restored database fails its integrity check: {shown}")
     if "events" not in tables or "assets" not in tables:
         raise ReplicaError(f"{target.url}: the restored database is not a tracker database")
+
+
+def _newest_whole_state(cfg: Path, tmp: Path, target: Target, damage: Damaged) -> tuple[int, int]:
+    """Replace `tmp` with the newest earlier state that passes the check: (its txid, latest).
+
+    Litestream 0.5.17 can ship a transaction that SQLite never published (its writer killed
+    mid-commit while another process keeps the WAL index open) and then the frames that
+    overwrite it, which leaves every later state on the replica damaged until the next daily
+    snapshot (docs/continuity.md). The states before it are whole, so the restore goes back to
+    the newest one that passes, found by halving among the transactions the replica's files
+    end at (Litestream restores to those). Litestream reads the replica itself here (slow
+    over SFTP, but this is the rare path). Raises `damage` when no earlier state passes.
+    """
+    listing = _litestream(
+        ["ltx", "-no-expand-env", "-config", str(cfg), "-level", "all", "-json", str(tmp)], target
+    )
+    try:
+        txids = sorted({int(f["max_txid"], 16) for f in json.loads(listing.stdout or "[]")})
+    except (ValueError, KeyError, TypeError):
+        txids = []
+    if len(txids) < 2:
+        raise damage
+    latest, earlier = txids[-1], txids[:-1]
+    probe = tmp.with_name(f"{tmp.name}.probe")
+    good = tmp.with_name(f"{tmp.name}.good")
+    best = None
+    lo, hi = 0, len(earlier) - 1
+    try:
+        while lo <= hi:
+            mid = (lo + hi) // 2
+            for path in _sidecars(probe):
+                path.unlink(missing_ok=True)
+            args = ["restore", "-no-expand-env", "-config", str(cfg)]
+            args += ["-txid", f"{earlier[mid]:016x}", "-o", str(probe), str(tmp)]
+            done = _litestream(args, target)
+            try:
+                if done.returncode != 0 or not probe.is_file():
+                    raise Damaged(f"{target.url}: no restore to transaction {earlier[mid]}")
+                _check(probe, target)
+            except Damaged:
+                hi = mid - 1
+                continue
+            os.replace(probe, good)
+            best, lo = earlier[mid], mid + 1
+        if best is None:
+            raise damage
+        for path in _sidecars(tmp):
+            path.unlink(missing_ok=True)
+        os.replace(good, tmp)
+        return best, latest
+    finally:
+        for path in (*_sidecars(probe), *_sidecars(good)):
+            path.unlink(missing_ok=True)
