@@ -10,6 +10,7 @@ database, and several processes starting at once do not trip over each other's m
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 import sqlite3
@@ -38,17 +39,24 @@ def check_existing(path: str, migration_set: str, known: set[str]) -> str:
     Returns 'empty' (no tables yet: a new database), or 'tracker'."""
     if os.path.isdir(path):
         raise StoreError(f"{path} is a folder, not a database file")
+    # Never a Python open() of the file: closing any descriptor of it drops every POSIX lock
+    # this process holds on it, those of its open connections too (SQLite's own closes are
+    # deferred for this). Another process then takes the database for unused and deletes its
+    # -wal when it closes, and the connections here read and write a deleted file: the app's
+    # dashboard froze, and its next scan was lost. So the size from stat, the rest by SQLite.
     try:
-        with open(path, "rb") as f:
-            head = f.read(len(SQLITE_MAGIC))
+        size = os.stat(path).st_size
     except OSError as e:
         raise StoreError(f"{path}: cannot read: {e.strerror or e}") from e
-    if not head:
+    if not size:
         return "empty"
-    if head != SQLITE_MAGIC:
-        raise StoreError(
-            f"{path} is not an SQLite database, so not a tracker database; left as it was"
-        )
+    if not os.access(path, os.R_OK):
+        raise StoreError(f"{path}: cannot read: {os.strerror(errno.EACCES)}")
+    not_sqlite = StoreError(
+        f"{path} is not an SQLite database, so not a tracker database; left as it was"
+    )
+    if size < len(SQLITE_MAGIC):
+        raise not_sqlite
     # Without a -wal file beside it, everything is in the main file: read it as immutable, which
     # creates no -shm or -wal (a plain read-only open of a WAL database would).
     live = os.path.exists(f"{path}-wal")
@@ -70,6 +78,8 @@ def check_existing(path: str, migration_set: str, known: set[str]) -> str:
     except sqlite3.OperationalError:
         raise  # locked, full, read-only, I/O: a fault, reported as one (tracker.faults)
     except sqlite3.Error as e:
+        if e.sqlite_errorcode == sqlite3.SQLITE_NOTADB:
+            raise not_sqlite from None
         raise StoreError(f"{path}: cannot read the database: {e}") from e
     finally:
         conn.close()
