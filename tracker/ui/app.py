@@ -23,12 +23,12 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from tracker import moves, scan, store, timefmt
+from tracker import moves, scan, stock, store, timefmt
 from tracker.plan import Plan
 from tracker.textsafe import one_line
 from tracker.ui import jobs
 from tracker.ui.db_worker import POLL_SECONDS, DatabaseWorker
-from tracker.ui.messages import Done, OverviewReady, ScanDone, StationChanged
+from tracker.ui.messages import COUNT, Done, OverviewReady, ScanDone, StationChanged
 from tracker.ui.terminal import MIN_SIZE
 
 
@@ -54,6 +54,8 @@ class TrackerApp(DatabaseWorker, App[int]):
     """The scan station's current site, as the scan screen shows it."""
     step: reactive[str] = reactive("", init=False)
     """The step the scan station applies to each scanned asset."""
+    holder: reactive[str] = reactive("", init=False)
+    """Who takes the items scanned at a home workplace ('' while nobody is named)."""
     too_small: reactive[bool] = reactive(False, init=False)
     """True while the terminal is smaller than MIN_SIZE (a message covers the screen)."""
 
@@ -95,6 +97,7 @@ class TrackerApp(DatabaseWorker, App[int]):
         # asset applies to that asset even when the UI has not caught up yet.
         self._worker_site = first_site
         self._worker_step = first_step
+        self._worker_holder = ""
 
     # --- start and stop -------------------------------------------------------------------
 
@@ -139,6 +142,9 @@ class TrackerApp(DatabaseWorker, App[int]):
 
     def _scan_job(self, code: str, db: Database) -> ScanDone:
         site, step = self._worker_site, self._worker_step
+        # The holder names who takes items home: it applies at home workplaces only, so a
+        # name left set does not follow a laptop scanned back in at the town hall.
+        holder = self._worker_holder if self.plan.sites[site].homes else ""
         try:
             if step == jobs.AUDIT:
                 result = jobs.audit_scan(
@@ -153,6 +159,7 @@ class TrackerApp(DatabaseWorker, App[int]):
                     step=step,
                     operator=self.operator,
                     station=self.station,
+                    holder=holder or None,
                 )
         except Exception as e:  # the scan is not recorded: tell the user, keep scanning
             return ScanDone(code, site, step, None, error=str(e))
@@ -163,6 +170,42 @@ class TrackerApp(DatabaseWorker, App[int]):
             self._worker_step = result.step_id
             self.post_message(StationChanged(self._worker_site, self._worker_step))
         return ScanDone(code, site, step, result)
+
+    def submit_count(self, code: str, quantity: str, reply_to: MessagePump) -> None:
+        """Record that the box `code` names holds `quantity` at the station's site
+        (`stock.count`, as `tracker count`); the answer comes back as a ScanDone."""
+
+        def count(db: Database) -> ScanDone:
+            site = self._worker_site
+            try:
+                result = stock.count(
+                    db,
+                    self.plan,
+                    code,
+                    quantity,
+                    site=site,
+                    operator=self.operator,
+                    station=self.station,
+                )
+            except scan.ScanError as e:  # a bad quantity: nothing recorded, say why
+                return ScanDone(code, site, COUNT, None, error=str(e))
+            return ScanDone(code, site, COUNT, result)
+
+        def failed(error: str) -> ScanDone:
+            return ScanDone(code, self.site, COUNT, None, error=error)
+
+        self.submit(count, writes=True, reply_to=reply_to, failed=failed)
+
+    def choose_holder(self, holder: str) -> None:
+        """Name who takes the next items scanned at a home workplace ('' names nobody);
+        shown at once, applied from the next scan on (in scan order)."""
+        holder = holder.strip()
+        self.holder = holder
+
+        def apply(_db: Database) -> None:
+            self._worker_holder = holder
+
+        self.submit(apply)
 
     def submit_undo(self, reply_to: MessagePump) -> None:
         def undo(db: Database) -> ScanDone:
@@ -302,6 +345,19 @@ class TrackerApp(DatabaseWorker, App[int]):
             ("plan", "Plan", "Functions, scenarios and contacts"),
         ):
             yield SystemCommand(title, help_text, partial(self.run_action, f"switch_mode({key!r})"))
+        from tracker.ui.screens.scan import ScanScreen
+
+        if isinstance(screen, ScanScreen):
+            yield SystemCommand(
+                "Set the holder",
+                "Name who takes the items scanned at a home workplace (F10)",
+                screen.action_holder,
+            )
+            yield SystemCommand(
+                "Count a box",
+                "Record how many a box of stock holds, at the current site (F12)",
+                screen.action_count,
+            )
         yield SystemCommand("Help", "Keys and how to scan", self.action_help)
         yield SystemCommand(
             "Check kiosks now",
