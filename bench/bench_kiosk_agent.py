@@ -1,6 +1,7 @@
 """Kiosk agent figures: full-check time when every target answers, when every internal
 target drops packets, and peak memory; the namespace rows include the UDP (DNS, NTP, SNMP,
-NetBIOS), ICMP echo and IPv6 probes, and the staff profile through a VPN link.
+NetBIOS), ICMP echo and IPv6 probes, and the staff profile through the lab's tun VPN (up,
+and blocked by the site network).
 
 Run: python3 bench/bench_kiosk_agent.py [--runs 5] [--timeout 2.5]
 Prints a table, median of several runs of the real command (`python -m kiosk_agent check
@@ -26,7 +27,15 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 
-from netns_lab import MUNI6, TARGETS, UDP_TARGETS, Lab, available, config_toml  # noqa: E402
+from netns_lab import (  # noqa: E402
+    MUNI6,
+    TARGETS,
+    UDP_TARGETS,
+    VPN_SERVER,
+    Lab,
+    available,
+    config_toml,
+)
 
 
 class _NoContent(BaseHTTPRequestHandler):
@@ -106,22 +115,28 @@ def _scenario(
         lab.serve_internet()
         ns = lab.kiosk
         extra: dict[str, str] = {}
-        if scenario in ("answer", "staff"):
+        v6 = {
+            "targets": json.dumps([*TARGETS, f"[{MUNI6}]:445"]),
+            "udp_targets": json.dumps([*UDP_TARGETS, f"[{MUNI6}]:53"]),
+        }
+        if scenario in ("answer", "staff", "staff-blocked"):
             lab.municipal_services()
             lab.municipal_udp()
         if scenario == "answer":
             lab.leak_route()
             lab.ipv6_router_advertisements()
-            extra = {
-                "targets": json.dumps([*TARGETS, f"[{MUNI6}]:445"]),
-                "udp_targets": json.dumps([*UDP_TARGETS, f"[{MUNI6}]:53"]),
-            }
+            extra = v6
         elif scenario == "drop":
             lab.blackhole_internal()
+            lab.ipv6_internet()
+            lab.ipv6_blackhole_internal()
+            extra = v6
         else:
             lab.add_staff()
             ns = lab.staff
             extra = {"profile": '"staff"', "canaries": "[]"}
+            if scenario == "staff-blocked":  # the site network drops the VPN's datagrams
+                lab.ip(lab.inet, "route", "add", "blackhole", f"{VPN_SERVER}/32")
         cfg = work / f"{scenario}.toml"
         cfg.write_text(config_toml(timeout=str(args.timeout), **extra))
         return _measure(label, bound, ["ip", "netns", "exec", ns], cfg, args.runs)
@@ -148,9 +163,18 @@ def main() -> int:
         else:
             for label, scenario, bound in (
                 ("all answer (netns: TCP, UDP, ICMP, IPv6)", "answer", "< 1.5"),
-                ("all silent (netns, blackhole)", "drop", f"< {args.timeout + 1:g}"),
-                ("staff profile, VPN up (netns)", "staff", "< 1.5"),
+                ("all silent (netns, blackhole, IPv4 and IPv6)", "drop", f"< {args.timeout + 1:g}"),
+                ("staff profile, VPN up (netns, tun over UDP)", "staff", "< 1.5"),
+                (
+                    "staff profile, VPN blocked by the site (netns)",
+                    "staff-blocked",
+                    f"< {args.timeout + 1:g}",
+                ),
             ):
+                why = available(tun=True) if scenario.startswith("staff") else ""
+                if why:
+                    rows.append([label, "", "", "", why, "", "skipped"])
+                    continue
                 rows.append(_scenario(work, label, scenario, bound, args))
     header = ["scenario", "runs", "median s", "max s", "target s", "peak RSS MB", "verdict"]
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]

@@ -14,58 +14,34 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kiosk_agent import validate
-from kiosk_agent.udp import PORTS, SERVICES
+# The value types live in fields.py with their checks; they are imported from here.
+from kiosk_agent.fields import (
+    MAX_ENTRIES,
+    CheckUrl,
+    ConfigError,
+    Endpoint,
+    IPAddress,
+    IPNetwork,
+    UdpTarget,
+    Validator,
+)
 
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
-
-
-class ConfigError(Exception):
-    """A configuration problem, worded as ``FILE: KEY: what is wrong``."""
-
-    def __init__(self, path: str | os.PathLike[str], key: str, problem: str) -> None:
-        self.path = str(path)
-        self.key = key
-        self.problem = problem
-        super().__init__(f"{self.path}: {key}: {problem}" if key else f"{self.path}: {problem}")
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    """An IP address and TCP port to probe."""
-
-    address: IPAddress
-    port: int
-
-    def __str__(self) -> str:
-        host = f"[{self.address}]" if self.address.version == 6 else str(self.address)
-        return f"{host}:{self.port}"
-
-
-@dataclass(frozen=True)
-class UdpTarget:
-    """An IP address, UDP port and the service whose request is sent there."""
-
-    address: IPAddress
-    port: int
-    service: str
-
-    def __str__(self) -> str:
-        host = f"[{self.address}]" if self.address.version == 6 else str(self.address)
-        return f"{host}:{self.port}"
-
+__all__ = [
+    "MAX_ENTRIES",
+    "PROFILES",
+    "CheckUrl",
+    "Config",
+    "ConfigError",
+    "Endpoint",
+    "IPAddress",
+    "IPNetwork",
+    "UdpTarget",
+    "default_config_path",
+    "load_config",
+    "parse_config",
+]
 
 PROFILES = ("kiosk", "staff")
-
-
-@dataclass(frozen=True)
-class CheckUrl:
-    """A connectivity-check URL and the exact answer real internet gives."""
-
-    url: str
-    status: int = 204
-    body: str = ""
 
 
 @dataclass
@@ -135,7 +111,7 @@ def load_config(path: str | os.PathLike[str]) -> Config:
 
 def parse_config(raw: dict[str, Any], path: str = "<config>") -> Config:
     """Validate an already-parsed TOML document."""
-    v = _Validator(path)
+    v = Validator(path)
     cfg = Config(path=path)
     sections = {"internet": dict, "isolation": dict, "health": dict, "staff": dict}
     v.no_unknown(raw, "", {"timeout", "profile", *sections})
@@ -153,7 +129,7 @@ def parse_config(raw: dict[str, Any], path: str = "<config>") -> Config:
         v.check_url(item, f"internet.check_urls[{i}]")
         for i, item in enumerate(v.array(net, "internet.check_urls"))
     ]
-    cfg.resolve = v.names(net, "internet.resolve")
+    cfg.resolve = v.names(net, "internet.resolve", host=True)
     cfg.https = [
         v.url(item, f"internet.https[{i}]", ("https",))
         for i, item in enumerate(v.array(net, "internet.https"))
@@ -172,12 +148,12 @@ def parse_config(raw: dict[str, Any], path: str = "<config>") -> Config:
         v.udp_target(item, f"isolation.udp_targets[{i}]")
         for i, item in enumerate(v.array(iso, "isolation.udp_targets"))
     ]
-    cfg.snmp_community = v.string(iso.get("snmp_community", "public"), "isolation.snmp_community")
+    cfg.snmp_community = v.community(iso.get("snmp_community", "public"))
     icmp = iso.get("icmp_echo", True)
     if not isinstance(icmp, bool):
         raise ConfigError(path, "isolation.icmp_echo", f"must be true or false, got {icmp!r}")
     cfg.icmp_echo = icmp
-    cfg.internal_names = v.names(iso, "isolation.internal_names")
+    cfg.internal_names = v.names(iso, "isolation.internal_names", host=True)
     cfg.canaries = v.endpoints(iso, "isolation.canaries")
     cfg.management_hosts = [
         v.address(item, f"isolation.management_hosts[{i}]")
@@ -215,127 +191,3 @@ def parse_config(raw: dict[str, Any], path: str = "<config>") -> Config:
     ):
         v.unique(items, key)
     return cfg
-
-
-class _Validator:
-    """Small type and format checks that all raise :class:`ConfigError` for one file."""
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-
-    def fail(self, key: str, problem: str) -> ConfigError:
-        return ConfigError(self.path, key, problem)
-
-    def no_unknown(self, table: dict[str, Any], prefix: str, known: set[str]) -> None:
-        for key in table:
-            if key not in known:
-                raise self.fail(prefix + key, f"unknown key (expected one of {sorted(known)})")
-
-    def unique(self, items: list[Any], key: str, suffix: str = "") -> None:
-        """Each entry names a check and a metric series; node_exporter rejects the whole
-        metrics file when two series are the same, so a repeated entry is an error."""
-        first: dict[str, int] = {}
-        for i, item in enumerate(items):
-            j = first.setdefault(str(item), i)
-            if j != i:
-                raise self.fail(f"{key}[{i}]{suffix}", f"repeats [{j}] ({str(item)!r})")
-
-    def number(self, value: Any, key: str, low: float = 0, high: float | None = None) -> float:
-        if isinstance(value, str):  # TOML numbers only; "5" in quotes is a mistake to report
-            raise self.fail(key, f"must be a number, got str {value!r}")
-        try:
-            return validate.number(value, low=low, high=high)
-        except validate.Invalid as e:
-            raise self.fail(key, str(e)) from None
-
-    def string(self, value: Any, key: str) -> str:
-        if not isinstance(value, str):
-            raise self.fail(key, f"must be a string, got {type(value).__name__} {value!r}")
-        return value
-
-    def array(self, table: dict[str, Any], key: str) -> list[Any]:
-        value = table.get(key.rsplit(".", 1)[-1], [])
-        if not isinstance(value, list):
-            raise self.fail(key, f"must be a list, got {type(value).__name__} {value!r}")
-        return value
-
-    def names(self, table: dict[str, Any], key: str) -> list[str]:
-        names = [self.string(item, f"{key}[{i}]") for i, item in enumerate(self.array(table, key))]
-        for i, name in enumerate(names):
-            if not name.strip() or any(c.isspace() for c in name):
-                raise self.fail(f"{key}[{i}]", f"must be a non-empty name without spaces: {name!r}")
-        return names
-
-    def url(self, value: Any, key: str, schemes: tuple[str, ...]) -> str:
-        try:
-            return validate.url(self.string(value, key), schemes)
-        except validate.Invalid as e:
-            raise self.fail(key, str(e)) from None
-
-    def check_url(self, value: Any, key: str) -> CheckUrl:
-        if not isinstance(value, dict):
-            raise self.fail(key, "must be a table like { url = ..., status = 204, body = '' }")
-        self.no_unknown(value, key + ".", {"url", "status", "body"})
-        if "url" not in value:
-            raise self.fail(key + ".url", "is required")
-        url = self.url(value["url"], key + ".url", ("http", "https"))
-        status = value.get("status", 204)
-        if isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 599:
-            raise self.fail(key + ".status", f"must be an HTTP status 100-599, got {status!r}")
-        return CheckUrl(url, status, self.string(value.get("body", ""), key + ".body"))
-
-    def address(self, value: Any, key: str) -> IPAddress:
-        text = self.string(value, key)
-        try:
-            return ipaddress.ip_address(text)
-        except ValueError:
-            raise self.fail(key, f"not an IP address: {text!r}") from None
-
-    def cidr(self, value: Any, key: str) -> IPNetwork:
-        text = self.string(value, key)
-        try:
-            return ipaddress.ip_network(text, strict=True)
-        except ValueError as exc:
-            raise self.fail(key, f"not a network in CIDR form: {text!r} ({exc})") from None
-
-    def endpoints(self, table: dict[str, Any], key: str) -> list[Endpoint]:
-        return [self.endpoint(item, f"{key}[{i}]") for i, item in enumerate(self.array(table, key))]
-
-    def udp_target(self, value: Any, key: str) -> UdpTarget:
-        """``ADDRESS:PORT`` with a well-known port, or ``ADDRESS:PORT/SERVICE``."""
-        text = self.string(value, key)
-        where, _sep, service = text.partition("/")
-        endpoint = self.endpoint(where, key)
-        known = ", ".join(f"{name} ({port})" for name, port in SERVICES.items())
-        if service:
-            if service not in SERVICES:
-                raise self.fail(key, f"no probe for UDP service {service!r}; known: {known}")
-        elif endpoint.port in PORTS:
-            service = PORTS[endpoint.port]
-        else:
-            raise self.fail(
-                key,
-                f"no probe for UDP port {endpoint.port} (an unknown service gets no probe); "
-                f"use a known port or ADDRESS:PORT/SERVICE with one of: {known}",
-            )
-        return UdpTarget(endpoint.address, endpoint.port, service)
-
-    def endpoint(self, value: Any, key: str) -> Endpoint:
-        text = self.string(value, key)
-        host, sep, port_text = text.rpartition(":")
-        try:
-            port = validate.port(port_text) if sep else 0
-        except validate.Invalid:
-            port = 0
-        if not port:
-            shown = text if len(text) <= 60 else text[:57] + "..."
-            raise self.fail(key, f"must be ADDRESS:PORT with a port 1-65535, got {shown!r}")
-        if host.startswith("[") and host.endswith("]"):
-            host = host[1:-1]
-        elif ":" in host:
-            raise self.fail(key, f"write an IPv6 target as [ADDRESS]:PORT, got {text!r}")
-        try:
-            address = ipaddress.ip_address(host)
-        except ValueError:
-            raise self.fail(key, f"not an IP address: {host!r} in {text!r}") from None
-        return Endpoint(address, port)

@@ -14,7 +14,11 @@ from kiosk_agent.probes import HttpAnswer
 def disk(cfg: Config) -> Finding:
     """Enough free space for the browser profile, updates and logs."""
     path = cfg.disk_path or current().default_disk_path()
-    free_mb = shutil.disk_usage(path).free // (1024 * 1024)
+    try:
+        free_mb = shutil.disk_usage(path).free // (1024 * 1024)
+    except OSError as exc:
+        key = "health.disk_path " if cfg.disk_path else ""
+        return Finding(Status.UNKNOWN, f"{key}{path!r}: cannot read free space: {exc.strerror}")
     text = f"{free_mb} MB free on {path} (minimum {cfg.min_free_disk_mb} MB)"
     if free_mb < cfg.min_free_disk_mb / 10:
         return Finding(Status.CRIT, text)

@@ -18,6 +18,8 @@ def connectivity(check: CheckUrl, cfg: Config, answers: list[probes.HttpAnswer])
     body, no redirects followed, no cache; anything else is not internet."""
     try:
         answer = probes.http_get(check.url, cfg.timeout, cfg.ca_file)
+    except probes.CaFileError as exc:
+        return Finding(Status.UNKNOWN, str(exc))
     except ssl.SSLCertVerificationError as exc:
         return Finding(Status.CRIT, f"certificate did not verify ({exc.verify_message})")
     except ssl.SSLError as exc:
@@ -77,6 +79,8 @@ def https(url: str, cfg: Config) -> Finding:
     host, port = parts.hostname or "", parts.port or 443
     try:
         return Finding(Status.OK, probes.tls_handshake(host, port, cfg.timeout, cfg.ca_file))
+    except probes.CaFileError as exc:
+        return Finding(Status.UNKNOWN, str(exc))
     except ssl.SSLCertVerificationError as exc:
         return Finding(
             Status.CRIT, f"certificate did not verify: {exc.verify_message} (interception?)"

@@ -181,9 +181,20 @@ def http_get(url: str, timeout: float, ca_file: str = "") -> HttpAnswer:
         conn.close()
 
 
+class CaFileError(ValueError):
+    """``internet.ca_file`` cannot be loaded: a configuration problem on this PC, not a
+    finding about the network (it must not read as "no connection")."""
+
+
 def tls_context(ca_file: str = "") -> ssl.SSLContext:
     """A verifying context: system trust store, or only ``ca_file`` when configured."""
-    return ssl.create_default_context(cafile=ca_file or None)
+    try:
+        return ssl.create_default_context(cafile=ca_file or None)
+    except (OSError, ssl.SSLError) as exc:  # SSLError: a file that holds no certificate
+        if not ca_file:
+            raise
+        why = getattr(exc, "strerror", None) or getattr(exc, "reason", None) or exc
+        raise CaFileError(f"internet.ca_file {ca_file!r} cannot be loaded: {why}") from None
 
 
 def tls_handshake(host: str, port: int, timeout: float, ca_file: str = "") -> str:

@@ -7,8 +7,8 @@
                                     UDP on .53/.123/.161, fd20:20::10 over IPv6)
 
 Scenarios add a second cable kiosk-municipal (an IPv4 leak route, or IPv6 router
-advertisements for fd20:20:1::/64), or a staff namespace whose `wg` link is the VPN into
-the municipal namespace.
+advertisements for fd20:20:1::/64), or a staff namespace whose VPN is a tun adapter carried
+as UDP over the router to the municipal namespace (tests/netns_vpn.py).
 
 Every name carries a random suffix so parallel runs never clash; ``close`` removes the
 namespaces, their /etc/netns files and the servers. Nothing leaves these namespaces: the
@@ -39,17 +39,23 @@ MANAGEMENT = "10.20.0.5"
 UDP_TARGETS = ["10.20.0.53:53", "10.20.0.123:123", "10.20.0.161:161", "10.20.0.10:137"]
 COMMUNITY = "kommune-ro"
 MUNI6 = "fd20:20::10"
+KIOSK6 = "2001:db8:100::2"
+ROUTER6 = "2001:db8:100::1"
 RA_PREFIX = "fd20:20:1::/64"
 RESOLVER_IP = "203.0.113.53"
 STAFF_IP = "198.51.101.2"
+VPN_SERVER = "198.18.0.2"
 
 
-def available() -> str:
-    """Why the namespace tests cannot run here, or "" when they can."""
+def available(tun: bool = False) -> str:
+    """Why the namespace tests (with ``tun``: the staff laptop's VPN too) cannot run here,
+    or "" when they can."""
     if os.geteuid() != 0:
         return "needs root to create network namespaces"
     if not shutil.which("ip"):
         return "needs iproute2's `ip`"
+    if tun and not os.path.exists("/dev/net/tun"):
+        return "needs /dev/net/tun (the tun module) for the lab's VPN"
     return ""
 
 
@@ -127,6 +133,8 @@ class Lab:
         self.resolver = ""
         self._resolver_proc: subprocess.Popen | None = None
         self.staff = f"ka-s-{tag}"
+        self.vpn_client: subprocess.Popen | None = None
+        """The staff laptop's VPN client (``add_staff``); kill it and its adapter goes."""
         self._made: list[str] = []
 
     # -- plumbing ---------------------------------------------------------------------
@@ -144,6 +152,10 @@ class Lab:
             subprocess.run(["ip", "netns", "add", ns], check=True, capture_output=True)
             self._made.append(ns)
             self.ip(ns, "link", "set", "lo", "up")
+            # Links made from here on skip duplicate address detection: a link-local
+            # address stays "tentative" for about a second, and IPv6 over that link is
+            # silently dropped until then (a scenario would see silence, not its answer).
+            self.exec(ns, "sysctl", "-qw", "net.ipv6.conf.default.accept_dad=0")
         self._veth(self.kiosk, f"kx{t}", f"{KIOSK_IP}/24", self.inet, f"ix{t}", f"{ROUTER_IP}/24")
         self._veth(self.inet, f"im{t}", "198.18.0.1/30", self.muni, f"mi{t}", "198.18.0.2/30")
         self.ip(self.kiosk, "route", "add", "default", "via", ROUTER_IP)
@@ -269,6 +281,29 @@ class Lab:
         self.resolver = RESOLVER_IP
         self.write_etc()
 
+    def ipv6_internet(self) -> None:
+        """IPv6 to the internet as many ISPs give it: a public prefix on the kiosk's link
+        and a default route via the router, which has no route to the municipal fd20::/16
+        (so it answers "unreachable") until a scenario adds one."""
+        t = self.tag
+        self.exec(self.inet, "sysctl", "-qw", "net.ipv6.conf.all.forwarding=1")
+        self.exec(self.inet, "sysctl", "-qw", "net.ipv6.icmp.ratelimit=0")
+        self.ip(self.kiosk, "addr", "add", f"{KIOSK6}/64", "dev", f"kx{t}", "nodad")
+        self.ip(self.inet, "addr", "add", f"{ROUTER6}/64", "dev", f"ix{t}", "nodad")
+        self.ip(self.kiosk, "-6", "route", "add", "default", "via", ROUTER6)
+
+    def ipv6_route_to_municipal(self) -> None:
+        """The router forwards IPv6 to the municipal namespace: its hosts answer or refuse."""
+        t = self.tag
+        self.ip(self.inet, "addr", "add", "2001:db8:200::1/64", "dev", f"im{t}", "nodad")
+        self.ip(self.muni, "addr", "add", "2001:db8:200::2/64", "dev", f"mi{t}", "nodad")
+        self.ip(self.inet, "-6", "route", "add", "fd20::/16", "via", "2001:db8:200::2")
+        self.ip(self.muni, "-6", "route", "add", "default", "via", "2001:db8:200::1")
+
+    def ipv6_blackhole_internal(self) -> None:
+        """The router silently drops everything for fd20::/16."""
+        self.ip(self.inet, "-6", "route", "add", "blackhole", "fd20::/16")
+
     def ipv6_router_advertisements(self) -> None:
         """A cable into the municipal namespace with no IPv4 at all, whose router advertises
         the internal prefix: the kiosk learns an address, a route and a default router."""
@@ -297,19 +332,30 @@ class Lab:
             time.sleep(0.1)
         raise RuntimeError(f"the kiosk learned nothing from the advertisements: {addrs} {default}")
 
-    def add_staff(self, vpn_dev: str = "") -> str:
+    def add_staff(self) -> str:
         """A staff laptop's namespace: internet through the router like the kiosk, and a
-        VPN link (named like WireGuard's, ``wg...``) into the municipal namespace with the
-        route to 10.20/16 and the municipal resolver. Returns the VPN device's name."""
+        VPN: a tun adapter (``tun...``, like OpenVPN's) whose packets go as UDP over the
+        site network and the router to the municipal end at 198.18.0.2:51820, with the
+        route to 10.20/16 and the municipal resolver. Returns the adapter's name. The
+        municipal end's adapter is ``mw...``: set it down and the far end is gone."""
         t = self.tag
-        vpn_dev = vpn_dev or f"wg{t}"
+        vpn_dev, far_dev = f"tun{t}", f"mw{t}"
         subprocess.run(["ip", "netns", "add", self.staff], check=True, capture_output=True)
         self._made.append(self.staff)
         self.ip(self.staff, "link", "set", "lo", "up")
         self._veth(self.staff, f"sx{t}", f"{STAFF_IP}/24", self.inet, f"is{t}", "198.51.101.1/24")
         self.ip(self.staff, "route", "add", "default", "via", "198.51.101.1")
-        self._veth(self.staff, vpn_dev, "10.99.0.2/30", self.muni, f"mw{t}", "10.99.0.1/30")
-        self.ip(self.staff, "route", "add", "10.20.0.0/16", "via", "10.99.0.1", "dev", vpn_dev)
+        server, client = f"{VPN_SERVER}:51820", f"{STAFF_IP}:51820"
+        self.start(self.muni, "vpn", "--dev", far_dev, "--local", server, "--peer", client)
+        self.vpn_client = self.start(
+            self.staff, "vpn", "--dev", vpn_dev, "--local", client, "--peer", server
+        )
+        for ns, dev, address in ((self.muni, far_dev, "10.99.0.1/30"),
+                                 (self.staff, vpn_dev, "10.99.0.2/30")):  # fmt: skip
+            self.ip(ns, "link", "set", dev, "mtu", "1400")  # room for the UDP/IP header
+            self.ip(ns, "addr", "add", address, "dev", dev)
+            self.ip(ns, "link", "set", dev, "up")
+        self.ip(self.staff, "route", "add", "10.20.0.0/16", "dev", vpn_dev)
         self.write_etc(self.staff, resolver="10.20.0.53")
         return vpn_dev
 

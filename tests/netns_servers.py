@@ -4,7 +4,8 @@
 connectivity check or a captive portal); ``tcp`` accepts and closes on each port (a
 municipal service or an interceptor); ``udp`` answers DNS, NTP, SNMP and NetBIOS like
 the municipal servers (DNS also as the lab's resolver); ``ra`` sends IPv6 router
-advertisements for a prefix. Each prints ``ready`` once listening.
+advertisements for a prefix; ``vpn`` runs one end of the lab's VPN (tests/netns_vpn.py).
+Each prints ``ready`` once listening.
 """
 
 from __future__ import annotations
@@ -99,6 +100,12 @@ def serve_ra(args: argparse.Namespace) -> None:
     advertise_forever(args.dev, args.prefix, args.interval)
 
 
+def serve_vpn(args: argparse.Namespace) -> None:
+    from netns_vpn import tunnel_forever
+
+    tunnel_forever(args.dev, args.local, args.peer, lambda: print("ready", flush=True))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     sub = parser.add_subparsers(dest="mode", required=True)
@@ -125,9 +132,14 @@ def main() -> None:
     ra.add_argument("--dev", required=True)
     ra.add_argument("--prefix", required=True)
     ra.add_argument("--interval", type=float, default=1.0)
+    vpn = sub.add_parser("vpn")
+    vpn.add_argument("--dev", required=True, help="the tun device to create")
+    vpn.add_argument("--local", required=True, help="ADDRESS:PORT of this end's UDP socket")
+    vpn.add_argument("--peer", required=True, help="ADDRESS:PORT of the other end")
     args = parser.parse_args()
     socket.setdefaulttimeout(10)
-    modes = {"http": serve_http, "tcp": serve_tcp, "udp": serve_udp, "ra": serve_ra}
+    modes = {"http": serve_http, "tcp": serve_tcp, "udp": serve_udp, "ra": serve_ra,
+             "vpn": serve_vpn}  # fmt: skip
     modes[args.mode](args)
 
 

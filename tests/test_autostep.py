@@ -12,7 +12,7 @@ from tests.conftest import SAMPLE_CSV, tracker_exe
 
 # Part of the seed's borgerservice_to_library manifest: two to the library, two to home desks.
 TO_LIBRARY = ("EKS-PAS-001", "EKS-KIO-001")
-TO_HOME = ("EKS-BAR-001", "EKS-HS-001")
+TO_HOME = ("EKS-BAR-003", "EKS-HS-001")
 NO_WINDOW = {"TRACKER_REPEAT_SECONDS": "0"}
 
 

@@ -23,7 +23,8 @@ def test_first_run_seeds_from_assets_csv(run_tracker, tmp_path, db_path, capsys,
     from tracker.cli.common import Context
 
     Context(str(db_path), None, seed=True, create=True).db.close()  # what `tracker` does first
-    assert "seeded with 28 assets" in capsys.readouterr().err
+    n = len(SAMPLE_CSV.read_text(encoding="utf-8").splitlines()) - 1
+    assert f"seeded with {n} assets" in capsys.readouterr().err
     r = run_tracker("status")
     assert r.returncode == 0, r.stderr
     assert "Rådhuset" in r.stdout and "Pas" in r.stdout
@@ -74,13 +75,13 @@ def test_scenario_list_start_show_end(run_tracker):
     r = run_tracker("scenario", "list")
     assert "borgerservice_to_library" in r.stdout and "short_incident" in r.stdout
     r = run_tracker("scenario", "start", "borgerservice_to_library")
-    assert r.returncode == 0 and "9 item(s) to move" in r.stdout
+    assert r.returncode == 0 and "12 item(s) to move" in r.stdout
     r = run_tracker("scenario", "start", "short_incident")
     assert r.returncode == 2 and "end it first" in r.stderr
     status = json.loads(run_tracker("status", "--json").stdout)
     assert status["scenario"] == "borgerservice_to_library"
     r = run_tracker("scenario", "show")
-    assert "at_origin: 9" in r.stdout
+    assert "at_origin: 12" in r.stdout
     r = run_tracker("scenario", "end")
     assert r.returncode == 0 and "closed" in r.stdout  # nothing had moved yet
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk_agent import cli
+from kiosk_agent import __version__, cli
 from kiosk_agent.model import CheckResult, Status
 from kiosk_agent.outputs import render_nagios, render_prom, render_text
 from kiosk_agent.runner import Report
@@ -140,3 +140,30 @@ def test_prom_textfile_is_valid_with_hostile_labels(report: Report) -> None:
         assert metric not in series, f"duplicate series {metric}"
         series.add(metric)
     assert len([s for s in series if s.startswith("kiosk_agent_check_status")]) == 2
+
+
+def test_staff_profile_has_the_same_outputs_and_says_so() -> None:
+    """`--profile staff`: same modes, same exit codes; the outputs name the profile."""
+    report = Report("laptop-7", "2026-12-05T10:00:00Z", 300, profile="staff")
+    report.checks += [
+        CheckResult("vpn", "staff", Status.OK, "VPN adapter up: tun0"),
+        CheckResult("internal:10.20.0.10:445", "staff", Status.CRIT, "not reachable"),
+    ]
+    assert render_nagios(report).startswith("STAFF CRITICAL - crit internal:10.20.0.10:445")
+    assert render_text(report).startswith("CRIT    staff PC laptop-7: 2 checks")
+    info = f'kiosk_agent_info{{version="{__version__}",profile="staff"}} 1'
+    assert info in render_prom(report, 0)
+    assert report.as_dict()["profile"] == "staff"
+    assert report.verdict is Status.CRIT and report.verdict.value == 2
+
+
+def test_profile_on_the_command_line_overrides_the_config(tmp_path: Path) -> None:
+    """No network probe in this config: the staff run only reads the adapters."""
+    done = _agent(tmp_path, "check", "--json", "--profile", "staff", "--config", "{config}",
+                  capture_output=True, text=True)  # fmt: skip
+    doc = json.loads(done.stdout)
+    assert doc["profile"] == "staff"
+    assert {c["category"] for c in doc["checks"]} == {"internet", "staff", "health"}
+    assert done.returncode == CODES[doc["verdict"]]
+    bad = _agent(tmp_path, "check", "--profile", "laptop", capture_output=True, text=True)
+    assert bad.returncode == 3 and "invalid choice: 'laptop'" in bad.stderr

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk_agent.config import ConfigError, load_config
+from kiosk_agent.config import ConfigError, load_config, parse_config
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "kiosk_agent" / "sample-config.toml"
@@ -65,6 +65,26 @@ BAD = [
     ("[internet]\ncheck_urls = [{ url = 'http://x/', bdy = '' }]", "check_urls[0].bdy", "unknown"),
     ("[internet]\nhttps = ['http://www.borger.dk/']", "internet.https[0]", "https URL"),
     ("[internet]\nresolve = ['borger dk']", "internet.resolve[0]", "without spaces"),
+    # A name the resolver refuses to encode comes back as "does not exist": a false ok.
+    ('[isolation]\ninternal_names = ["a\\u0000b"]', "internal_names[0]", "control characters"),
+    ('[isolation]\ninternal_names = ["\\u001b[31mx"]', "internal_names[0]", "'\\x1b[31mx'"),
+    ("[isolation]\ninternal_names = ['" + "a" * 64 + ".dk']", "internal_names[0]", "1-63"),
+    ("[internet]\nresolve = ['borger..dk']", "internet.resolve[0]", "label ''"),
+    ("[internet]\nresolve = ['a!b.dk']", "internet.resolve[0]", "not a host name"),
+    ("[internet]\nresolve = ['" + "abc." * 64 + "dk']", "resolve[0]", "longer than 253"),
+    ('[health]\nprocesses = ["\\u202eexe.png"]', "health.processes[0]", "control"),
+    ("[isolation]\nsnmp_community = ''", "isolation.snmp_community", "1-255 bytes"),
+    ("[isolation]\nsnmp_community = '" + "c" * 256 + "'", "snmp_community", "1-255 bytes"),
+    ("[isolation]\nudp_targets = ['10.0.0.1:53/']", "udp_targets[0]", "nothing after '/'"),
+    ("[isolation]\ntargets = ['[fe80::1%eth0]:445']", "isolation.targets[0]", "zone (%eth0)"),
+    ("[isolation]\nmanagement_hosts = ['fe80::5%2']", "management_hosts[0]", "zone (%2)"),
+    (
+        "[isolation]\ntargets = ["
+        + ",".join(f"'10.0.{i // 250}.{i % 250}:445'" for i in range(257))
+        + "]",
+        "isolation.targets",
+        "257 entries, at most 256",
+    ),
     ("[health]\nmin_free_disk_mb = true", "health.min_free_disk_mb", "must be a number"),
     ("[health]\nprocesses = [1]", "health.processes[0]", "must be a string"),
     ("health = 3", "health", "must be a table"),
@@ -132,3 +152,35 @@ def test_udp_services_by_port_or_by_name(tmp_path: Path) -> None:
         ("10.0.0.53:53", "dns"), ("[fd00::7b]:123", "ntp"), ("10.0.0.9:5353", "dns")
     ]  # fmt: skip
     assert [str(a) for a in cfg.internal_addresses()] == ["10.0.0.53", "fd00::7b", "10.0.0.9"]
+
+
+def test_names_the_resolver_can_look_up_are_accepted() -> None:
+    cfg = parse_config(
+        {"internet": {"resolve": ["borger.dk.", "bücher.dk", "xn--bcher-kva.example"]},
+         "isolation": {"internal_names": ["wpad", "_ldap._tcp.kommune.local", "10.20.0.10"]}}
+    )  # fmt: skip
+    assert cfg.resolve[1] == "bücher.dk" and cfg.internal_names[0] == "wpad"
+
+
+def test_an_unloadable_ca_file_or_disk_path_is_unknown_and_named(tmp_path: Path) -> None:
+    """Problems on this PC, not findings about the network: never "no connection" (crit)
+    and never ok. Both fail before any socket is opened."""
+    from kiosk_agent import health, internet
+    from kiosk_agent.config import CheckUrl
+    from kiosk_agent.model import Status
+
+    not_pem = tmp_path / "ca.pem"
+    not_pem.write_text("not a certificate\n")
+    for ca in (str(tmp_path / "absent.pem"), str(not_pem)):
+        cfg = parse_config({"internet": {"ca_file": ca}})
+        seen = [
+            internet.https("https://www.borger.test/", cfg),
+            internet.connectivity(CheckUrl("https://www.borger.test/"), cfg, []),
+        ]
+        for finding in seen:
+            assert finding.status is Status.UNKNOWN, finding
+            assert finding.detail.startswith(f"internet.ca_file {ca!r} cannot be loaded")
+    cfg = parse_config({"health": {"disk_path": str(tmp_path / "absent")}})
+    finding = health.disk(cfg)
+    assert finding.status is Status.UNKNOWN
+    assert finding.detail.startswith(f"health.disk_path {str(tmp_path / 'absent')!r}")

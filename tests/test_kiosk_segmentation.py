@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from netns_lab import MUNI6, Lab, available, config_toml
+from netns_lab import MUNI6, RESOLVER_IP, Lab, available, config_toml
 
 pytestmark = pytest.mark.skipif(bool(available()), reason=available() or "ok")
 
@@ -102,6 +102,47 @@ def test_ipv6_from_router_advertisements_is_a_leak_while_ipv4_is_isolated(lab: L
     assert run.doc["verdict"] == "crit"
 
 
+IPV6_ONLY = {
+    "targets": json.dumps([f"[{MUNI6}]:445"]),
+    "udp_targets": json.dumps([f"[{MUNI6}]:53", f"[{MUNI6}]:123"]),
+    "canaries": "[]",
+}
+IPV6_CHECKS = [f"target:[{MUNI6}]:445", f"udp:[{MUNI6}]:53", f"udp:[{MUNI6}]:123", f"icmp:{MUNI6}"]
+
+
+def test_ipv6_targets_are_judged_like_ipv4_ones(lab: Lab) -> None:
+    """IPv6 internet, and the municipal fd20::/16 out of reach (the router answers
+    "unreachable"), silent (dropped), then reachable with nothing listening."""
+    lab.serve_internet()
+    lab.ipv6_internet()
+    isolated = lab.run_agent(config_toml(**IPV6_ONLY))
+    assert isolated.doc["verdict"] == "ok", isolated.summary()
+    for name in IPV6_CHECKS:
+        assert isolated.status(name) == "ok"
+        assert "unreachable" in isolated.detail(name), isolated.summary()
+    assert isolated.status("ipv6") == "ok"
+    assert "default routes: ::/0 via 2001:db8:100::1" in isolated.detail("ipv6")
+
+    lab.ipv6_route_to_municipal()  # nothing listens: the host refuses, but answers
+    refused = lab.run_agent(config_toml(**IPV6_ONLY))
+    assert refused.status(f"target:[{MUNI6}]:445") == "warn", refused.summary()
+    assert "refused" in refused.detail(f"target:[{MUNI6}]:445")
+    for name in (f"udp:[{MUNI6}]:53", f"udp:[{MUNI6}]:123"):
+        assert refused.status(name) == "warn"
+        assert "port unreachable" in refused.detail(name)
+    assert refused.status(f"icmp:{MUNI6}") == "crit"
+    assert "echo reply" in refused.detail(f"icmp:{MUNI6}")
+    assert refused.doc["verdict"] == "crit"
+
+    lab.ip(lab.inet, "-6", "route", "del", "fd20::/16")
+    lab.ipv6_blackhole_internal()
+    silent = lab.run_agent(config_toml(timeout="2.0", **IPV6_ONLY))
+    assert silent.doc["verdict"] == "ok", silent.summary()
+    for name in IPV6_CHECKS:
+        assert "timed out" in silent.detail(name) or "no reply" in silent.detail(name)
+    assert silent.elapsed < 2.0 + 1.0, f"took {silent.elapsed:.2f} s"
+
+
 def test_ipv6_default_route_without_internal_ipv6_ranges_is_a_warning(lab: Lab) -> None:
     lab.serve_internet()
     lab.ipv6_router_advertisements()
@@ -122,6 +163,22 @@ def test_public_name_answered_with_an_internal_address_is_crit(lab: Lab) -> None
     assert "www.borger.test" in run.detail("dns:www.borger.test")
     assert "10.20.0.10" in run.detail("dns:www.borger.test")
     assert run.doc["verdict"] == "crit"
+
+
+def test_a_silent_resolver_proves_neither_internet_nor_isolation(lab: Lab) -> None:
+    """The kiosk's resolver stops answering (its queries are dropped on the way): the public
+    name is not internet (crit) and the internal name's silence is not "does not exist"."""
+    lab.serve_internet()
+    lab.lab_resolver({"www.borger.test": "203.0.113.10"})
+    lab.ip(lab.inet, "addr", "del", f"{RESOLVER_IP}/32", "dev", "lo")
+    lab.ip(lab.inet, "route", "add", "blackhole", f"{RESOLVER_IP}/32")
+    run = lab.run_agent(config_toml(timeout="2.0"))
+    assert run.status("dns:www.borger.test") == "crit", run.summary()
+    assert "did not resolve" in run.detail("dns:www.borger.test")
+    assert run.status("name:intranet.kommune.test") == "unknown"
+    assert "could not decide" in run.detail("name:intranet.kommune.test")
+    assert run.doc["verdict"] == "crit"
+    assert run.elapsed < 2.0 + 1.0, f"took {run.elapsed:.2f} s"
 
 
 def test_http_passing_while_https_fails_is_a_partial_connection(lab: Lab) -> None:

@@ -1,6 +1,8 @@
-"""The staff profile in the namespace lab: a staff laptop whose `wg` link is the VPN into the
-municipal namespace. VPN up and the internal systems answering through it: ok; VPN down,
-or up but the internal systems out of reach, or reached around the VPN: crit."""
+"""The staff profile in the namespace lab: a staff laptop whose VPN is a real tun adapter,
+carried as UDP over the site network into the municipal namespace. VPN up and the internal
+systems answering through it: ok; VPN down or its client stopped, or up but the internal
+systems out of reach (far end gone, the site network blocks the VPN), or reached around
+the VPN: crit."""
 
 from __future__ import annotations
 
@@ -14,12 +16,13 @@ from pathlib import Path
 
 import pytest
 from conftest import SAMPLE_CSV
-from netns_lab import TARGETS, UDP_TARGETS, Lab, available, config_toml
+from netns_lab import TARGETS, UDP_TARGETS, VPN_SERVER, Lab, available, config_toml
 
-pytestmark = pytest.mark.skipif(bool(available()), reason=available() or "ok")
+pytestmark = pytest.mark.skipif(bool(available(tun=True)), reason=available(tun=True) or "ok")
 
 INTERNAL = [f"internal:{t}" for t in TARGETS]
 INTERNAL_UDP = [f"internal-udp:{t}" for t in UDP_TARGETS[:3]]
+CHECK_URL = "connectivity:http://203.0.113.10/generate_204"
 CONFIG = config_toml(udp_targets=json.dumps(UDP_TARGETS[:3]), canaries="[]")
 
 
@@ -78,6 +81,26 @@ def test_vpn_up_but_internal_systems_unreachable_is_crit(lab: Lab) -> None:
     assert run.elapsed < 2.0 + 1.0, f"took {run.elapsed:.2f} s"
 
 
+def test_vpn_blocked_by_the_site_network_or_its_client_stopped_is_crit(lab: Lab) -> None:
+    vpn = lab.add_staff()
+    # A guest network that lets only web traffic out: the tunnel's datagrams never arrive.
+    lab.ip(lab.inet, "route", "add", "blackhole", f"{VPN_SERVER}/32")
+    run = lab.run_agent(CONFIG, "", "--profile", "staff", ns=lab.staff)
+    assert run.status("vpn") == "ok", run.summary()
+    for name in [*INTERNAL, *INTERNAL_UDP]:
+        assert run.status(name) == "crit", run.summary()
+        assert "timed out" in run.detail(name)
+    assert run.status(CHECK_URL) == "ok"  # the internet itself works
+    assert run.doc["verdict"] == "crit"
+    # The VPN client quits: its adapter is gone with it.
+    lab.vpn_client.kill()
+    lab.vpn_client.wait(timeout=10)
+    run = lab.run_agent(CONFIG, "", "--profile", "staff", ns=lab.staff)
+    assert run.status("vpn") == "crit", run.summary()
+    assert "no VPN adapter" in run.detail("vpn") and vpn not in run.detail("vpn")
+    assert run.doc["verdict"] == "crit"
+
+
 def test_internal_systems_reached_around_the_vpn_are_crit(lab: Lab) -> None:
     vpn = lab.add_staff()
     lab.ip(lab.staff, "route", "del", "10.20.0.0/16")
@@ -127,4 +150,6 @@ def test_tracker_network_check_runs_the_agent_on_the_laptop_and_stores_it(
     status = json.loads(tracker("status", "--json").stdout)
     library = next(s for s in status["sites"] if s["id"] == "hovedbibliotek")
     assert library["network"]["state"] == "failed"
-    assert any(b.startswith("Pas: staff network check failed") for b in library["blocking"])
+    assert any(
+        b.startswith("Pas, ") and ": staff network check failed" in b for b in library["blocking"]
+    )

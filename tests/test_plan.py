@@ -16,7 +16,7 @@ def test_default_plan_has_the_plans_sites_kinds_functions_and_scenarios(plan):
         s for s in plan.sites.values() if "Bibliotek" in s.name and s.id != "hovedbibliotek"
     ]
     assert len(branches) >= 2
-    assert {"pass_ws", "nemid_ws", "printer", "kiosk", "laptop", "headset"} <= set(plan.kinds)
+    assert {"pass_ws", "mitid_ws", "printer", "kiosk", "laptop", "headset"} <= set(plan.kinds)
     assert plan.kinds["kiosk"].kiosk and not plan.kinds["laptop"].kiosk
     expected = {
         "loans",
@@ -26,7 +26,7 @@ def test_default_plan_has_the_plans_sites_kinds_functions_and_scenarios(plan):
         "passports",
         "driving_licences",
         "civil_registration",
-        "nemid",
+        "mitid",
         "emergency_weddings",
         "self_service",
     }
@@ -43,11 +43,11 @@ def test_default_plan_has_the_plans_sites_kinds_functions_and_scenarios(plan):
 def test_borgerservice_move_sends_the_plans_minimum_equipment_to_the_library(plan):
     sc = plan.scenarios["borgerservice_to_library"]
     to_library = {m.kind: m.count for m in sc.moves if m.to == "hovedbibliotek"}
-    assert to_library["pass_ws"] >= 1 and to_library["nemid_ws"] == 1
+    assert to_library["pass_ws"] >= 1 and to_library["mitid_ws"] == 1
     assert to_library["kiosk"] == 1 and to_library["printer"] == 1
     hosted = plan.site_functions(sc)
     assert hosted["raadhus"] == ()
-    assert {"passports", "nemid", "self_service", "emergency_weddings"} <= set(
+    assert {"passports", "mitid", "self_service", "emergency_weddings"} <= set(
         hosted["hovedbibliotek"]
     )
 

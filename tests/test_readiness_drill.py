@@ -4,6 +4,7 @@ verdict and blocking list checked at every step, and each readiness rule from th
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -208,3 +209,43 @@ def test_bad_kit_and_quantity_cells_name_the_line(run_tracker, tmp_path):
         run_tracker("status").returncode != 0
         or "EKS-X-1" not in run_tracker("history", "EKS-X-1").stdout
     )
+
+
+def test_a_count_and_a_holder_recorded_on_another_station_arrive_by_sync(tk, run_tracker, db_path):
+    other = db_path.parent / "other.db"
+    assert run_tracker("import", str(REPO / "assets.csv")).returncode == 0
+    shutil.copy(db_path, other)  # a second station: a copy of this database
+    copy = ["--db", str(other)]
+    assert run_tracker(*copy, "count", "EKS-MID-002", "7", "--site", "it_lager").returncode == 0
+    r = run_tracker(*copy, "scan", "EKS-BAR-011", "--site", "hjemme", "--step", "installed",
+                    "--holder", "Karin")  # fmt: skip
+    assert r.returncode in (0, 1), r.stderr
+    r = run_tracker("sync", str(other))
+    assert r.returncode == 0, r.stderr
+    doc = status(tk)
+    assert {h["holder"]: h["tags"] for h in doc["holdings"]} == {"Karin": ["EKS-BAR-011"]}
+    out = db_path.parent / "out.csv"
+    tk("export", str(out))
+    row = next(
+        line for line in out.read_text(encoding="utf-8").splitlines() if "EKS-MID-002" in line
+    )
+    assert row.split(",")[-2:] == ["7", ""]
+
+
+def test_undo_gives_back_the_holder_and_the_parts(tk):
+    scan(tk, "EKS-BAR-003", "hjemme", "installed", "--holder", "Mette")
+    assert "Mette" in tk("status")
+    assert "undone: EKS-BAR-003 is in service at Rådhuset again" in tk("undo")
+    assert "Mette" not in tk("status")
+    scan(tk, "EKS-NID-001", "raadhus", "packed")
+    assert "with 2 kit part(s)" in tk("undo")
+    doc = status(tk)
+    assert fn(doc, "raadhus", "mitid")["state"] == "ready"
+
+
+def test_an_item_at_the_wrong_site_is_named_so(tk):
+    tk("scenario", "start", "borgerservice_to_library")
+    scan(tk, "EKS-NID-001", "raadhus", "packed")
+    scan(tk, "EKS-NID-001", "bib_nord", "arrived", code=1)  # flagged: wrong site
+    blocking = "\n".join(site(status(tk), LIB)["blocking"])
+    assert "EKS-NID-001 arrived at Nordby Bibliotek: the wrong site" in blocking

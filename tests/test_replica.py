@@ -134,7 +134,9 @@ def test_file_replica_restore_check_and_never_over_a_database(tmp_path, replicat
     restored.parent.mkdir()
     r = tracker(restored, "restore", url)
     assert r.returncode == 0, r.stderr
-    assert "integrity ok, 28 assets, 2 events" in r.stdout
+    # two workstations scanned, each with its three kit parts
+    assets = len(SAMPLE_CSV.read_text(encoding="utf-8").splitlines()) - 1
+    assert f"integrity ok, {assets} assets, 8 events" in r.stdout
     assert "newest event: 20" in r.stdout
     assert history(restored) == history(db)
     # The copy records under its own station identity.
@@ -220,7 +222,9 @@ def test_concurrent_scanning_while_replicating_loses_nothing(tmp_path, replicato
         "from tracker.scan import scan\n"
         "db = store.open_db(sys.argv[1]); plan = load_plan()\n"
         "me = int(sys.argv[2][1:])\n"
-        "tags = [a.tag for a in store.assets(db)][1 + me::3]\n"
+        # Equipment without a kit: a kit part moves with its workstation, a repeat here.
+        "tags = [a.tag for a in store.assets(db)"
+        " if not a.kit and not plan.kinds[a.kind].parts][1 + me::3]\n"
         "for i in range(int(sys.argv[3])):\n"
         "    step = ('packed', 'arrived')[(i // len(tags)) % 2]\n"
         "    r = scan(db, plan, tags[i % len(tags)], site='bib_nord', step=step,"
@@ -240,7 +244,7 @@ def test_concurrent_scanning_while_replicating_loses_nothing(tmp_path, replicato
     r = tracker(restored, "restore", url)
     assert r.returncode == 0, r.stderr
     assert history(restored) == history(db)
-    assert len(history(db)) == 1 + 450
+    assert len(history(db)) == 1 + 3 + 450  # the first workstation moved its 3 kit parts
 
 
 @pytest.fixture
@@ -301,8 +305,52 @@ def test_sftp_replica_with_another_host_key_is_refused(tmp_path, sftp_server, re
     assert not (tmp_path / "offsite").exists()  # nothing was sent
     check = tracker(db, "replicate", "--check", url, env=env)
     assert check.returncode == 2 and "host key mismatch" in check.stdout
+    restored = tmp_path / "restored.db"
+    refused = tracker(restored, "restore", url, env=env)
+    assert refused.returncode == 2 and "host key mismatch" in refused.stderr, refused.stderr
+    assert not restored.exists() and list(tmp_path.glob(".restored.db*")) == []
     changed = tracker(db, "replicate", "--trust", "--yes", url, env=env)
     assert changed.returncode == 2 and "HOST KEY CHANGED" in changed.stdout
+
+
+def test_sftp_restore_downloads_litestreams_own_plan_and_notices_a_vanished_file(
+    tmp_path, sftp_server, replicators
+):
+    """The restore's files come down in one go (Litestream reads SFTP one small request at a
+    time); which files is Litestream's plan; a file compacted away meanwhile is noticed."""
+    from tracker.replica import config, fetch, restore, target
+
+    db = tmp_path / "a" / "tracker.db"
+    db.parent.mkdir()
+    scan(db, "EKS-PAS-001")
+    remote = tmp_path / "offsite" / "tracker"
+    url = f"sftp://{sftp_server.user}@127.0.0.1:{sftp_server.ports[0]}{remote}"
+    known_hosts = str(tmp_path / "known_hosts")
+    env = sftp_env(sftp_server, Path(known_hosts))
+    assert tracker(db, "replicate", "--trust", "--yes", url, env=env).returncode == 0
+    rep = replicators(db, url, env=env)
+    scan(db, "EKS-PAS-002")
+    rep.wait_replicated(store.now())
+    assert rep.stop() == 0
+
+    where = target.parse(url)
+    out = tmp_path / "b" / "tracker.db"
+    out.parent.mkdir()
+    identity = str(sftp_server.user_key)
+    cfg = config.write(config.render(out, where, identity=identity, known_hosts=known_hosts))
+    try:
+        files = restore._plan(cfg, out, where)
+    finally:
+        config.remove(cfg)
+    assert files and all((remote / f.relative()).is_file() for f in files)
+    folder = tmp_path / "fetched"
+    fetch.download(where, files, folder, identity=identity, known_hosts=known_hosts)
+    for f in files:
+        assert (folder / f.relative()).read_bytes() == (remote / f.relative()).read_bytes()
+
+    (remote / files[0].relative()).unlink()  # compacted away on the server meanwhile
+    with pytest.raises(fetch.PlanChanged, match="vanished"):
+        fetch.download(where, files, tmp_path / "again", identity=identity, known_hosts=known_hosts)
 
 
 def test_disaster_drill(tmp_path, sftp_server, replicators):
@@ -342,7 +390,8 @@ def test_disaster_drill(tmp_path, sftp_server, replicators):
     scan(library, "EKS-PAS-003", "arrived", "hovedbibliotek")
     merged = tracker(laptop, "sync", str(library))
     assert merged.returncode == 0, merged.stderr
-    assert "added 2 events" in merged.stdout
+    # the library's two scans: the laptop, and the workstation with its three kit parts
+    assert "added 5 events" in merged.stdout
     again = tracker(laptop, "sync", str(library))
     assert "nothing new" in again.stdout
     db = store.open_db(laptop)
@@ -352,7 +401,8 @@ def test_disaster_drill(tmp_path, sftp_server, replicators):
         assert state["EKS-PAS-002"] == ("hovedbibliotek", "arrived")
         assert state["EKS-PAS-003"] == ("hovedbibliotek", "arrived")
         assert state["EKS-BAR-005"] == ("hovedbibliotek", "installed")
-        assert len(history(laptop)) == len(before) + 3
+        # three scans, two of them workstations that moved three kit parts each
+        assert len(history(laptop)) == len(before) + 3 + 6
     finally:
         db.close()
 

@@ -6,6 +6,7 @@ sees, not on markup that happens to contain a word.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -46,7 +47,7 @@ class Page(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
         self.elements.append((tag, a))
-        if tag == "br" and self.cell is not None:
+        if tag in ("br", "li") and self.cell is not None:
             self.cell.append("\n")
         if tag in VOID:
             return
@@ -94,8 +95,9 @@ class Page(HTMLParser):
 
 @pytest.fixture
 def moved_db(seeded_db, plan):
-    """Borgerservice moving to the library, part way: one pass workstation installed, a NemID
-    workstation at the wrong library, a code nobody knows, a fresh kiosk check at the library."""
+    """Borgerservice moving to the library, part way: one pass workstation installed (its kit
+    with it), a MitID workstation at the wrong library, a code nobody knows, a fresh kiosk check
+    of the library's own kiosk."""
     moves.start(seeded_db, plan, SCENARIO, operator="Mette")
     for code, site, step, who in [
         ("EKS-PAS-001", "raadhus", "packed", "Jonas Demo"),
@@ -117,16 +119,27 @@ def states(page: Page, site: str) -> dict[str, tuple[str, str]]:
     return {r[0]: (r[1], r[2]) for r in page.rows(f"site-{site}")}
 
 
+def equipment(page: Page, site: str) -> dict[str, str]:
+    """Per function, what its requirements have and the tags counted for each."""
+    return {r[0]: r[3] for r in page.rows(f"site-{site}")}
+
+
+def verdicts(page: Page) -> dict[str, tuple[str, list[str]]]:
+    """The first section: per site, its verdict and the lines that block it."""
+    return {r[0]: (r[1], r[2].split("\n")) for r in page.rows("verdicts")}
+
+
 def test_readiness_shows_each_site_function_state_in_words(moved_db, plan):
     page = Page(report.render_report(moved_db, plan))
 
     hb = states(page, "hovedbibliotek")
     assert hb["Udlån og aflevering"] == ("✔ ready", "2 / 1 / 2")
     assert hb["Pas"] == ("▲ degraded", "1 / 1 / 2")
-    assert hb["Kørekort"] == ("▲ degraded", "1 / 1 / 2")
-    assert hb["NemID"] == ("✖ not ready", "0 / 1 / 1")  # it went to Nordby instead
-    assert hb["Selvbetjeningscomputere til borgere"] == ("✔ ready", "1 / 1 / 1")
-    assert hb["Nødvielse"] == ("✔ ready", "1 / 1 / 1")
+    assert hb["Kørekort"] == ("▲ degraded", "1 / 1 / 2")  # shares the pass workstation
+    assert hb["MitID"] == ("✖ not ready", "0 / 10 / 25")  # it went to Nordby instead
+    # The library's own kiosk and printer do not count for Borgerservice.
+    assert hb["Selvbetjeningscomputere til borgere"] == ("✖ not ready", "0 / 1 / 1")
+    assert hb["Nødvielse"] == ("✖ not ready", "0 / 1 / 1")
     home = states(page, "hjemme")
     assert home["Telefonisk hovednummer"] == ("✖ not ready", "0 / 1 / 2")
     assert states(page, "bib_nord") == {"Udlån og aflevering": ("✔ ready", "2 / 1 / 2")}
@@ -134,8 +147,27 @@ def test_readiness_shows_each_site_function_state_in_words(moved_db, plan):
     assert "site-raadhus" not in page.tables
     # Every state is coloured by a class named for it, and says the same in words.
     words = {"ready": "✔ ready", "degraded": "▲ degraded", "not_ready": "✖ not ready"}
-    shown = {(cls.split()[1], text) for cls, text in page.marks if cls.split()[1] in words}
+    shown = {(cls.split()[1], text) for cls, text in page.marks if text in words.values()}
     assert shown == set(words.items())
+
+
+def test_each_requirement_shows_have_min_target_and_the_tags_counted(moved_db, plan):
+    page = Page(report.render_report(moved_db, plan))
+
+    hb = equipment(page, "hovedbibliotek")
+    assert hb["Pas"] == "Pas- og kørekortarbejdsstation: 1 / 1 / 2\nEKS-PAS-001"
+    assert hb["Kørekort"] == hb["Pas"]  # the one workstation serves both
+    assert hb["Udlån og aflevering"] == (
+        "Bærbar arbejdscomputer: 2 / 1 / 2\nEKS-BAR-005, EKS-BAR-006"
+    )
+    assert hb["MitID"] == (
+        "MitID-arbejdsstation: 0 / 1 / 1 (none counted)\n"
+        "MitID-kodeviser (æske): 0 / 10 / 25 (none counted)"
+    )
+    # What no function took is said under the site's table.
+    assert "Not needed by any function: 1 Borgercomputer (selvbetjening), 1 Printer" in (
+        page.text("site-hovedbibliotek")
+    )
 
 
 def test_staff_network_missing_holds_back_the_vpn_functions_and_says_so(seeded_db, plan):
@@ -146,9 +178,10 @@ def test_staff_network_missing_holds_back_the_vpn_functions_and_says_so(seeded_d
     hb = states(page, "hovedbibliotek")
     assert hb["Pas"] == ("✖ not ready", "1 / 1 / 2")
     assert hb["Udlån og aflevering"] == ("✔ ready", "2 / 1 / 2")
-    html = report.render_report(seeded_db, plan)
-    assert "Staff network (VPN):" in html and "no staff network check" in html
-    assert "<li>Pas: no staff network check</li>" in html
+    assert "Staff network (VPN): no staff network check" in page.text("site-hovedbibliotek")
+    _, blocking = verdicts(page)["Hovedbiblioteket"]
+    held = [b for b in blocking if b.endswith(": no staff network check")]
+    assert len(held) == 1 and held[0].startswith("Pas, Kørekort, MitID")
 
 
 def test_header_dates_the_report_and_the_latest_scan(moved_db, plan):
@@ -184,7 +217,8 @@ def test_timeline_says_who_scanned_what_where_newest_first(moved_db, plan):
     page = Page(report.render_report(moved_db, plan))
 
     rows = page.rows("timeline")
-    scans = [(r[1].split("\n")[0], r[2].split("\n")[0], r[3], r[4]) for r in rows[:-1]]
+    own = [r for r in rows[:-1] if not r[5].startswith("with ")]  # not the parts of a kit
+    scans = [(r[1].split("\n")[0], r[2].split("\n")[0], r[3], r[4]) for r in own]
     assert scans == [
         ("Anders Prøvesen", "EKS-NID-001", "arrived", "Nordby Bibliotek"),
         ("Jonas Demo", "EKS-NID-001", "packed", "Rådhuset"),
@@ -192,10 +226,16 @@ def test_timeline_says_who_scanned_what_where_newest_first(moved_db, plan):
         ("Jonas Demo", "EKS-PAS-001", "arrived", "Hovedbiblioteket"),
         ("Jonas Demo", "EKS-PAS-001", "packed", "Rådhuset"),
     ]
-    assert rows[0][5] == "wrong site"
-    assert rows[0][1].endswith("bay-1")  # the station, under the operator
+    assert own[0][5] == "wrong site"
+    assert own[0][1].endswith("bay-1")  # the station, under the operator
+    # The parts that travelled with a workstation are in the timeline too, and say so.
+    parts = [(r[2].split("\n")[0], r[3], r[5]) for r in rows[:2]]
+    assert parts == [
+        ("EKS-KVP-001", "arrived", "with EKS-NID-001"),
+        ("EKS-KLR-001", "arrived", "with EKS-NID-001"),
+    ]
     assert f"scenario {SCENARIO} started" in rows[-1][0]
-    assert "5 scans, newest first" in page.text("timeline")
+    assert f"{len(rows) - 1} scans, newest first" in page.text("timeline")
 
 
 def test_timeline_is_capped_and_says_so(moved_db, plan, monkeypatch):
@@ -212,10 +252,16 @@ def test_undone_scans_are_shown_struck_through_and_named(moved_db, plan):
     page = Page(report.render_report(moved_db, plan))
 
     rows = page.rows("timeline")
-    assert rows[0][3] == "undo: back to packed"
-    assert rows[1][5] == "wrong site (undone)"
+    undo = next(r for r in rows if r[2].startswith("EKS-NID-001"))
+    assert undo[3] == "undo: back to packed"
+    undone = [r for r in rows[:-1] if r[5].endswith("(undone)")]
+    assert [(r[2].split("\n")[0], r[5]) for r in undone] == [
+        ("EKS-KVP-001", "with EKS-NID-001 (undone)"),
+        ("EKS-KLR-001", "with EKS-NID-001 (undone)"),
+        ("EKS-NID-001", "wrong site (undone)"),
+    ]  # the parts that moved with it went back with it
     undone_rows = [a for t, a in page.elements if t == "tr" and a.get("class") == "undone"]
-    assert len(undone_rows) == 1
+    assert len(undone_rows) == 3
     # An undone wrong-site scan is no longer an exception.
     assert "No flagged scans." in page.text("exceptions")
 
@@ -270,7 +316,7 @@ def test_checklist_per_site_lists_what_should_be_there(moved_db, plan):
 
     going = [it.tag for it in items if it.dest == "hovedbibliotek"]
     rows = page.rows("checklist-hovedbibliotek")
-    tags = [r[2] for r in rows if r[2]]
+    tags = [r[2] for r in rows if r[2] and not r[3].startswith("↳")]
     # The manifest's items first, then the equipment of needed kinds already there.
     assert tags[: len(going)] == going
     assert sorted(tags[len(going) :]) == [
@@ -286,6 +332,20 @@ def test_checklist_per_site_lists_what_should_be_there(moved_db, plan):
         "Pas- og kørekortarbejdsstation",
         "CZC2431KY2",
     ]
+    # Under each workstation the parts of its kit, with where they are now.
+    at = [r[2] for r in rows].index("EKS-NID-001")
+    assert [(r[2], r[3], r[6]) for r in rows[at + 1 : at + 3]] == [
+        (
+            "EKS-KLR-001",
+            "↳ Kortlæser MitID 1",
+            "part of EKS-NID-001; now arrived at Nordby Bibliotek",
+        ),
+        (
+            "EKS-KVP-001",
+            "↳ Kvitteringsprinter MitID 1",
+            "part of EKS-NID-001; now arrived at Nordby Bibliotek",
+        ),
+    ]
     assert [r for r in rows if not r[2]] == [["☐", "☐", "", "", "", "", ""]] * 3  # to write in
     # One page per site that hosts functions or receives equipment; not the closed city hall.
     checklists = [
@@ -299,6 +359,76 @@ def test_checklist_per_site_lists_what_should_be_there(moved_db, plan):
     ]
     home = [r[2] for r in page.rows("checklist-hjemme") if r[2]]
     assert set(home) >= {it.tag for it in items if it.dest == "hjemme"}
+
+
+def test_a_faulty_kit_part_takes_its_workstation_out_and_is_named(seeded_db, plan):
+    moves.start(seeded_db, plan, SCENARIO, operator="Mette")
+    for step in ("packed", "installed"):
+        scan.scan(seeded_db, plan, "EKS-PAS-001", site="hovedbibliotek", step=step)
+    network.record(seeded_db, plan, "hovedbibliotek", staff_doc(), "check")
+    page = Page(report.render_report(seeded_db, plan))
+    assert states(page, "hovedbibliotek")["Pas"] == ("▲ degraded", "1 / 1 / 2")
+
+    scan.scan(seeded_db, plan, "EKS-FPR-001", site="hovedbibliotek", step="faulty")
+    page = Page(report.render_report(seeded_db, plan))
+
+    verdict, blocking = verdicts(page)["Hovedbiblioteket"]
+    assert verdict == "✖ NOT READY: cannot open"
+    assert (
+        "Pas: 0 of 2 Pas- og kørekortarbejdsstation; EKS-PAS-001 installed, but its "
+        "fingeraftrykslæser EKS-FPR-001 is faulty; EKS-PAS-002 still at Rådhuset, not packed yet"
+    ) in blocking
+    assert states(page, "hovedbibliotek")["Pas"] == ("✖ not ready", "0 / 1 / 2")
+    assert equipment(page, "hovedbibliotek")["Pas"].endswith("0 / 1 / 2 (none counted)")
+    # The paper checklist has the part under its workstation, with what the tracker says.
+    part = next(r for r in page.rows("checklist-hovedbibliotek") if r[2] == "EKS-FPR-001")
+    assert part[6] == "part of EKS-PAS-001; now faulty at Hovedbiblioteket"
+
+
+def test_readiness_is_judged_on_the_reports_own_clock(moved_db, plan):
+    """A report dated later than the latest checks ages them like `status` would then: the
+    staff network check too old holds the VPN functions back, and says so."""
+    now = datetime.now(UTC)
+    page = Page(report.render_report(moved_db, plan, now=now))
+    assert states(page, "hovedbibliotek")["Pas"] == ("▲ degraded", "1 / 1 / 2")
+
+    later = now + timedelta(minutes=plan.network_interval_minutes + 5)
+    page = Page(report.render_report(moved_db, plan, now=later))
+    assert states(page, "hovedbibliotek")["Pas"] == ("✖ not ready", "1 / 1 / 2")
+    assert "Staff network (VPN): staff network check too old" in page.text("site-hovedbibliotek")
+    _, blocking = verdicts(page)["Hovedbiblioteket"]
+    assert any(b.endswith(")") and ": staff network check too old (ok at " in b for b in blocking)
+
+
+def test_blocking_lines_and_holders_are_shown_literally(seeded_db, plan):
+    """A kiosk agent's detail reaches the blocking list, a holder's name and an asset's name
+    the custody list: all of it is text, never markup."""
+    moves.start(seeded_db, plan, SCENARIO, operator="Mette")
+    scan.scan(seeded_db, plan, "EKS-KIO-001", site="hovedbibliotek", step="installed")
+    store.record_kiosk_result(
+        seeded_db, tag="EKS-KIO-001", host="rh01", verdict="crit",
+        detail="<b>disk</b> full", report=None,
+    )  # fmt: skip
+    with store.write(seeded_db):
+        seeded_db.execute(
+            "UPDATE assets SET name = ? WHERE tag = 'EKS-BAR-003'", ["<img src=x onerror=alert(1)>"]
+        )
+    holder = '<script>alert("Mette")</script> & Co'
+    scan.scan(seeded_db, plan, "EKS-BAR-003", site="hjemme", step="installed", holder=holder)
+    html = report.render_report(seeded_db, plan)
+    page = Page(html)
+
+    assert not [t for t, _ in page.elements if t in ("script", "img", "b")]
+    _, blocking = verdicts(page)["Hovedbiblioteket"]
+    kiosk = next(b for b in blocking if b.startswith("Selvbetjening"))
+    assert "EKS-KIO-001 installed, kiosk check failed" in kiosk
+    assert kiosk.endswith(
+        "(crit: <b>disk</b> full); EKS-KIO-003 belongs to Biblioteket, not Borgerservice"
+    )
+    assert "&lt;b&gt;disk&lt;/b&gt; full" in html
+    assert f"{holder} Hjemmearbejdspladser, 1 item" in page.text("holdings")
+    assert page.rows("holdings")[0][:2] == ["EKS-BAR-003", "<img src=x onerror=alert(1)>"]
+    assert "&lt;script&gt;alert(&quot;Mette&quot;)&lt;/script&gt; &amp; Co" in html
 
 
 def test_page_is_self_contained_printable_and_utf8(moved_db, plan):
@@ -418,3 +548,80 @@ def test_cli_report_into_an_unwritable_folder(run_tracker, tmp_path):
     assert "notes.txt is a file, not a folder" in r.stderr and "Traceback" not in r.stderr
     assert not_a_folder.read_text(encoding="utf-8") == "x"
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.endswith(".html")) == []
+
+
+def test_cli_report_leads_with_whether_each_site_can_open_as_status_says(run_tracker, tmp_path):
+    """Right after the scenario starts everything is still at the city hall: the report's first
+    section says the library cannot open and why, with the same words as `tracker status`."""
+    assert run_tracker("import", str(SAMPLE_CSV)).returncode == 0
+    assert run_tracker("scenario", "start", SCENARIO).returncode == 0
+
+    r = run_tracker("report", "--out", "x.html")
+    assert r.returncode == 0, r.stderr
+    page = Page((tmp_path / "x.html").read_text(encoding="utf-8"))
+
+    sections = [a.get("id") for t, a in page.elements if t == "section"]
+    assert sections[:3] == ["verdicts", "readiness", "holdings"]
+    assert page.text("verdicts").startswith("Can each site open?")
+    shown = verdicts(page)
+    verdict, blocking = shown["Hovedbiblioteket"]
+    assert verdict == "✖ NOT READY: cannot open"
+    assert blocking[0] == (
+        "Pas: 0 of 2 Pas- og kørekortarbejdsstation; EKS-PAS-001 still at Rådhuset, not packed"
+        " yet; EKS-PAS-002 still at Rådhuset, not packed yet"
+    )
+    assert shown["Nordby Bibliotek"] == ("✔ READY: can open", ["nothing"])
+    assert "Rådhuset" not in shown  # closed in this scenario
+    # The same verdicts and every blocking line that `tracker status` gives, site by site.
+    status = json.loads(run_tracker("status", "--json").stdout)
+    assert {
+        s["name"]: (f"{'✖' if s['state'] == 'not_ready' else '✔'} {s['verdict']}", s["blocking"])
+        for s in status["sites"]
+    } == {name: (v, [] if b == ["nothing"] else b) for name, (v, b) in shown.items()}
+
+
+def test_cli_report_lists_who_holds_what_at_home_and_what_to_bring_back(run_tracker, tmp_path):
+    assert run_tracker("import", str(SAMPLE_CSV)).returncode == 0
+    assert run_tracker("scenario", "start", SCENARIO).returncode == 0
+    for code, holder in [
+        ("EKS-BAR-003", "Mette"),
+        ("EKS-HS-001", "Mette"),
+        ("EKS-BAR-004", "Ole Hansen"),
+        ("EKS-HS-002", None),
+    ]:
+        who = ["--holder", holder] if holder else []
+        r = run_tracker("scan", code, "--site", "hjemme", "--step", "installed", *who)
+        assert r.returncode == 0, r.stderr
+
+    assert run_tracker("report", "--out", "x.html").returncode == 0
+    page = Page((tmp_path / "x.html").read_text(encoding="utf-8"))
+    text = page.text("holdings")
+    assert text.startswith("Held at home workplaces, per person")
+    assert "Mette Hjemmearbejdspladser, 2 items" in text
+    assert "Ole Hansen Hjemmearbejdspladser, 1 item" in text
+    assert "nobody named (scan it with --holder NAME) Hjemmearbejdspladser, 1 item" in text
+    per_person = [[r[:4] for r in page.rows("holdings", i)] for i in range(3)]
+    assert per_person == [
+        [
+            ["EKS-HS-001", "Jabra Evolve2 65 nr. 1", "Headset", "installed"],
+            ["EKS-BAR-003", "Bærbar Borgerservice 3", "Bærbar arbejdscomputer", "installed"],
+        ],
+        [["EKS-BAR-004", "Bærbar Borgerservice 4", "Bærbar arbejdscomputer", "installed"]],
+        [["EKS-HS-002", "Jabra Evolve2 65 nr. 2", "Headset", "installed"]],
+    ]
+    # Mette's laptop and headset make one phone-line seat; Ole's laptop does the digital mail.
+    home = equipment(page, "hjemme")
+    assert home["Telefonisk hovednummer"] == (
+        "Bærbar arbejdscomputer: 1 / 1 / 2\nEKS-BAR-003\nHeadset: 1 / 1 / 2\nEKS-HS-001"
+    )
+    _, blocking = verdicts(page)["Hjemmearbejdspladser"]
+    assert any("EKS-HS-002 at Hjemmearbejdspladser has no holder" in b for b in blocking)
+
+    # The way home: the same list, per person, is what each must bring back.
+    assert run_tracker("scenario", "end").returncode == 0
+    assert run_tracker("report", "--out", "x.html").returncode == 0
+    page = Page((tmp_path / "x.html").read_text(encoding="utf-8"))
+    text = page.text("holdings")
+    assert text.startswith("To bring back from home workplaces, per person")
+    assert "Mette Hjemmearbejdspladser, 2 items to bring back" in text
+    assert text.count("Returned to") == 3

@@ -52,7 +52,7 @@ def test_every_row_has_a_global_id_and_a_copy_takes_its_own_identity(two, plan):
 
 def test_apart_scans_merge_both_ways_to_the_same_state_and_again_adds_nothing(two, plan):
     a, a_path, b, b_path = two
-    scan(a, plan, "EKS-PAS-001", site="raadhus", step="packed", station="a")
+    scan(a, plan, "EKS-PRN-001", site="raadhus", step="packed", station="a")
     scan(a, plan, "ZZ-UNKNOWN", site="raadhus", step="packed", station="a")
     store.record_kiosk_result(a, tag="EKS-KIO-001", host="k1", verdict="ok", detail="", report=None)
     with store.write(a):
@@ -136,14 +136,18 @@ def test_a_scenario_started_on_both_sides_keeps_one_move_and_flags_the_others_sc
         assert current is not None and current.started_at == first.started_at
         statuses = sorted(r[0] for r in db.execute("SELECT status FROM moves"))
         assert statuses == ["active", "superseded"]
-        flags = dict(db.execute("SELECT tag, flag FROM events WHERE action = 'scan'").fetchall())
+        flags = dict(
+            db.execute(  # the workstations' own scans (their kit parts moved with them)
+                "SELECT tag, flag FROM events WHERE action = 'scan' AND code NOT LIKE 'kit:%'"
+            ).fetchall()
+        )
         assert flags == {"EKS-PAS-001": sync.SUPERSEDED_FLAG, "EKS-PAS-003": ""}
         assert states(db)["EKS-PAS-001"] == ("raadhus", "packed")  # the scan still counts
 
 
 def test_a_clock_ahead_is_refused_naming_the_difference(two, plan):
     a, _, b, b_path = two
-    scan(b, plan, "EKS-PAS-001", site="raadhus", step="packed", station="b")
+    scan(b, plan, "EKS-PRN-001", site="raadhus", step="packed", station="b")
     newest = b.execute("SELECT max(at) FROM events").fetchone()[0]
     # This station's clock reads five minutes earlier than B's stamps.
     with pytest.raises(sync.SyncError, match=r"at least (29\d|300) s ahead"):
@@ -177,6 +181,34 @@ def test_a_clock_behind_is_refused_when_both_checked_kiosks(two, plan):
     )
     with pytest.raises(sync.SyncError, match=r"about 180 s behind this one, measured against"):
         sync.merge(a, b_path)
+
+
+def test_a_clock_behind_is_refused_when_its_record_shows_it_wrote_after_ours(
+    seeded_db, db_path, plan, tmp_path
+):
+    """B took a copy of A's file, then scanned with a clock five minutes slow: its scans came
+    after A's in fact (they follow them in B's file), yet are stamped earlier."""
+    a = seeded_db
+    scan(a, plan, "EKS-PAS-001", site="raadhus", step="packed", station="a")
+    a.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    b_path = tmp_path / "b" / "tracker.db"
+    b_path.parent.mkdir()
+    shutil.copy(db_path, b_path)
+    b = store.open_db(b_path)
+    scan(b, plan, "EKS-PRN-001", site="raadhus", step="packed", station="b")
+    ours = a.execute("SELECT max(at) FROM events").fetchone()[0]
+    with store.write(b):
+        b.execute("UPDATE events SET at = ? WHERE station = 'b'", [_shift(ours, -300)])
+    b.close()
+    with pytest.raises(sync.SyncError, match=r"at least (29\d|300) s behind this one: it recorded"):
+        sync.merge(a, b_path)
+    assert a.execute("SELECT count(*) FROM events WHERE station = 'b'").fetchone()[0] == 0
+
+    b = store.open_db(b_path)
+    with store.write(b):  # within a minute: merged
+        b.execute("UPDATE events SET at = ? WHERE station = 'b'", [_shift(ours, -30)])
+    b.close()
+    assert sync.merge(a, b_path).added["events"] == 1
 
 
 def test_two_copies_that_kept_one_identity_and_both_recorded_are_refused(
@@ -221,7 +253,7 @@ def test_merge_both_writes_the_union_into_the_other_file(two, plan):
 
 def test_peers_show_when_each_station_was_last_merged(two, plan):
     a, _, b, b_path = two
-    scan(b, plan, "EKS-PAS-001", site="raadhus", step="packed", station="b")
+    scan(b, plan, "EKS-PRN-001", site="raadhus", step="packed", station="b")
     sync.merge(a, b_path)
     (peer,) = sync.peers(a)
     assert peer.uuid == station.identity(b).uuid
@@ -258,3 +290,39 @@ def test_a_stocktake_opened_on_both_sides_keeps_one_and_counts_both_stations_sca
     sync.merge(b, a_path)
     assert audit.open_audit(b, "raadhus") is None  # closed on A, closed on B
     assert states(a) == states(b)
+
+
+def test_an_undo_after_a_merge_goes_by_time_and_global_id_not_by_local_row(two, plan):
+    """The merge gives the other side's older scan a higher local row id than ours: our undo
+    must still take back our scan (the latest by time), and leave the asset as the events
+    without it say (the other side's scan), the same state the other side reaches."""
+    a, a_path, b, b_path = two
+    scan(b, plan, "EKS-PAS-002", site="hovedbibliotek", step="arrived", station="b")
+    time.sleep(0.01)
+    mine = scan(a, plan, "EKS-PAS-002", site="raadhus", step="packed", station="a")
+    sync.merge(a, b_path)  # b's older scan comes in after ours: a higher local id
+    older = a.execute("SELECT id FROM events WHERE station = 'b'").fetchone()[0]
+    assert older > mine.event_id
+    assert states(a)["EKS-PAS-002"] == ("raadhus", "packed")
+
+    undone = undo_last(a, plan, station="a")
+    assert undone.outcome == "recorded", undone.message
+    assert states(a)["EKS-PAS-002"] == ("hovedbibliotek", "arrived")
+    assert undone.asset.site == "hovedbibliotek" and undone.asset.step == "arrived"
+    sync.merge(b, a_path)
+    assert states(b)["EKS-PAS-002"] == ("hovedbibliotek", "arrived")
+    assert events(a) == events(b)
+
+
+def test_an_undo_is_refused_when_a_merged_scan_is_later_than_ours(two, plan):
+    a, a_path, b, b_path = two
+    mine = scan(a, plan, "EKS-PAS-002", site="raadhus", step="packed", station="a")
+    time.sleep(0.01)
+    scan(b, plan, "EKS-PAS-002", site="hovedbibliotek", step="arrived", station="b")
+    sync.merge(a, b_path)
+    refused = undo_last(a, plan, station="a")
+    assert refused.outcome == "repeat"
+    assert "scanned again since" in refused.message
+    row = a.execute("SELECT undone_by FROM events WHERE id = ?", [mine.event_id]).fetchone()
+    assert row[0] is None
+    assert states(a)["EKS-PAS-002"] == ("hovedbibliotek", "arrived")

@@ -13,6 +13,7 @@ and a function that needs several kinds counts seats: one of each kind held by o
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -103,6 +104,10 @@ def allocate(
 ) -> dict[str, dict[str, Taken]]:
     """function id -> kind -> what it was given. Consumes `pool` (its `left` counts): what is
     left afterwards is spare."""
+    if not homes:
+        fast = _everyone_served(_layout(tuple(functions)), pool)
+        if fast is not None:
+            return fast
     groups: dict[str, _Group] = {}
     for n, func in enumerate(functions):
         group = groups.setdefault(func.shares or f"\0{func.id}", _Group(n, [], {}))
@@ -145,6 +150,74 @@ def allocate(
         if short := group.short(1):
             _take(group, short, pool, seats)
     return {f.id: g.taken for g in ordered for f in g.functions}
+
+
+@dataclass(frozen=True, eq=False)  # hashed by identity: one per cached set of functions
+class _Layout:
+    """What a site's functions need, worked out once per set of functions (many sites host
+    the same ones)."""
+
+    groups: tuple[tuple[tuple[str, ...], tuple[tuple[str, int], ...]], ...]
+    """(function ids, ((kind, target), ...)) per group of functions sharing equipment."""
+    demand: dict[str, int]
+    """kind -> the sum of the groups' targets."""
+    functions: tuple[Function, ...]
+
+    def takes_all(self, kind: str, department: str) -> bool:
+        return all(
+            f.takes(department) for f in self.functions if any(r.kind == kind for r in f.requires)
+        )
+
+
+@functools.lru_cache(maxsize=512)
+def _layout(functions: tuple[Function, ...]) -> _Layout:
+    groups: dict[str, tuple[list[str], dict[str, int]]] = {}
+    for func in functions:
+        ids, need = groups.setdefault(func.shares or f"\0{func.id}", ([], {}))
+        ids.append(func.id)
+        for req in func.requires:
+            need[req.kind] = max(need.get(req.kind, 0), req.target)
+    demand: dict[str, int] = {}
+    for _ids, need in groups.values():
+        for kind, n in need.items():
+            demand[kind] = demand.get(kind, 0) + n
+    return _Layout(
+        tuple((tuple(ids), tuple(need.items())) for ids, need in groups.values()),
+        demand,
+        functions,
+    )
+
+
+def _everyone_served(layout: _Layout, pool: dict[str, list[Bucket]]):
+    """When the equipment every function may use covers all targets, each gets its target in
+    plan order (no choice to make); None when it does not."""
+    usable: dict[str, list[Bucket]] = {}
+    for kind, wanted in layout.demand.items():
+        buckets = [b for b in pool.get(kind, ()) if _takes_all(layout, kind, b.department)]
+        if sum(b.left for b in buckets) < wanted:
+            return None
+        buckets.sort(key=lambda b: (b.department, b.holder))
+        usable[kind] = buckets
+    out: dict[str, dict[str, Taken]] = {}
+    for ids, need in layout.groups:
+        taken: dict[str, Taken] = {}
+        for kind, n in need:
+            t = taken[kind] = Taken()
+            for b in usable[kind]:
+                if n <= 0:
+                    break
+                if b.left:
+                    got = min(n, b.left)
+                    n -= got
+                    t.add(b, got)
+        for fid in ids:
+            out[fid] = taken
+    return out
+
+
+@functools.lru_cache(maxsize=4096)
+def _takes_all(layout: _Layout, kind: str, department: str) -> bool:
+    return layout.takes_all(kind, department)
 
 
 def _plenty(groups: list[_Group], pool: dict[str, list[Bucket]]) -> bool:

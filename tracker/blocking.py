@@ -11,12 +11,12 @@ functions below target, each bounded, so a ready site costs nothing.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlite_utils import Database
 
 from tracker import moves, timefmt
 from tracker.plan import Function, Plan
-from tracker.readiness import FunctionState, RequirementState
 from tracker.store import COUNTED_STEPS
 from tracker.units import fresh_since
 
@@ -33,7 +33,8 @@ class Explainer:
         self.db, self.plan, self.at = db, plan, at
         self._manifest: dict[tuple[str, str], list[tuple]] | None = None
 
-    def __call__(self, site: str, func: FunctionState) -> list[str]:
+    def __call__(self, site: str, func: Any) -> list[str]:
+        """`func` is a readiness.FunctionState (not imported: readiness calls this)."""
         spec = self.plan.functions[func.id]
         lines = []
         for req in func.requirements:
@@ -48,7 +49,7 @@ class Explainer:
             lines.append(text)
         return lines
 
-    def reasons(self, site: str, func: Function, req: RequirementState) -> list[str]:
+    def reasons(self, site: str, func: Function, req: Any) -> list[str]:
         counted = set(req.tags)
         out: list[str] = []
         rows = self.db.execute(
@@ -148,6 +149,8 @@ class Explainer:
                     out.append(f"{tag} packed at {where} {self.when(seen)}, not yet arrived")
                 elif astep in ("faulty", "missing"):
                     out.append(f"{tag} is {astep} (at {where})")
+                elif asite != site and astep in ("arrived", "installed"):
+                    out.append(f"{tag} {astep} at {where}: the wrong site")
                 elif asite != site:
                     out.append(f"{tag} still at {where}, not packed yet")
         return out

@@ -11,6 +11,7 @@ staff check passed within ``[network_checks] interval_minutes``.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from tracker.plan import Function, Plan
+from tracker.textsafe import one_line
 from tracker.timefmt import local_time
 
 OK, STALE, FAILED, MISSING = "ok", "stale", "failed", "missing"
@@ -30,6 +32,14 @@ STATE_WORDS = {
     NOT_NEEDED: "on the municipal network",
 }
 _VERDICTS = ("ok", "warn", "crit", "unknown")
+_SEVERITY = {"ok": 0, "unknown": 1, "warn": 2, "crit": 3}  # the agent's verdict order
+MAX_REPORT_BYTES = 256 * 1024
+"""As for the kiosks' reports over SSH (tracker/fleet/ssh.py): a real one is a few KiB."""
+TOO_LARGE = f"larger than a kiosk-agent report can be ({MAX_REPORT_BYTES // 1024} KiB)"
+_NOT_A_CHECK = ("config", "agent")
+"""A report holding only one of these says the agent could not run, not how the network is."""
+_HOST = re.compile(r"\w[\w.-]{0,252}")
+"""What ``socket.gethostname()`` gives on Linux and Windows; never a control character."""
 
 
 class ReportError(ValueError):
@@ -68,33 +78,72 @@ class SiteNetwork:
 
 
 def parse_report(text: str, source: str) -> dict[str, Any]:
-    """The agent's JSON document, checked to be a staff-profile report."""
+    """The agent's JSON document, checked to be a staff-profile report whose verdict its
+    own checks support: a hand-edited or truncated file must not open a site."""
+    if len(text.encode("utf-8", "replace")) > MAX_REPORT_BYTES:
+        raise ReportError(f"{source}: {TOO_LARGE}")
     try:
         doc = json.loads(text)
     except ValueError as exc:
         raise ReportError(f"{source}: not a kiosk-agent JSON report ({exc})") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("checks"), list):
         raise ReportError(f"{source}: not a kiosk-agent JSON report (no checks list)")
+    checks = doc["checks"]
+    for i, check in enumerate(checks):
+        _check_entry(check, f"{source}: checks[{i}]")
+    if len(checks) == 1 and checks[0]["name"] in _NOT_A_CHECK:
+        raise ReportError(
+            f"{source}: the agent did not check the network: {one_line(checks[0]['detail'], 300)}"
+        )
     profile = doc.get("profile", "kiosk")
     if profile != "staff":
         raise ReportError(
-            f"{source}: a {profile!r} profile report; a staff network check is "
+            f"{source}: a {one_line(repr(profile), 40)} profile report; a staff network check is "
             "`kiosk-agent check --profile staff --json`"
         )
-    if doc.get("verdict") not in _VERDICTS:
+    if not any(c["name"] == "vpn" for c in checks):
+        raise ReportError(f"{source}: no `vpn` check, so not a staff-profile report of the agent")
+    verdict = doc.get("verdict")
+    if verdict not in _VERDICTS:
         raise ReportError(f"{source}: verdict must be one of {list(_VERDICTS)}")
+    worst = max((c["status"] for c in checks), key=_SEVERITY.__getitem__)
+    if verdict != worst:
+        raise ReportError(
+            f"{source}: verdict {verdict!r} does not match its checks (the worst is {worst!r}): "
+            "edited or damaged"
+        )
     started = doc.get("started_at")
     try:
         when = datetime.fromisoformat(str(started).replace("Z", "+00:00"))
     except ValueError:
-        raise ReportError(f"{source}: started_at is not a time: {started!r}") from None
+        raise ReportError(
+            f"{source}: started_at is not a time: {one_line(repr(started), 60)}"
+        ) from None
     if when.tzinfo is None:
         raise ReportError(f"{source}: started_at has no time zone: {started!r}")
     if when > datetime.now(UTC) + timedelta(minutes=5):
         raise ReportError(f"{source}: started_at {started} is in the future (laptop clock?)")
-    if not isinstance(doc.get("host"), str):
-        raise ReportError(f"{source}: host must be a string")
+    host = doc.get("host")
+    if not isinstance(host, str) or not _HOST.fullmatch(host):
+        raise ReportError(
+            f"{source}: host must be the laptop's host name (letters, digits, '.', '-', '_', "
+            f"at most 253), got {one_line(repr(host), 60)}"
+        )
     return doc
+
+
+def _check_entry(check: Any, where: str) -> None:
+    """One entry of ``checks``: the strings the agent writes, a status it knows."""
+    if not isinstance(check, dict):
+        raise ReportError(f"{where}: must be an object, got {type(check).__name__}")
+    for key in ("name", "status", "detail"):
+        if not isinstance(check.get(key), str):
+            raise ReportError(f"{where}.{key}: must be a string")
+    if check["status"] not in _VERDICTS:
+        raise ReportError(
+            f"{where}.status: must be one of {list(_VERDICTS)}, got "
+            + one_line(repr(check["status"]), 40)
+        )
 
 
 def summary(doc: dict[str, Any]) -> str:

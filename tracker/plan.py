@@ -7,7 +7,6 @@ key path and what is wrong, instead of showing a wrong readiness picture during 
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -23,132 +22,31 @@ MAX_INTERVAL_MINUTES = 7 * 24 * 60
 DEFAULT_PLAN_NAME = "default_plan.toml"
 
 
-class PlanError(ValueError):
-    """A plan file that cannot be used; the message names the file and the key path."""
+from tracker.plan_model import (  # noqa: E402  (re-exported: the plan's types live there)
+    Contact,
+    Function,
+    Kind,
+    Move,
+    Plan,
+    PlanError,
+    Requirement,
+    Scenario,
+    Site,
+)
 
-
-@dataclass(frozen=True)
-class Site:
-    id: str
-    name: str
-    address: str = ""
-    functions: tuple[str, ...] = ()
-    municipal_lan: bool = False
-    """The site is on the municipal network itself: staff need no VPN and no network check."""
-    department: str = ""
-    """The department whose equipment lives here: an asset whose row names no department
-    belongs to its home site's department."""
-    homes: bool = False
-    """Staff home workplaces: equipment counts only in the hands of a named holder, and a
-    function needing several kinds counts one seat per person holding all of them."""
-
-
-@dataclass(frozen=True)
-class Kind:
-    id: str
-    name: str
-    kiosk: bool = False
-    """True for self-service PCs: they count only while their latest kiosk check passed."""
-    aliases: tuple[str, ...] = ()
-    """Older ids of this kind that imports still accept (nemid_ws for mitid_ws)."""
-    parts: tuple[tuple[str, ...], ...] = ()
-    """The kit: one slot per part, each slot the part kinds that can fill it (a photo stand
-    or a camera). A unit of this kind counts only while every slot is filled at its site."""
-    stock: bool = False
-    """Consumables counted by quantity (a box of code displays), not one by one."""
-
-
-@dataclass(frozen=True)
-class Requirement:
-    kind: str
-    min: int
-    target: int
-
-
-@dataclass(frozen=True)
-class Function:
-    id: str
-    name: str
-    area: str
-    requires: tuple[Requirement, ...]
-    municipal_network: bool = False
-    """Staff reach municipal systems (passports, MitID) over the VPN: the function counts at
-    a site only while a staff network check there passed (see tracker/network.py)."""
-    shares: str = ""
-    """Functions with the same `shares` name count the same equipment (passports and driving
-    licences are issued at one workstation); otherwise an asset serves one function."""
-    accepts: tuple[str, ...] = ()
-    """Departments besides `area` whose equipment counts for this function."""
-
-    def takes(self, department: str) -> bool:
-        """Whether equipment of `department` counts here ('' = unknown: counts anywhere)."""
-        return not department or department == self.area or department in self.accepts
-
-
-@dataclass(frozen=True)
-class Move:
-    """One manifest line of a scenario: `count` assets of `kind` go from `origin` to `to`."""
-
-    kind: str
-    count: int
-    to: str
-    origin: str | None = None
-
-
-@dataclass(frozen=True)
-class Scenario:
-    id: str
-    name: str
-    description: str = ""
-    closes: tuple[str, ...] = ()
-    functions: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    moves: tuple[Move, ...] = ()
-
-
-@dataclass(frozen=True)
-class Contact:
-    role: str
-    name: str
-    phone: str
-
-
-@dataclass(frozen=True)
-class Plan:
-    path: str
-    municipality: str
-    municipality_short: str
-    kiosk_interval_minutes: float
-    sites: dict[str, Site]
-    kinds: dict[str, Kind]
-    functions: dict[str, Function]
-    scenarios: dict[str, Scenario]
-    contacts: tuple[Contact, ...]
-    network_interval_minutes: float = 60.0
-    """A staff network check counts for this long after it ran."""
-
-    def site_functions(self, scenario: Scenario | None) -> dict[str, tuple[str, ...]]:
-        """Which functions each site hosts, normally or while `scenario` is active."""
-        hosted = {s.id: s.functions for s in self.sites.values()}
-        if scenario is None:
-            return hosted
-        for closed in scenario.closes:
-            hosted[closed] = ()
-        hosted.update(scenario.functions)
-        return hosted
-
-    def kiosk_kinds(self) -> set[str]:
-        return {k.id for k in self.kinds.values() if k.kiosk}
-
-    def kind_id(self, name: str) -> str | None:
-        """The kind an id or an old alias names, None if none does."""
-        if name in self.kinds:
-            return name
-        return next((k.id for k in self.kinds.values() if name in k.aliases), None)
-
-    def department_of(self, department: str, home_site: str) -> str:
-        """An asset's department: its own, else its home site's."""
-        site = self.sites.get(home_site)
-        return department or (site.department if site else "")
+__all__ = [
+    "Contact",
+    "Function",
+    "Kind",
+    "Move",
+    "Plan",
+    "PlanError",
+    "Requirement",
+    "Scenario",
+    "Site",
+    "load_plan",
+    "default_plan_path",
+]
 
 
 def default_plan_path() -> Path:

@@ -260,7 +260,7 @@ def compute(
         all_sites=all_sites,
         generated_at=now(),
         sample=sample_source(db),
-        networks=network.site_networks(db, plan),
+        networks=network.site_networks(db, plan, at=at),
         explain=blocking.Explainer(db, plan, at),
         load_tags=lambda wanted: units.load_tags(db, plan, at, wanted),
     )

@@ -170,12 +170,12 @@ def scan(
         **{**asset.__dict__, "step": step, "site": site, "last_seen": at, "holder": holder}
     )
     message = f"{asset.tag} {asset.name}: {STEP_LABELS[step]} at {plan.sites[site].name}"
+    if reason:
+        message += f" ({reason})"
     if holder and holder != asset.holder:
         message += f", held by {holder}"
     if parts:
         message += f", with {len(parts)} kit part(s)"
-    if reason:
-        message += f" ({reason})"
     if flag == "wrong_site":
         message += f" - WRONG SITE: the manifest sends it to {plan.sites[dest].name}"
     elif flag == "not_in_manifest":
@@ -277,8 +277,8 @@ MAX_PARTS = 50
 """More parts in one kit than this is not a kit."""
 
 
-def _undo_event(db: Database, event_id: int, tag: str, at: str, operator: str, station: str) -> int:
-    """Take one scan event back: an undo event, and the asset as it was before."""
+def _undo_event(db: Database, event_id: int, at: str, operator: str, station: str) -> int:
+    """Take one scan event back with an undo event; the caller rebuilds the asset's state."""
     undo_id = db.execute(
         "INSERT INTO events (at, tag, action, step, site, prev_step, prev_site, operator,"
         " station, code, move_id, flag, holder, prev_holder) SELECT ?, tag, 'undo', prev_step,"
@@ -287,13 +287,6 @@ def _undo_event(db: Database, event_id: int, tag: str, at: str, operator: str, s
         [at, operator, station, event_id],
     ).lastrowid
     db.execute("UPDATE events SET undone_by = ? WHERE id = ?", [undo_id, event_id])
-    db.execute(
-        "UPDATE assets SET step = e.prev_step, site = e.prev_site,"
-        " holder = coalesce(e.prev_holder, assets.holder), updated_at = ?"
-        " FROM (SELECT prev_step, prev_site, prev_holder FROM events WHERE id = ?) AS e"
-        " WHERE tag = ?",
-        [at, event_id, tag],
-    )
     return undo_id
 
 
@@ -303,23 +296,27 @@ def undo_last(
     """Undo this station's latest scan that is not undone yet, if nothing happened since.
 
     The undo is itself an event, so the log stays append-only and shows what was taken back.
+    The kit parts that moved with a workstation's scan are taken back with it.
     """
     station = default_station() if station is None else station
     operator = default_operator() if operator is None else operator
     with store.write(db):
         row = db.execute(
-            "SELECT id, tag, step, site, prev_step, prev_site FROM events"
+            "SELECT id, tag FROM events"
             " WHERE station = ? AND action = 'scan' AND undone_by IS NULL"
             " AND code NOT LIKE 'kit:%' ORDER BY id DESC LIMIT 1",
             [station],
         ).fetchone()
         if row is None:
             return ScanResult("empty", "", "nothing to undo")
-        event_id, tag, _step, _site, prev_step, prev_site = row
+        event_id, tag = row
         asset = store.asset_by_tag(db, tag)
         assert asset is not None
-        latest = db.execute("SELECT max(id) FROM events WHERE tag = ?", [tag]).fetchone()[0]
-        if latest != event_id:
+        # After a merge, local row ids are no time order: "since" is by time and global id,
+        # and the state after the undo is what the events say, as `tracker sync` rebuilds it.
+        from tracker import sync
+
+        if sync.latest_event(db, tag) != event_id:
             return ScanResult(
                 "repeat",
                 "",
@@ -327,7 +324,8 @@ def undo_last(
                 asset=asset,
             )
         at = store.now()
-        undo_id = _undo_event(db, event_id, tag, at, operator, station)
+        undo_id = _undo_event(db, event_id, at, operator, station)
+        undone = [tag]
         # The kit parts that moved with it: the events right after it, from the same scan.
         for part_event, part_tag, code in db.execute(
             "SELECT id, tag, code FROM events WHERE id > ? AND station = ? ORDER BY id LIMIT ?",
@@ -335,17 +333,19 @@ def undo_last(
         ).fetchall():
             if code != f"kit:{tag}":
                 break
-            latest = db.execute("SELECT max(id) FROM events WHERE tag = ?", [part_tag])
-            if latest.fetchone()[0] == part_event:
-                _undo_event(db, part_event, part_tag, at, operator, station)
-        asset = store.asset_by_tag(db, tag)
-        assert asset is not None
-    new = asset
-    site_name = plan.sites[prev_site].name if prev_site in plan.sites else prev_site
+            if sync.latest_event(db, part_tag) == part_event:
+                _undo_event(db, part_event, at, operator, station)
+                undone.append(part_tag)
+        sync.rebuild_assets(db, undone)
+        new = store.asset_by_tag(db, tag)
+    assert new is not None
+    site_name = plan.sites[new.site].name if new.site in plan.sites else new.site
+    parts = f", with {len(undone) - 1} kit part(s)" if len(undone) > 1 else ""
     return ScanResult(
         "recorded",
         "",
-        f"undone: {tag} is {STEP_LABELS.get(prev_step, prev_step)} at {site_name} again",
+        f"undone: {tag} is {STEP_LABELS.get(new.step, new.step)} at {site_name} again{parts}",
         asset=new,
         event_id=undo_id,
+        parts=len(undone) - 1,
     )

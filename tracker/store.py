@@ -319,7 +319,7 @@ def recent_events(db: Database, limit: int = 50, *, flagged_only: bool = False) 
     """The newest events first: the move's timeline and its exceptions."""
     sql = (
         "SELECT e.id, e.at, e.tag, a.name, a.kind, e.action, e.step, e.site, e.operator,"
-        " e.station, e.flag, e.undone_by FROM events e LEFT JOIN assets a ON a.tag = e.tag"
+        " e.station, e.flag, e.undone_by, e.code FROM events e LEFT JOIN assets a ON a.tag = e.tag"
     )
     if flagged_only:
         sql += " WHERE e.flag != '' AND e.undone_by IS NULL"

@@ -243,6 +243,22 @@ def _resolve_moves(db: Database, *, new_events: bool) -> list[str]:
     return superseded
 
 
+EVENT_ORDER = "at {d}, substr(gid, 1, 16) {d}, CAST(substr(gid, 18) AS INTEGER) {d}"
+"""Events in the order every station agrees on: time stamp, then station id, then that
+station's own sequence. Local row ids are no order: a merge gives older rows higher ids."""
+
+
+def latest_event(db: Database, tag: str) -> int | None:
+    """The local id of the asset's latest event in `EVENT_ORDER` (any action)."""
+    row = db.execute(
+        "SELECT id FROM main.events WHERE tag = ? ORDER BY "
+        + EVENT_ORDER.format(d="DESC")
+        + " LIMIT 1",
+        [tag],
+    ).fetchone()
+    return row[0] if row else None
+
+
 def rebuild_assets(db: Database, tags: list[str]) -> int:
     """Set each asset's state from its events in time order.
 
@@ -255,7 +271,7 @@ def rebuild_assets(db: Database, tags: list[str]) -> int:
     db.execute("DROP TABLE IF EXISTS temp.sync_tags")
     db.execute("CREATE TEMP TABLE sync_tags (tag TEXT PRIMARY KEY)")
     db.conn.executemany("INSERT OR IGNORE INTO temp.sync_tags VALUES (?)", [(t,) for t in tags])
-    order = "at {d}, substr(gid, 1, 16) {d}, CAST(substr(gid, 18) AS INTEGER) {d}"
+    order = EVENT_ORDER
     db.execute(
         "UPDATE main.assets SET step = s.step, site = s.site, last_seen = s.seen,"
         " updated_at = max(main.assets.updated_at, s.newest) FROM ("
@@ -276,6 +292,27 @@ def rebuild_assets(db: Database, tags: list[str]) -> int:
         + ") AS n FROM main.events WHERE tag IN (SELECT tag FROM temp.sync_tags)) first"
         "  ON first.tag = e.tag AND first.n = 1"
         ") s WHERE s.tag = main.assets.tag AND s.step IS NOT NULL"
+    )
+    # Who holds it and how many a box holds: from the latest event that set them (scan --holder,
+    # count), so a count or a hand-over recorded on another station arrives too.
+    latest = (
+        "(SELECT x.{c} FROM main.events x WHERE x.tag = main.assets.tag AND x.{c} IS NOT NULL"
+        " AND x.action != 'undo' AND x.undone_by IS NULL ORDER BY "
+        + order.format(d="DESC").replace("at ", "x.at ").replace("gid", "x.gid")
+        + " LIMIT 1)"
+    )
+    # None left in force (all undone): as before the first event that set it.
+    before = (
+        "(SELECT x.prev_{c} FROM main.events x WHERE x.tag = main.assets.tag"
+        " AND x.prev_{c} IS NOT NULL AND x.action != 'undo' ORDER BY "
+        + order.format(d="ASC").replace("at ", "x.at ").replace("gid", "x.gid")
+        + " LIMIT 1)"
+    )
+    db.execute(
+        f"UPDATE main.assets SET holder = coalesce({latest.format(c='holder')},"
+        f" {before.format(c='holder')}, holder), quantity = coalesce("
+        f"{latest.format(c='quantity')}, {before.format(c='quantity')}, quantity)"
+        " WHERE tag IN (SELECT tag FROM temp.sync_tags)"
     )
     n = db.execute("SELECT count(*) FROM temp.sync_tags").fetchone()[0]
     db.execute("DROP TABLE temp.sync_tags")

@@ -34,16 +34,22 @@ def cmd_network(ctx: Context, args: argparse.Namespace) -> int:
     else:
         path = Path(args.report)
         try:
-            text = path.read_text(encoding="utf-8")
+            # One byte more than a report may be, so a huge file is refused unread.
+            with path.open("rb") as fh:
+                data = fh.read(network.MAX_REPORT_BYTES + 1)
+            if len(data) > network.MAX_REPORT_BYTES:
+                err(f"{one_line(path)}: {network.TOO_LARGE}")
+                return EXIT_USAGE
+            text = data.decode("utf-8")
         except (OSError, UnicodeDecodeError) as e:
-            err(f"{path}: cannot read: {e}")
+            err(f"{one_line(path)}: cannot read: {one_line(e)}")
             return EXIT_USAGE
         source = path.name
     try:
-        doc = network.parse_report(text, source)
+        doc = network.parse_report(text, "network check" if source == "check" else source)
         state = network.record(ctx.db, ctx.plan, args.site, doc, source)
     except network.ReportError as e:
-        err(str(e))
+        err(one_line(e))
         return EXIT_USAGE
     site = ctx.plan.sites[args.site].name
     out(f"{one_line(site)}: {one_line(state.words())}")

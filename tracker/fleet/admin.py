@@ -81,9 +81,14 @@ def validate_agent_config(path: Path) -> None:
     if not path.is_file():
         raise FleetError(f"{path}: no such agent configuration file")
     try:
-        load_config(path)
+        cfg = load_config(path)
     except ConfigError as e:
         raise FleetError(f"agent configuration: {e}") from e
+    if cfg.profile != "kiosk":
+        raise FleetError(
+            f"agent configuration: {path}: profile: a kiosk must run the kiosk profile, got "
+            f"{cfg.profile!r} (the staff profile is for staff laptops: `tracker network check`)"
+        )
 
 
 def deploy(

@@ -36,6 +36,14 @@ def _report_problem(doc: Any) -> str:
         return (
             f"verdict {clean(doc.get('verdict'), 40)!r} is not one of {', '.join(AGENT_VERDICTS)}"
         )
+    # A staff-profile report proves the opposite of isolation (the VPN reaches the municipal
+    # network): from a kiosk it must never count. A report without a profile is an older agent.
+    profile = doc.get("profile", "kiosk")
+    if profile != "kiosk":
+        return (
+            f"a {clean(profile, 20)!r} profile report; a kiosk must run the kiosk profile "
+            "(`profile` in its kiosk-agent.toml)"
+        )
     checks = doc.get("checks")
     if not isinstance(checks, list) or not all(
         isinstance(c, dict) and isinstance(c.get("name"), str) and isinstance(c.get("status"), str)

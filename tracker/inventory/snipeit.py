@@ -40,6 +40,11 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "notes": ("Asset Notes", "Notes"),
     "hostname": ("Hostname",),
     "home_site": ("Home Site", "Default Location"),
+    # Custom fields of ours (readiness, issue 11): which department owns it, which workstation
+    # a part belongs to, how many a box of stock holds.
+    "department": ("Department",),
+    "kit": ("Kit",),
+    "quantity": ("Quantity",),
     # An import file checks an asset out to a location with these two: it is there, and its
     # Location is where it belongs.
     "checkout_type": ("Checkout Type",),
@@ -60,9 +65,12 @@ EXPORT_FIELDS = (
     "notes",
     "hostname",
     "home_site",
+    "department",
+    "kit",
+    "quantity",
 )
 EXPORT_HEADERS = tuple(HEADERS[f][0] for f in EXPORT_FIELDS)
-CUSTOM_FIELDS = ("Hostname", "Home Site")
+CUSTOM_FIELDS = ("Hostname", "Home Site", "Department", "Kit", "Quantity")
 """Exported headers that Snipe-IT maps only once a custom field of that name exists."""
 
 STEP_STATUS = {

@@ -37,6 +37,20 @@ def litestream_exe() -> str:
     return found
 
 
+def litestream_env() -> dict[str, str]:
+    """The environment Litestream runs in: ours, except for `AWS_CA_BUNDLE`.
+
+    Litestream 0.5.17 cannot start an S3 replica at all while `AWS_CA_BUNDLE` is set ("unable
+    to add custom RootCAs HTTPClient"), so it never sees it; the bundle is given to it as
+    `SSL_CERT_FILE` instead (where that is not set already), which Go reads on Linux and BSD.
+    """
+    env = dict(os.environ)
+    bundle = env.pop("AWS_CA_BUNDLE", None)
+    if bundle and "SSL_CERT_FILE" not in env:
+        env["SSL_CERT_FILE"] = bundle
+    return env
+
+
 def identity_path(given: str | None) -> str:
     """The private key an SFTP replica logs in with: --identity, else $TRACKER_SSH_IDENTITY."""
     path = given or os.environ.get("TRACKER_SSH_IDENTITY")

@@ -7,7 +7,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from tracker.replica.config import litestream_exe
+from tracker.replica.config import litestream_env, litestream_exe
 from tracker.replica.target import ReplicaError
 
 TIMEOUT_S = 60
@@ -24,7 +24,11 @@ class ReplicaPosition:
 def _run(args: list[str]) -> str:
     try:
         done = subprocess.run(
-            [litestream_exe(), *args], capture_output=True, text=True, timeout=TIMEOUT_S
+            [litestream_exe(), *args],
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT_S,
+            env=litestream_env(),
         )
     except subprocess.TimeoutExpired as e:
         raise ReplicaError(f"litestream {args[0]} took more than {TIMEOUT_S} s") from e

@@ -8,7 +8,9 @@ writes over a database. Opened at its new place, the database takes a new statio
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import sqlite3
 import subprocess
 from dataclasses import dataclass
@@ -19,6 +21,7 @@ from tracker.replica import config
 from tracker.replica.target import ReplicaError, Target
 
 TIMEOUT_S = 3600
+PLAN_TRIES = 3
 
 
 @dataclass(frozen=True)
@@ -54,7 +57,10 @@ def restore(
     tmp = new.with_name(f".{new.name}.restoring-{os.getpid()}")
     cfg = config.write(config.render(tmp, target, identity=identity, known_hosts=known_hosts))
     try:
-        _litestream_restore(cfg, tmp, target)
+        if target.scheme == "sftp":
+            _fetch_and_restore(cfg, tmp, target, identity, known_hosts)
+        else:
+            _litestream_restore(cfg, tmp, target)
         _check(tmp, target)
         db = store.open_db(tmp, bind=False)  # its migrations, in the hidden file
         db.close()
@@ -76,23 +82,78 @@ def restore(
         db.close()
 
 
-def _litestream_restore(cfg: Path, tmp: Path, target: Target) -> None:
+def _fetch_and_restore(
+    cfg: Path, tmp: Path, target: Target, identity: str | None, known_hosts: str | None
+) -> None:
+    """SFTP: Litestream's plan, the files downloaded by us (`fetch`), Litestream's restore.
+
+    A replica still being written can compact away a planned file during the download: then
+    plan again; after `PLAN_TRIES` such races, Litestream reads the server itself."""
+    from tracker.replica import fetch
+
+    assert known_hosts is not None
+    folder = tmp.with_name(f"{tmp.name}.replica")
     try:
-        done = subprocess.run(
-            [config.litestream_exe(), "restore", "-no-expand-env", "-config", str(cfg)]
-            + ["-o", str(tmp), str(tmp)],
+        for _ in range(PLAN_TRIES):
+            shutil.rmtree(folder, ignore_errors=True)
+            files = _plan(cfg, tmp, target)
+            try:
+                fetch.download(target, files, folder, identity=identity, known_hosts=known_hosts)
+            except fetch.PlanChanged:
+                continue
+            local = Target(folder.as_uri(), "file", str(folder))
+            local_cfg = config.write(config.render(tmp, local))
+            try:
+                _litestream_restore(local_cfg, tmp, target)
+            finally:
+                config.remove(local_cfg)
+            return
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    _litestream_restore(cfg, tmp, target)
+
+
+def _litestream(args: list[str], target: Target) -> subprocess.CompletedProcess:
+    try:
+        return subprocess.run(
+            [config.litestream_exe(), *args],
             capture_output=True,
             text=True,
             timeout=TIMEOUT_S,
+            env=config.litestream_env(),
         )
     except subprocess.TimeoutExpired as e:
         raise ReplicaError(f"{target.url}: restore took more than {TIMEOUT_S} s") from e
+
+
+def _failed(done: subprocess.CompletedProcess, target: Target, default: str) -> ReplicaError:
+    lines = (done.stderr or done.stdout).strip().splitlines()
+    why = lines[-1] if lines else default
+    if "no matching backup" in why or "no backups" in why or "not found" in why:
+        why = f"nothing replicated there ({why})"
+    return ReplicaError(f"{target.url}: cannot restore: {why}")
+
+
+def _plan(cfg: Path, tmp: Path, target: Target) -> list:
+    """The files Litestream would read to restore the latest state: its own plan."""
+    from tracker.replica.fetch import LtxFile
+
+    args = ["restore", "-dry-run", "-json", "-no-expand-env", "-config", str(cfg)]
+    done = _litestream([*args, "-o", str(tmp), str(tmp)], target)
+    if done.returncode != 0:
+        raise _failed(done, target, "no restore plan")
+    try:
+        files = json.loads(done.stdout)["files"]
+        return [LtxFile(int(f["level"]), str(f["name"]), int(f["size"])) for f in files]
+    except (ValueError, KeyError, TypeError) as e:
+        raise ReplicaError(f"{target.url}: Litestream's restore plan is unreadable: {e}") from e
+
+
+def _litestream_restore(cfg: Path, tmp: Path, target: Target) -> None:
+    args = ["restore", "-no-expand-env", "-config", str(cfg), "-o", str(tmp), str(tmp)]
+    done = _litestream(args, target)
     if done.returncode != 0 or not tmp.is_file():
-        lines = (done.stderr or done.stdout).strip().splitlines()
-        why = lines[-1] if lines else "no database restored"
-        if "no matching backup" in why or "no backups" in why or "not found" in why:
-            why = f"nothing replicated there ({why})"
-        raise ReplicaError(f"{target.url}: cannot restore: {why}")
+        raise _failed(done, target, "no database restored")
 
 
 def _check(path: Path, target: Target) -> None:

@@ -55,6 +55,7 @@ class Supervisor:
             stderr=subprocess.PIPE,
             text=True,
             errors="replace",
+            env=config.litestream_env(),
         )
         threading.Thread(target=self._relay, args=(self.proc,), daemon=True).start()
 

@@ -1,7 +1,8 @@
 """The readiness report: one self-contained HTML page for the crisis staff meeting.
 
 It is read on paper as often as on screen, so it is built for A4 (see `css`) and ends with
-a checklist page per site for when the laptop is not at hand. Everything in it is read in one
+a checklist page per site (`checklists`) for when the laptop is not at hand. It opens with the
+verdict per site and what blocks it (`verdicts`). Everything in it is read in one
 database snapshot, so its numbers agree with each other even while scans keep coming.
 Every piece of data goes through `html.t()`: inventory names are text, never markup.
 """
@@ -15,12 +16,14 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from tracker import __version__, moves, network, readiness, store
+from tracker import __version__, moves, readiness, store
 from tracker.files import write_text_atomically
 from tracker.plan import Plan
-from tracker.report import stocktakes
+from tracker.report import checklists, stocktakes, verdicts
+from tracker.report.checklists import MOVE_STATES
 from tracker.report.css import CSS
 from tracker.report.html import Column, local, mark, section, t, table, when
+from tracker.report.verdicts import STATE_MARKS
 from tracker.scan import STEP_LABELS
 from tracker.timefmt import age, parse_time
 
@@ -28,14 +31,6 @@ TIMELINE_LIMIT = 500
 """Scans shown in the timeline; a long move's full log is `tracker history TAG` away."""
 EXCEPTIONS_LIMIT = 200
 
-STATE_MARKS = {"ready": "✔ ready", "degraded": "▲ degraded", "not_ready": "✖ not ready"}
-MOVE_STATES = {
-    "at_origin": "at origin",
-    "packed": "on the way",
-    "arrived": "arrived",
-    "installed": "installed",
-    "missing": "missing",
-}
 FLAGS = {
     "wrong_site": "wrong site",
     "not_in_manifest": "not in the manifest",
@@ -45,8 +40,6 @@ KIOSK_CLASSES = {"ok": "v-ok", "warn": "v-warn", "unknown": "v-none"}
 
 # Column widths in percent of the page: fixed, so every printout is laid out alike.
 # fmt: off
-READINESS_COLS: list[Column] = [
-    ("Function", 34), ("State", 17), ("Have / min / target", 13), ("Equipment", 36)]
 FLAGGED_COLS: list[Column] = [
     ("Time", 13), ("Tag", 14), ("Name", 18), ("Problem", 24), ("Scanned as", 17), ("Who", 14)]
 UNKNOWN_COLS: list[Column] = [("Time", 13), ("Code scanned", 34), ("Where", 31), ("Who", 22)]
@@ -57,9 +50,6 @@ KIOSK_COLS: list[Column] = [
 CONTACT_COLS: list[Column] = [("Role", 55), ("Name", 25), ("Phone", 20)]
 TIMELINE_COLS: list[Column] = [
     ("Time", 13), ("Who", 12), ("What", 30), ("Step", 14), ("Where", 18), ("Note", 13)]
-CHECKLIST_COLS: list[Column] = [
-    ("Arrived", 9, "box"), ("Installed", 9, "box"), ("Tag", 13), ("Name", 21), ("Kind", 19),
-    ("Serial", 12), ("Tracker says", 17)]
 # fmt: on
 
 
@@ -70,14 +60,16 @@ def render_report(db: Database, plan: Plan, now: datetime | None = None) -> str:
         r = _Report(db, plan, now)
         body = [
             r.header(),
-            r.readiness(),
+            verdicts.opening(r.state),
+            verdicts.functions(plan, r.state, r.stale_minutes),
+            verdicts.holdings(db, plan, r.move),
             r.exceptions(),
             r.manifest(),
             r.kiosks(),
             r.contacts(),
             r.timeline(),
             *stocktakes.sections(db, r.site),
-            *r.checklists(),
+            *checklists.sections(r),
         ]
     title = f"Readiness report {plan.municipality_short} {local(now, '%Y-%m-%d %H:%M')}"
     return (
@@ -115,15 +107,8 @@ class _Report:
         self.db, self.plan, self.now = db, plan, now
         self.move = moves.current_move(db)
         self.scenario = moves.active_scenario(db, plan)
-        # readiness.compute() in parts, on this report's clock, so kiosk ages agree with it.
-        self.state = readiness.evaluate(
-            plan,
-            self.scenario,
-            readiness.counted_assets(db, plan, at=now),
-            generated_at=now.isoformat(timespec="milliseconds"),
-            sample=store.sample_source(db),
-            networks=network.site_networks(db, plan, at=now),
-        )
+        # The same allocation and blocking as `tracker status`, on this report's clock.
+        self.state = readiness.compute(db, plan, at=now)
         self.items = moves.manifest(db, self.move) if self.move else []
         self.since = self.move.started_at if self.move else ""
         self.stale_minutes = f"{2 * plan.kiosk_interval_minutes:g}"
@@ -177,44 +162,6 @@ class _Report:
             f"<header><h1>Readiness report — {t(self.plan.municipality)}</h1>"
             f'<dl class="meta">{dl}</dl>{desc}'
             f'<div class="summary"><strong>Critical functions:</strong>{summary}</div></header>'
-        )
-
-    def readiness(self) -> str:
-        parts = [
-            '<p class="intro muted small">have / min / target: assets installed or in service at '
-            "the site; a self-service PC counts only while its latest kiosk check is ok and "
-            f"younger than {self.stale_minutes} minutes.</p>"
-        ]
-        for site in self.state.sites:
-            rows = []
-            for f in site.functions:
-                reqs = "<br>".join(
-                    f"{t(self.kind(r.kind))}: {r.have}/{r.min}/{r.target}" for r in f.requirements
-                )
-                rows.append(
-                    f"<tr><td>{t(f.name)}</td><td>{mark(f.state, STATE_MARKS[f.state])}</td>"
-                    f"<td class='num'>{f.have} / {f.min} / {f.target}</td><td>{reqs}</td></tr>"
-                )
-            plan_site = self.plan.sites.get(site.id)
-            address = (
-                f" <span class='muted small'>{t(plan_site.address)}</span>" if plan_site else ""
-            )
-            parts.append(
-                f'<div class="site-block" id="site-{t(site.id)}"><h3>{t(site.name)}{address}</h3>'
-                + self.network_line(site)
-                + table(READINESS_COLS, rows, "No critical functions here.")
-                + "</div>"
-            )
-        return section("readiness", "Readiness per site and function", *parts)
-
-    def network_line(self, site: readiness.SiteState) -> str:
-        """The site's staff network check, and the functions it holds back."""
-        if site.network is None or site.network.state == network.NOT_NEEDED:
-            return ""
-        css = "v-ok" if site.network.state == network.OK else "v-bad"
-        held = "".join(f"<li>{t(b)}</li>" for b in site.blocking)
-        return f"<p class='small'>Staff network (VPN): {mark(css, t(site.network.words()))}</p>" + (
-            f"<ul class='small'>{held}</ul>" if held else ""
         )
 
     def exceptions(self) -> str:
@@ -330,8 +277,10 @@ class _Report:
             what = self.step(e["step"])
             if e["action"] == "undo":
                 what = f"undo: back to {what}"
+            code = e.get("code") or ""
+            kit = f"with {code.removeprefix('kit:')}" if code.startswith("kit:") else ""
             note = " ".join(
-                x for x in (FLAGS.get(e["flag"], e["flag"]), "(undone)" if undone else "") if x
+                x for x in (FLAGS.get(e["flag"], e["flag"]), kit, "(undone)" if undone else "") if x
             )
             rows.append(
                 ("<tr class='undone'>" if undone else "<tr>") + f"<td>{when(e['at'])}</td>"
@@ -353,63 +302,4 @@ class _Report:
             f"<p class='intro muted small'>Scans {scope}: {shown}. Each asset's full history: "
             "<code>tracker history TAG</code>.</p>",
             table(TIMELINE_COLS, rows, "No scans yet."),
-        )
-
-    def checklists(self) -> list[str]:
-        """A page per site that hosts functions now, or that the manifest sends things to."""
-        hosted = self.plan.site_functions(self.scenario)
-        dests = {it.dest for it in self.items}
-        sites = [s for s in self.plan.sites if hosted.get(s) or s in dests]
-        return [self.checklist(s, hosted.get(s, ())) for s in sites]
-
-    def checklist(self, site_id: str, functions: tuple[str, ...]) -> str:
-        """What should be at the site: the manifest's items going there, then the equipment of
-        the kinds its functions need that is there already."""
-        plan = self.plan
-        site = plan.sites[site_id]
-        rows, listed = [], set()
-        for it in self.items:
-            if it.dest != site_id:
-                continue
-            asset = store.asset_by_tag(self.db, it.tag) if it.tag else None
-            listed.add(it.tag)
-            rows.append(
-                self._check_row(
-                    it.tag or "",
-                    it.name or f"any {self.kind(it.kind)}",
-                    it.kind,
-                    asset.serial if asset else "",
-                    f"from {self.site(it.origin)}; now {MOVE_STATES[it.state]}",
-                )
-            )
-        kinds = sorted({r.kind for f in functions for r in plan.functions[f].requires})
-        for kind in kinds:
-            for a in self.assets_of(kind):
-                if a.site == site_id and a.tag not in listed:
-                    note = f"here: {self.step(a.step)}"
-                    rows.append(self._check_row(a.tag, a.name, a.kind, a.serial, note))
-        rows += [self._check_row("", "", "", "", "") for _ in range(3)]
-        names = ", ".join(plan.functions[f].name for f in functions) or "none"
-        printed = local(self.now, "%Y-%m-%d %H:%M %Z")
-        return section(
-            f"checklist-{site_id}",
-            f"Checklist: {site.name}",
-            f'<dl class="meta"><dt>Address</dt><dd>{t(site.address or "—")}</dd>'
-            f"<dt>Functions here</dt><dd>{t(names)}</dd>"
-            f"<dt>Printed</dt><dd>{t(printed)} (tracker state as of then)</dd></dl>",
-            # At the top, so a full last page cannot push it onto a page of its own.
-            '<div class="sign"><div>Checked by</div><div>Date and time</div></div>',
-            "<p class='small'>Tick <strong>Arrived</strong> when the item is on site and "
-            "<strong>Installed</strong> when it works. Write unexpected equipment in the empty "
-            "rows. Scan the ticks into the tracker when the laptop is back.</p>",
-            table(CHECKLIST_COLS, rows, ""),
-            css="checklist",
-        )
-
-    def _check_row(self, tag: str, name: str, kind: str, serial: str, note: str) -> str:
-        box = "<td class='box'>☐</td>"
-        return (
-            f"<tr>{box}{box}<td class='tag'>{t(tag)}</td><td>{t(name)}</td>"
-            f"<td>{t(self.kind(kind))}</td><td class='tag'>{t(serial)}</td>"
-            f"<td class='small'>{t(note)}</td></tr>"
         )

@@ -65,6 +65,14 @@ td.nowrap, th.nowrap { white-space: nowrap; }
 .bar .at_origin { background: #e0e0e0; }
 .bar .missing { background: #e53935; }
 
+/* "Can each site open?": the verdicts first, larger, with everything that blocks each site. */
+.verdicts td.site { font-weight: bold; font-size: 10.5pt; }
+.verdicts .st { font-size: 10pt; white-space: normal; }
+ul.blocking { margin: 0; padding-left: 4mm; }
+ul.blocking li { margin: 0 0 0.5mm; }
+.holder { break-inside: avoid; page-break-inside: avoid; }
+.holder .sign { margin: 5mm 0 3mm; }
+
 tr.undone td { text-decoration: line-through; color: #666; }
 tr.undone td.why { text-decoration: none; }
 tr.marker td { background: #f2f2f2; font-weight: bold; text-align: center; }
