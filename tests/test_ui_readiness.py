@@ -110,8 +110,8 @@ async def test_holder_set_on_the_scan_screen_is_recorded_at_home(seeded_db, db_p
         await scan_code(pilot, "EKSHS001")
         await wait_for(pilot, lambda: screen.handled == 2)
         shown = log_text(screen)
-        assert "EKS-BAR-003 Bærbar Borgerservice 3: arrived at Hjemmearbejdspladser," in shown
-        assert "held by Mette [b]Eksempel" in shown
+        assert "EKS-BAR-003 Bærbar Borgerservice 3: arrived at Hjemmearbejdspladser" in shown
+        assert shown.count("held by Mette [b]Eksempel") == 2
         # Another holder for the next items, then back at the town hall none applies.
         await pilot.press("f10")
         await wait_for(pilot, lambda: isinstance(app.screen, NoteScreen))
