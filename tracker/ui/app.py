@@ -1,8 +1,8 @@
 """The terminal app: screens as modes, what the keys do, and the entry point `run_app`.
 
 All database work goes through the one database worker (`db_worker.DatabaseWorker`, group
-"db"), in the order the user caused it; the jobs it runs for scans, scenarios and the report
-are here, the dashboard's reads in `jobs`.
+"db"), in the order the user caused it; the jobs it runs for scenarios and the report are
+here, those of the scan station in `scan_station`, the dashboard's reads in `jobs`.
 """
 
 from __future__ import annotations
@@ -18,21 +18,21 @@ from sqlite_utils import Database
 from textual import events, on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
-from textual.message_pump import MessagePump
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from tracker import moves, scan, stock, store, timefmt
+from tracker import moves, scan, store, timefmt
 from tracker.plan import Plan
 from tracker.textsafe import one_line
 from tracker.ui import jobs
 from tracker.ui.db_worker import POLL_SECONDS, DatabaseWorker
-from tracker.ui.messages import COUNT, Done, OverviewReady, ScanDone, StationChanged
+from tracker.ui.messages import Done, OverviewReady
+from tracker.ui.scan_station import ScanStation
 from tracker.ui.terminal import MIN_SIZE
 
 
-class TrackerApp(DatabaseWorker, App[int]):
+class TrackerApp(ScanStation, DatabaseWorker, App[int]):
     """Dashboard, scan, assets and plan over one tracker database."""
 
     CSS_PATH = "tracker.tcss"
@@ -93,11 +93,7 @@ class TrackerApp(DatabaseWorker, App[int]):
         scan.check_site_step(plan, first_site, first_step)
         self.set_reactive(TrackerApp.site, first_site)
         self.set_reactive(TrackerApp.step, first_step)
-        # The worker's own copy: changed only by jobs, so a site label scanned just before an
-        # asset applies to that asset even when the UI has not caught up yet.
-        self._worker_site = first_site
-        self._worker_step = first_step
-        self._worker_holder = ""
+        self.start_station(first_site, first_step)
 
     # --- start and stop -------------------------------------------------------------------
 
@@ -131,109 +127,6 @@ class TrackerApp(DatabaseWorker, App[int]):
         self.notify(f"{what}: {error}", severity="error", timeout=15, markup=False)
         if event.worker.group == "db":
             self.db_worker_failed(error)
-
-    # --- scanning (called by the scan screen) ---------------------------------------------
-
-    def submit_scan(self, code: str, reply_to: MessagePump) -> None:
-        def failed(error: str) -> ScanDone:
-            return ScanDone(code, self.site, self.step, None, error=error)
-
-        self.submit(partial(self._scan_job, code), writes=True, reply_to=reply_to, failed=failed)
-
-    def _scan_job(self, code: str, db: Database) -> ScanDone:
-        site, step = self._worker_site, self._worker_step
-        # The holder names who takes items home: it applies at home workplaces only, so a
-        # name left set does not follow a laptop scanned back in at the town hall.
-        holder = self._worker_holder if self.plan.sites[site].homes else ""
-        try:
-            if step == jobs.AUDIT:
-                result = jobs.audit_scan(
-                    db, self.plan, site, code, operator=self.operator, station=self.station
-                )
-            else:
-                result = scan.scan(
-                    db,
-                    self.plan,
-                    code,
-                    site=site,
-                    step=step,
-                    operator=self.operator,
-                    station=self.station,
-                    holder=holder or None,
-                )
-        except Exception as e:  # the scan is not recorded: tell the user, keep scanning
-            return ScanDone(code, site, step, None, error=str(e))
-        if result.outcome == "site" and result.site_id:
-            self._worker_site = result.site_id
-            self.post_message(StationChanged(self._worker_site, self._worker_step))
-        if result.outcome == "step" and result.step_id:  # a step card
-            self._worker_step = result.step_id
-            self.post_message(StationChanged(self._worker_site, self._worker_step))
-        return ScanDone(code, site, step, result)
-
-    def submit_count(self, code: str, quantity: str, reply_to: MessagePump) -> None:
-        """Record that the box `code` names holds `quantity` at the station's site
-        (`stock.count`, as `tracker count`); the answer comes back as a ScanDone."""
-
-        def count(db: Database) -> ScanDone:
-            site = self._worker_site
-            try:
-                result = stock.count(
-                    db,
-                    self.plan,
-                    code,
-                    quantity,
-                    site=site,
-                    operator=self.operator,
-                    station=self.station,
-                )
-            except scan.ScanError as e:  # a bad quantity: nothing recorded, say why
-                return ScanDone(code, site, COUNT, None, error=str(e))
-            return ScanDone(code, site, COUNT, result)
-
-        def failed(error: str) -> ScanDone:
-            return ScanDone(code, self.site, COUNT, None, error=error)
-
-        self.submit(count, writes=True, reply_to=reply_to, failed=failed)
-
-    def choose_holder(self, holder: str) -> None:
-        """Name who takes the next items scanned at a home workplace ('' names nobody);
-        shown at once, applied from the next scan on (in scan order)."""
-        holder = holder.strip()
-        self.holder = holder
-
-        def apply(_db: Database) -> None:
-            self._worker_holder = holder
-
-        self.submit(apply)
-
-    def submit_undo(self, reply_to: MessagePump) -> None:
-        def undo(db: Database) -> ScanDone:
-            result = scan.undo_last(db, self.plan, station=self.station, operator=self.operator)
-            return ScanDone("", self._worker_site, self._worker_step, result, undo=True)
-
-        def failed(error: str) -> ScanDone:
-            return ScanDone("", self.site, self.step, None, error=error, undo=True)
-
-        self.submit(undo, writes=True, reply_to=reply_to, failed=failed)
-
-    def choose_station(self, site: str | None = None, step: str | None = None) -> None:
-        """Change the scan station's site or step (shown at once, applied in scan order)."""
-        if site:
-            self.site = site
-        if step:
-            self.step = step
-
-        def apply(_db: Database) -> StationChanged:
-            if site:
-                self._worker_site = site
-            if step:
-                self._worker_step = step
-            # The screen follows the worker, so it ends on the site scans are recorded at even
-            # when a site label and F6 cross.
-            return StationChanged(self._worker_site, self._worker_step)
-
-        self.submit(apply)
 
     # --- scenarios and the report ---------------------------------------------------------
 
@@ -314,9 +207,6 @@ class TrackerApp(DatabaseWorker, App[int]):
 
     def on_overview_ready(self, message: OverviewReady) -> None:
         self.overview = message.overview
-
-    def on_station_changed(self, message: StationChanged) -> None:
-        self.site, self.step = message.site, message.step
 
     # --- keys, help, size -----------------------------------------------------------------
 
