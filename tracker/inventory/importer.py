@@ -127,6 +127,8 @@ def import_file(
     key_for_valid_tag = codes.key_for_valid_tag
     n_rows = 0
     kits: list[tuple[str, int]] = []
+    departments = {d: d for d in plan.departments()}
+    departments.update({d.casefold(): d for d in plan.departments()})
     for line, (
         tag,
         kind_text,
@@ -194,8 +196,8 @@ def import_file(
         if kit:
             if kit == tag:
                 problems.append(f"kit {kit!r}: a part cannot belong to itself")
-            else:
-                kits.append((kit, line))
+            elif kind in plan.kinds:  # an unknown kind is reported on its own, below
+                kits.append((kit, line, kind))
         if problems:
             result.errors.append(f"{path}:{line}: {'; '.join(problems)}")
             continue
@@ -207,6 +209,21 @@ def import_file(
             purchase_date = purchase_date[:10]  # Snipe-IT's "2023-01-23 00:00:01"
         if not department:  # the department of its home site (a new asset's home is its site)
             department = plan.sites[home or site].department
+        elif department not in departments:
+            known = departments.get(department.casefold())
+            if known is None:
+                names = ", ".join(sorted(set(departments.values()))) or "none"
+                result.errors.append(
+                    f"{path}:{line}: department {department!r} is not one the plan knows ({names})"
+                )
+                continue
+            department = known
+        if quantity != 1 and not plan.kinds[kind].stock:
+            result.errors.append(
+                f"{path}:{line}: quantity {quantity_text!r} on a {plan.kinds[kind].name}:"
+                " only stock kinds are counted"
+            )
+            continue
         if not home_text:
             home = ""  # not given: the asset's own home, or for a new one its site (_merge)
         out.append(
@@ -225,7 +242,7 @@ def import_file(
         result.map_unknown = len(resolver.unknown())
         result.map_other = row_errors
         return result
-    result.errors += _check_kits(db, path, seen_tags, out, kits)
+    result.errors += _check_kits(db, plan, path, seen_tags, out, kits)
     if result.errors:
         return result
     # What the rows change depends on the assets as they are now: read them inside the write
@@ -314,25 +331,38 @@ MAX_QUANTITY = 1_000_000
 
 
 def _check_kits(
-    db: Database, path: str, in_file: dict[str, int], out: list[tuple], kits: list
+    db: Database, plan: Plan, path: str, in_file: dict[str, int], out: list[tuple], kits: list
 ) -> list[str]:
-    """A part's `kit` must name a workstation in the file or the database that is not itself
-    a part: one line per wrong row."""
+    """A part's `kit` must name a workstation (in the file or the database, not itself a
+    part) whose kind's kit has a place for the part's kind: one line per wrong row."""
     if not kits:
         return []
-    part_of = {row[0]: row[_AT_KIT] for row in out}
-    wanted = json.dumps(sorted({k for k, _ in kits}))
-    stored = dict(
-        db.execute(
-            "SELECT tag, kit FROM assets WHERE tag IN (SELECT value FROM json_each(?))", [wanted]
-        ).fetchall()
-    )
+    rows = {row[0]: (row[2], row[_AT_KIT]) for row in out}
+    wanted = json.dumps(sorted({k for k, _, _ in kits}))
+    stored = {
+        tag: (kind, kit)
+        for tag, kind, kit in db.execute(
+            "SELECT tag, kind, kit FROM assets WHERE tag IN (SELECT value FROM json_each(?))",
+            [wanted],
+        )
+    }
     errors = []
-    for kit, line in kits:
+    for kit, line, part_kind in kits:
         if kit not in in_file and kit not in stored:
             errors.append(f"{path}:{line}: kit {kit!r}: no asset has this tag")
-        elif owner := part_of.get(kit, stored.get(kit)):
+            continue
+        kind, owner = rows.get(kit, stored.get(kit, ("", "")))
+        spec = plan.kinds.get(kind)
+        if owner:
             errors.append(f"{path}:{line}: kit {kit!r} is itself a part of {owner!r}")
+        elif spec is None or not spec.parts:
+            what = spec.name if spec else kind
+            errors.append(f"{path}:{line}: kit {kit!r} is a {what}, which has no kit")
+        elif not any(part_kind in slot for slot in spec.parts):
+            errors.append(
+                f"{path}:{line}: a {plan.kinds[part_kind].name} is no part of a {spec.name}'s"
+                f" kit ({', '.join(' or '.join(slot) for slot in spec.parts)})"
+            )
     return errors
 
 
