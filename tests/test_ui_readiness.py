@@ -140,10 +140,9 @@ async def test_holder_set_on_the_scan_screen_is_recorded_at_home(seeded_db, db_p
         held = " ".join(text(held).split())
         assert "Held at home workplaces" in held
         assert (
-            "Mette [b]Eksempel (2, Hjemmearbejdspladser): EKS-HS-001 Jabra Evolve2 65 nr. 1,"
-            " EKS-BAR-003 Bærbar Borgerservice 3" in held
+            "Hjemmearbejdspladser Jens: EKS-BAR-004 Bærbar Borgerservice 4 Mette [b]Eksempel:"
+            " EKS-HS-001 Jabra Evolve2 65 nr. 1, EKS-BAR-003 Bærbar Borgerservice 3" in held
         )
-        assert "Jens (1, Hjemmearbejdspladser): EKS-BAR-004 Bærbar Borgerservice 4" in held
     holders = {
         tag: store.asset_by_tag(seeded_db, tag).holder
         for tag in ("EKS-BAR-003", "EKS-HS-001", "EKS-BAR-004", "EKS-BAR-001")
@@ -184,6 +183,12 @@ async def test_count_a_box_from_the_scan_screen(seeded_db, db_path, plan):
         assert not screen.query_one("#holder", Static).display  # not a home workplace
         titles = {c.title for c in app.get_system_commands(screen)}
         assert {"Set the holder", "Count a box"} <= titles  # for terminals that keep F10/F12
+        # Escape in the label field (a ScanInput: it hands keys to the dialog) cancels.
+        await pilot.press("f12")
+        await wait_for(pilot, lambda: isinstance(app.screen, CountScreen))
+        assert app.focused is app.screen.query_one("#count-code", ScanInput)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is screen)
         # F12 with nothing scanned: the label is scanned into the dialog, then the quantity.
         await pilot.press("f12")
         await wait_for(pilot, lambda: isinstance(app.screen, CountScreen))

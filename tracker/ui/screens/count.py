@@ -57,7 +57,7 @@ class CountScreen(ModalScreen[tuple[str, str] | None]):
 
     async def on_scan_input_bound_key(self, message: ScanInput.BoundKey) -> None:
         message.stop()  # Escape while in the label field
-        await self.run_action(message.action, message.namespace)
+        await self.app.run_action(message.action, message.namespace)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

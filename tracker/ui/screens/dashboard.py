@@ -175,25 +175,20 @@ class DashboardScreen(Screen):
             names = ", ".join(s.name for s in homes)
             return lit(f"Held at home workplaces ({names}): nothing.", "dim")
         lines = [Text("Held at home workplaces (who must bring what back):", "bold")]
+        site = None
         for held in ov.holdings:
-            site = plan.sites[held.site].name if held.site in plan.sites else held.site
+            if held.site != site:
+                site = held.site
+                lines.append(Text.assemble("  ", lit(plan.sites[site].name, "underline")))
             who = (
                 lit(held.holder, "bold")
                 if held.holder
-                else Text("nobody named (scan it with a holder: F10 on the scan screen)", "red")
+                else Text("nobody named (F10 on the scan screen names who takes it)", "red")
             )
             items = Text(", ").join(
                 Text.assemble(lit(a.tag, "bold"), " ", lit(a.name)) for a in held.assets
             )
-            line = Table.grid(padding=(0, 1), expand=True)
-            line.add_column(no_wrap=True)
-            line.add_column(ratio=1, overflow="fold")
-            line.add_row(
-                Text.assemble("  ", who, (f" ({len(held.assets)}, ", "dim"), lit(site, "dim"),
-                              (")", "dim"), ":"),
-                items,
-            )  # fmt: skip
-            lines.append(line)
+            lines.append(Text.assemble("    ", who, ": ", items))
         return Group(*lines)
 
     def _manifest(self, ov: Overview) -> Text:
