@@ -16,9 +16,12 @@ from tracker.ui.widgets.scan_input import ScanInput
 pytestmark = pytest.mark.timeout(60)
 
 
-def events(db, action="scan"):
+def events(db, action="scan", parts=False):
+    """The events of `action`; kit parts (which move with their workstation) only if `parts`."""
     return db.execute(
-        "SELECT tag, step, site, flag FROM events WHERE action = ? ORDER BY id", [action]
+        "SELECT e.tag, e.step, e.site, e.flag FROM events e JOIN assets a ON a.tag = e.tag"
+        " WHERE e.action = ? AND (? OR a.kit = '') ORDER BY e.id",
+        [action, parts],
     ).fetchall()
 
 
@@ -175,6 +178,9 @@ async def test_undo_last_scan(seeded_db, db_path, plan):
     asset = store.asset_by_tag(seeded_db, "EKS-PAS-001")
     assert (asset.site, asset.step) == ("raadhus", "in_service")
     assert len(events(seeded_db, "undo")) == 1
+    # Its kit parts moved with it and came back with it.
+    undone = [tag for tag, *_ in events(seeded_db, "undo", parts=True)]
+    assert sorted(undone) == ["EKS-FOT-001", "EKS-FPR-001", "EKS-PAS-001", "EKS-SIG-001"]
 
 
 @async_test
@@ -261,7 +267,7 @@ async def test_assets_search_sort_page_and_detail(seeded_db, db_path, plan):
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
         table = app.screen.query_one(DataTable)
-        await wait_for(pilot, lambda: table.row_count == 28)
+        await wait_for(pilot, lambda: table.row_count == 47)
         assert str(table.get_row_at(0)[0]) == "EKS-BAR-001"
         await pilot.press(*"headset")
         await wait_for(pilot, lambda: table.row_count == 4)
@@ -618,7 +624,8 @@ async def test_plan_names_are_shown_literally(seeded_db, db_path, tmp_path):
         assert "[blink]Flyt[/blink]?" in text(app.screen.query_one("#confirm-question", Static))
         await pilot.click("#yes")
         await wait_for(pilot, lambda: notes)
-        assert notes[-1] == ("started [blink]Flyt[/blink]: 9 item(s) to move", False)
+        items = len(moves.manifest(seeded_db, moves.current_move(seeded_db)))
+        assert notes[-1] == (f"started [blink]Flyt[/blink]: {items} item(s) to move", False)
         await pilot.press("f2")
         await wait_for(pilot, lambda: "Flyt" in text(app.screen.query_one("#dash-title", Static)))
         assert "[blink]Flyt[/blink]" in text(app.screen.query_one("#dash-title", Static))

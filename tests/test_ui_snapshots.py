@@ -11,6 +11,7 @@ import pytest
 from textual.widgets import DataTable
 from ui_helpers import build, ready, wait_for
 
+from tracker import moves
 from tracker.ui.screens.asset_detail import AssetDetailScreen
 
 pytestmark = pytest.mark.timeout(60)
@@ -18,6 +19,24 @@ pytestmark = pytest.mark.timeout(60)
 
 def test_dashboard(seeded_db, db_path, plan, snap_compare):
     assert snap_compare(build(db_path, plan), run_before=ready)
+
+
+def test_dashboard_after_the_move_starts(seeded_db, db_path, plan, snap_compare):
+    """Is the library ready to open? The first lines answer it at 80x24."""
+    moves.start(seeded_db, plan, "borgerservice_to_library")
+    assert snap_compare(build(db_path, plan), run_before=ready)
+
+
+def test_scan_screen_at_home_with_a_holder(seeded_db, db_path, plan, snap_compare):
+    async def holder(pilot):
+        await ready(pilot)
+        pilot.app.choose_holder("Mette Eksempel")
+        await pilot.press(*"EKSBAR003", "enter")
+        await wait_for(pilot, lambda: pilot.app.screen.recorded == 1)
+
+    moves.start(seeded_db, plan, "borgerservice_to_library")
+    app = build(db_path, plan, mode="scan", site="hjemme", step="installed")
+    assert snap_compare(app, run_before=holder)
 
 
 def test_scan_screen_after_scans(seeded_db, db_path, plan, snap_compare):
@@ -35,7 +54,7 @@ def test_scan_screen_after_scans(seeded_db, db_path, plan, snap_compare):
 def test_assets_screen(seeded_db, db_path, plan, snap_compare):
     async def loaded(pilot):
         await ready(pilot)
-        await wait_for(pilot, lambda: pilot.app.screen.query_one(DataTable).row_count == 28)
+        await wait_for(pilot, lambda: pilot.app.screen.query_one(DataTable).row_count == 47)
 
     assert snap_compare(build(db_path, plan, mode="assets"), run_before=loaded)
 
@@ -43,7 +62,7 @@ def test_assets_screen(seeded_db, db_path, plan, snap_compare):
 def test_asset_detail_with_qr(seeded_db, db_path, plan, snap_compare):
     async def detail(pilot):
         await ready(pilot)
-        await wait_for(pilot, lambda: pilot.app.screen.query_one(DataTable).row_count == 28)
+        await wait_for(pilot, lambda: pilot.app.screen.query_one(DataTable).row_count == 47)
         await pilot.press("down", "down", "enter")
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, AssetDetailScreen))
         await wait_for(pilot, lambda: pilot.app.screen.query_one("#detail-qr").content)

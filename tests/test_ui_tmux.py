@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import SAMPLE_CSV, tracker_exe
 
-from tracker import moves, store
+from tracker import moves, readiness, store
 from tracker.inventory.importer import import_file
 
 pytestmark = [
@@ -24,11 +24,12 @@ pytestmark = [
 class Tmux:
     """A private tmux server per test: no other tmux session or setting can interfere."""
 
-    def __init__(self, name: str, conf: Path) -> None:
+    def __init__(self, name: str, conf: Path, size: tuple[int, int] = (100, 30)) -> None:
         self.name = name
+        self.size = size
         # The window is born at this size: with tmux's 80x24 default it was born small and
         # resized a moment later, and an app that started in between drew at 80x24.
-        conf.write_text("set -g default-size 100x30\n")
+        conf.write_text(f"set -g default-size {size[0]}x{size[1]}\n")
         self.base = ["tmux", "-L", name, "-f", str(conf)]
 
     def run(self, *args: str) -> str:
@@ -72,9 +73,9 @@ def start(tmux: Tmux, tmp_path, *args: str) -> None:
         "-s",
         tmux.name,
         "-x",
-        "100",
+        str(tmux.size[0]),
         "-y",
-        "30",
+        str(tmux.size[1]),
         "-c",
         str(tmp_path),
         f"{command}; echo EXIT=$?; sleep 60",
@@ -109,7 +110,8 @@ def test_scan_at_a_loading_bay_in_tmux(tmp_path, tmux, plan):
     assert "UNKNOWN" in shown
     assert "4 recorded" in shown
     rows = db.execute(
-        "SELECT tag, step, site FROM events WHERE action = 'scan' ORDER BY id"
+        "SELECT tag, step, site FROM events WHERE action = 'scan'"
+        " AND code NOT LIKE 'kit:%' ORDER BY id"
     ).fetchall()
     assert rows == [
         ("EKS-PAS-001", "arrived", "hovedbibliotek"),
@@ -151,7 +153,8 @@ def test_auto_step_pasted_list_and_site_label_at_the_destination_in_tmux(tmp_pat
     shown = tmux.wait_for("5 recorded")
     assert "arrived at Hovedbiblioteket" in shown and "0 to check" in shown
     rows = db.execute(
-        "SELECT tag, step, site FROM events WHERE action = 'scan' ORDER BY id"
+        "SELECT tag, step, site FROM events WHERE action = 'scan'"
+        " AND code NOT LIKE 'kit:%' ORDER BY id"
     ).fetchall()
     assert rows == [
         ("EKS-PAS-001", "packed", "raadhus"),
@@ -162,3 +165,29 @@ def test_auto_step_pasted_list_and_site_label_at_the_destination_in_tmux(tmp_pat
     ]
     tmux.run("send-keys", "-t", tmux.name, "C-q")
     tmux.wait_for("EXIT=0")
+
+
+def test_can_the_library_open_at_80x24_in_tmux(tmp_path, plan):
+    """The question the crisis staff ask, answered in the first lines of a real 80x24
+    terminal: one line per site, its verdict in words, and what blocks it first."""
+    name = f"tracker-test-{uuid.uuid4().hex[:8]}"
+    tmux = Tmux(name, tmp_path / "tmux.conf", size=(80, 24))
+    try:
+        db_path = tmp_path / "move.db"
+        db = store.open_db(db_path)
+        assert import_file(db, plan, SAMPLE_CSV).ok
+        moves.start(db, plan, "borgerservice_to_library")
+        first = readiness.compute(db, plan).site("hovedbibliotek").blocking[0]
+        db.close()
+        start(tmux, tmp_path, "--db", str(db_path))
+        shown = tmux.wait_for("Can each site open?").splitlines()
+        assert len(shown) == 24 and all(len(line) <= 80 for line in shown)
+        top = shown[: shown.index(" Can each site open?") + 5]
+        library = next(line for line in top if line.startswith(" Hovedbiblioteket "))
+        assert f"NOT READY: cannot open - {first[:12]}" in library and "more" in library
+        assert any(line.rstrip().endswith("Nordby Bibliotek     READY: can open") for line in top)
+        assert any("Hjemmearbejdspladser NOT READY: cannot open" in line for line in top)
+        tmux.run("send-keys", "-t", tmux.name, "C-q")
+        tmux.wait_for("EXIT=0")
+    finally:
+        subprocess.run([*tmux.base, "kill-server"], capture_output=True)

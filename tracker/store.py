@@ -121,11 +121,13 @@ def _open_checked(path: str, *, bind: bool) -> Database:
     try:
         db = Database(connect(path), execute_plugins=False)
         if migrations.pending(db):
-            # A migration written with executescript commits the write transaction midway;
-            # the lock keeps a second process from starting the same migrations meanwhile.
-            with dbfile.migration_lock(path), write(db):
-                if migrations.pending(db):  # another process may have migrated meanwhile
+            if str(path) == ":memory:":
+                with write(db):
                     migrations.apply(db)
+            else:
+                db.close()
+                _migrate(path)
+                db = Database(connect(path), execute_plugins=False)
         missing = required_tables() - {
             r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")
         }
@@ -148,6 +150,24 @@ def _open_checked(path: str, *, bind: bool) -> Database:
             " restore it from a backup"
         )
     return db
+
+
+def _migrate(path: str) -> None:
+    """Apply pending migrations on a connection of their own, closed before the lock is let go.
+
+    A migration written with executescript commits the write transaction midway; the lock (a
+    descriptor of the file) keeps a second process from starting the same migrations meanwhile.
+    Closing that descriptor drops every POSIX lock this process holds on the file, so no
+    connection may be open across it: one that was went on unlocked, another process deleted
+    the -wal it was reading, and its later writes were lost (see dbfile.check_existing)."""
+    with dbfile.migration_lock(path):
+        db = Database(connect(path), execute_plugins=False)
+        try:
+            with write(db):
+                if migrations.pending(db):  # another process may have migrated meanwhile
+                    migrations.apply(db)
+        finally:
+            db.close()
 
 
 _REQUIRED: set[str] = set()

@@ -1,8 +1,8 @@
 """The terminal app: screens as modes, what the keys do, and the entry point `run_app`.
 
 All database work goes through the one database worker (`db_worker.DatabaseWorker`, group
-"db"), in the order the user caused it; the jobs it runs for scans, scenarios and the report
-are here, the dashboard's reads in `jobs`.
+"db"), in the order the user caused it; the jobs it runs for scenarios and the report are
+here, those of the scan station in `scan_station`, the dashboard's reads in `jobs`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from sqlite_utils import Database
 from textual import events, on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
-from textual.message_pump import MessagePump
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
@@ -28,11 +27,12 @@ from tracker.plan import Plan
 from tracker.textsafe import one_line
 from tracker.ui import jobs
 from tracker.ui.db_worker import POLL_SECONDS, DatabaseWorker
-from tracker.ui.messages import Done, OverviewReady, ScanDone, StationChanged
+from tracker.ui.messages import Done, OverviewReady
+from tracker.ui.scan_station import ScanStation
 from tracker.ui.terminal import MIN_SIZE
 
 
-class TrackerApp(DatabaseWorker, App[int]):
+class TrackerApp(ScanStation, DatabaseWorker, App[int]):
     """Dashboard, scan, assets and plan over one tracker database."""
 
     CSS_PATH = "tracker.tcss"
@@ -54,6 +54,8 @@ class TrackerApp(DatabaseWorker, App[int]):
     """The scan station's current site, as the scan screen shows it."""
     step: reactive[str] = reactive("", init=False)
     """The step the scan station applies to each scanned asset."""
+    holder: reactive[str] = reactive("", init=False)
+    """Who takes the items scanned at a home workplace ('' while nobody is named)."""
     too_small: reactive[bool] = reactive(False, init=False)
     """True while the terminal is smaller than MIN_SIZE (a message covers the screen)."""
 
@@ -91,10 +93,7 @@ class TrackerApp(DatabaseWorker, App[int]):
         scan.check_site_step(plan, first_site, first_step)
         self.set_reactive(TrackerApp.site, first_site)
         self.set_reactive(TrackerApp.step, first_step)
-        # The worker's own copy: changed only by jobs, so a site label scanned just before an
-        # asset applies to that asset even when the UI has not caught up yet.
-        self._worker_site = first_site
-        self._worker_step = first_step
+        self.start_station(first_site, first_step)
 
     # --- start and stop -------------------------------------------------------------------
 
@@ -128,69 +127,6 @@ class TrackerApp(DatabaseWorker, App[int]):
         self.notify(f"{what}: {error}", severity="error", timeout=15, markup=False)
         if event.worker.group == "db":
             self.db_worker_failed(error)
-
-    # --- scanning (called by the scan screen) ---------------------------------------------
-
-    def submit_scan(self, code: str, reply_to: MessagePump) -> None:
-        def failed(error: str) -> ScanDone:
-            return ScanDone(code, self.site, self.step, None, error=error)
-
-        self.submit(partial(self._scan_job, code), writes=True, reply_to=reply_to, failed=failed)
-
-    def _scan_job(self, code: str, db: Database) -> ScanDone:
-        site, step = self._worker_site, self._worker_step
-        try:
-            if step == jobs.AUDIT:
-                result = jobs.audit_scan(
-                    db, self.plan, site, code, operator=self.operator, station=self.station
-                )
-            else:
-                result = scan.scan(
-                    db,
-                    self.plan,
-                    code,
-                    site=site,
-                    step=step,
-                    operator=self.operator,
-                    station=self.station,
-                )
-        except Exception as e:  # the scan is not recorded: tell the user, keep scanning
-            return ScanDone(code, site, step, None, error=str(e))
-        if result.outcome == "site" and result.site_id:
-            self._worker_site = result.site_id
-            self.post_message(StationChanged(self._worker_site, self._worker_step))
-        if result.outcome == "step" and result.step_id:  # a step card
-            self._worker_step = result.step_id
-            self.post_message(StationChanged(self._worker_site, self._worker_step))
-        return ScanDone(code, site, step, result)
-
-    def submit_undo(self, reply_to: MessagePump) -> None:
-        def undo(db: Database) -> ScanDone:
-            result = scan.undo_last(db, self.plan, station=self.station, operator=self.operator)
-            return ScanDone("", self._worker_site, self._worker_step, result, undo=True)
-
-        def failed(error: str) -> ScanDone:
-            return ScanDone("", self.site, self.step, None, error=error, undo=True)
-
-        self.submit(undo, writes=True, reply_to=reply_to, failed=failed)
-
-    def choose_station(self, site: str | None = None, step: str | None = None) -> None:
-        """Change the scan station's site or step (shown at once, applied in scan order)."""
-        if site:
-            self.site = site
-        if step:
-            self.step = step
-
-        def apply(_db: Database) -> StationChanged:
-            if site:
-                self._worker_site = site
-            if step:
-                self._worker_step = step
-            # The screen follows the worker, so it ends on the site scans are recorded at even
-            # when a site label and F6 cross.
-            return StationChanged(self._worker_site, self._worker_step)
-
-        self.submit(apply)
 
     # --- scenarios and the report ---------------------------------------------------------
 
@@ -272,9 +208,6 @@ class TrackerApp(DatabaseWorker, App[int]):
     def on_overview_ready(self, message: OverviewReady) -> None:
         self.overview = message.overview
 
-    def on_station_changed(self, message: StationChanged) -> None:
-        self.site, self.step = message.site, message.step
-
     # --- keys, help, size -----------------------------------------------------------------
 
     def alert(self) -> None:
@@ -302,6 +235,19 @@ class TrackerApp(DatabaseWorker, App[int]):
             ("plan", "Plan", "Functions, scenarios and contacts"),
         ):
             yield SystemCommand(title, help_text, partial(self.run_action, f"switch_mode({key!r})"))
+        from tracker.ui.screens.scan import ScanScreen
+
+        if isinstance(screen, ScanScreen):
+            yield SystemCommand(
+                "Set the holder",
+                "Name who takes the items scanned at a home workplace (F10)",
+                screen.action_holder,
+            )
+            yield SystemCommand(
+                "Count a box",
+                "Record how many a box of stock holds, at the current site (F12)",
+                screen.action_count,
+            )
         yield SystemCommand("Help", "Keys and how to scan", self.action_help)
         yield SystemCommand(
             "Check kiosks now",

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from tracker import audit, moves, readiness, scan, store, sync
+from tracker import audit, moves, readiness, scan, stock, store, sync
 from tracker.plan import Plan
 from tracker.replica import state as replica_state
 
@@ -48,6 +48,8 @@ class Overview:
     """When the database was last replicated (tracker.replica.state)."""
     peers: tuple[sync.PeerState, ...] = ()
     """Other stations, and when their scans were last merged here."""
+    holdings: tuple[stock.Holding, ...] = ()
+    """Who holds what at the home workplaces, by site then person."""
 
 
 def overview(db: Database, plan: Plan, exceptions: int = 20) -> Overview:
@@ -87,6 +89,7 @@ def overview(db: Database, plan: Plan, exceptions: int = 20) -> Overview:
         asset_count=store.count_assets(db),
         replication=replica_state.summary(store.db_file(db)) if store.db_file(db) else None,
         peers=tuple(sync.peers(db)),
+        holdings=tuple(stock.holdings(db, plan)),
     )
 
 

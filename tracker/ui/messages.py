@@ -10,6 +10,9 @@ from textual.message import Message
 from tracker.scan import ScanResult
 from tracker.ui.jobs import Overview
 
+COUNT = "count"
+"""The `step` of a ScanDone that answers a count of a box (F12), not a scan."""
+
 
 @dataclass
 class ScanDone(Message):

@@ -12,6 +12,7 @@ from datetime import datetime
 from rich.text import Text
 
 from tracker import timefmt
+from tracker.readiness import VERDICT_WORDS
 from tracker.textsafe import one_line
 
 STATE_STYLE = {"ready": "bold green", "degraded": "bold yellow", "not_ready": "bold red"}
@@ -28,6 +29,11 @@ def lit(value: object, style: str = "", limit: int | None = None) -> Text:
 def state_text(state: str) -> Text:
     """A readiness state in colour and in words, so it reads without colour too."""
     return Text(STATE_WORDS.get(state, state.upper()), style=STATE_STYLE.get(state, "bold"))
+
+
+def verdict_text(state: str | None) -> Text:
+    """A site's verdict in colour and in words ("NOT READY: cannot open"), as `status` says it."""
+    return Text(VERDICT_WORDS.get(state, str(state)), style=STATE_STYLE.get(state or "", "dim"))
 
 
 def clock_time(at: str | None) -> str:

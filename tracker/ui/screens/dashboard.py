@@ -1,4 +1,8 @@
-"""The dashboard: readiness per site and function, manifest progress, kiosks, exceptions.
+"""The dashboard: can each site open, readiness per function and what blocks it, who holds
+what at home, manifest progress, kiosks, exceptions.
+
+It leads with one line per site (the site, its verdict in colour and words, the first thing
+blocking it), so "is the library ready to open?" is answered at a glance on 80x24.
 
 Everything is drawn from one `Overview` the database worker reads after each change, into a few
 Rich tables (no widget per row), so a redraw costs the same whatever the inventory's size.
@@ -18,7 +22,15 @@ from textual.widgets import Footer, Static
 
 from tracker.moves import PROGRESS_STATES
 from tracker.ui.jobs import Overview
-from tracker.ui.render import VERDICT_STYLE, age, bar, clock_time, lit, state_text
+from tracker.ui.render import (
+    VERDICT_STYLE,
+    age,
+    bar,
+    clock_time,
+    lit,
+    state_text,
+    verdict_text,
+)
 
 PROGRESS_WORDS = {
     "packed": "packed",
@@ -48,7 +60,9 @@ class DashboardScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Static(id="dash-title", classes="title")
         with VerticalScroll(id="dash-body"):
-            yield Static("reading the database…", id="dash-sites")
+            yield Static("reading the database…", id="dash-verdicts")
+            yield Static(id="dash-sites")
+            yield Static(id="dash-holdings")
             yield Static(id="dash-manifest")
             yield Static(id="dash-kiosks")
             yield Static(id="dash-exceptions")
@@ -62,7 +76,9 @@ class DashboardScreen(Screen):
         if overview is None:
             return
         self.query_one("#dash-title", Static).update(self._title(overview))
+        self.query_one("#dash-verdicts", Static).update(self._verdicts(overview))
         self.query_one("#dash-sites", Static).update(self._sites(overview))
+        self.query_one("#dash-holdings", Static).update(self._holdings(overview))
         self.query_one("#dash-manifest", Static).update(self._manifest(overview))
         self.query_one("#dash-kiosks", Static).update(self._kiosks(overview))
         self.query_one("#dash-exceptions", Static).update(self._exceptions(overview))
@@ -91,14 +107,40 @@ class DashboardScreen(Screen):
             *((("  ·  ", "dim"), lit(ov.replication.text, "bold yellow")) if warn else ()),
         )
 
-    def _sites(self, ov: Overview) -> Table:
-        table = Table(box=None, expand=True, pad_edge=False, show_edge=False)
-        table.add_column("Site / function", ratio=3, no_wrap=True, overflow="ellipsis")
-        table.add_column("State", width=9, no_wrap=True)
-        table.add_column("have/min/target", justify="right", width=15, no_wrap=True)
-        table.add_column("", width=14, no_wrap=True)
+    def _verdicts(self, ov: Overview) -> Group:
+        """One line per site: its verdict in colour and words, and the first thing blocking it
+        (the rest is under the site below, and `+N` says how many more)."""
+        table = Table.grid(padding=(0, 1), expand=True)
+        table.add_column(no_wrap=True, overflow="ellipsis", max_width=22)
+        table.add_column(no_wrap=True)
+        table.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
+        table.add_column(no_wrap=True, justify="right")
         for site in ov.readiness.sites:
-            table.add_row(lit(site.name, "bold underline"), end_section=False)
+            if not site.functions:
+                continue
+            more = len(site.blocking) - 1
+            table.add_row(
+                lit(site.name, "bold"),
+                verdict_text(site.state),
+                Text.assemble("- ", lit(site.blocking[0], "yellow")) if site.blocking else "",
+                Text(f"+{more} more", "dim") if more > 0 else "",
+            )
+        if not table.row_count:
+            return Group(Text("No site hosts a critical function in this scenario.", "dim"))
+        return Group(Text("Can each site open?", "bold underline"), table)
+
+    def _sites(self, ov: Overview) -> Group:
+        """Per site: its functions (state, have/min/target, a bar), then everything blocking."""
+        parts: list = []
+        for i, site in enumerate(ov.readiness.sites):
+            table = Table(
+                box=None, expand=True, pad_edge=False, show_edge=False, show_header=i == 0
+            )
+            table.add_column("Site / function", ratio=3, no_wrap=True, overflow="ellipsis")
+            table.add_column("State", width=9, no_wrap=True)
+            table.add_column("have/min/target", justify="right", width=15, no_wrap=True)
+            table.add_column("", width=14, no_wrap=True)
+            table.add_row(lit(site.name, "bold underline"))
             net = site.network
             if net is not None and net.state != "not_needed":
                 style = "green" if net.state == "ok" else "bold red"
@@ -112,7 +154,42 @@ class DashboardScreen(Screen):
                     f"{f.have}/{f.min}/{f.target}",
                     bar(f.have, f.target),
                 )
-        return table
+            parts.append(table)
+            if site.blocking:
+                # Wrapped, each line indented under its own text: these are read, not scanned.
+                blocked = Table.grid(padding=(0, 1), expand=True)
+                blocked.add_column(no_wrap=True)
+                blocked.add_column(ratio=1, overflow="fold")
+                for why in site.blocking:
+                    blocked.add_row(Text("  blocked:", "dim"), lit(why, "yellow"))
+                parts.append(blocked)
+        return Group(*parts)
+
+    def _holdings(self, ov: Overview) -> Group | Text:
+        """Who holds what at the home workplaces: the custody list, and what comes back."""
+        plan = self.app.plan
+        homes = [s for s in plan.sites.values() if s.homes]
+        if not homes:
+            return Text("")
+        if not ov.holdings:
+            names = ", ".join(s.name for s in homes)
+            return lit(f"Held at home workplaces ({names}): nothing.", "dim")
+        lines = [Text("Held at home workplaces (who must bring what back):", "bold")]
+        site = None
+        for held in ov.holdings:
+            if held.site != site:
+                site = held.site
+                lines.append(Text.assemble("  ", lit(plan.sites[site].name, "underline")))
+            who = (
+                lit(held.holder, "bold")
+                if held.holder
+                else Text("nobody named (F10 on the scan screen names who takes it)", "red")
+            )
+            items = Text(", ").join(
+                Text.assemble(lit(a.tag, "bold"), " ", lit(a.name)) for a in held.assets
+            )
+            lines.append(Text.assemble("    ", who, ": ", items))
+        return Group(*lines)
 
     def _manifest(self, ov: Overview) -> Text:
         if ov.move is None:

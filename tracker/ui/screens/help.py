@@ -29,6 +29,8 @@ KEYS = (
     ("F6 / Shift+F6", "next / previous site"),
     ("F7 / Shift+F7", "next / previous step: auto, packed ... in service, stocktake"),
     ("F8", "undo this station's last scan"),
+    ("F10", "name the holder: who takes what you scan at a home workplace"),
+    ("F12", "count a box of stock (label, then how many) at the current site"),
     ("Asset detail", ""),
     ("f / m", "mark faulty / missing, with a note"),
     ("n", "edit the notes"),

@@ -7,6 +7,11 @@ here can take it.
 The step is "auto" by default while a scenario is active: the move's manifest decides
 (`tracker.autostep`). F7 also offers every explicit step and "stocktake", where each scan
 records what was seen at the site (`tracker.audit`) and changes no step.
+
+F10 names the holder: who takes the items scanned at a home workplace (laptops and headsets go
+home with named staff, `scan --holder`); it shows under the input while the site is a home
+workplace, and applies there only. F12 counts a box of stock at the current site (`tracker
+count`), prefilled with the box just scanned.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from textual.widgets import Footer, RichLog, Static
 
 from tracker import timefmt
 from tracker.scan import AUTO, STEP_CHOICES, STEP_LABELS
-from tracker.ui.messages import ScanDone
+from tracker.ui.messages import COUNT, ScanDone
 from tracker.ui.render import lit
 from tracker.ui.widgets.big_text import big
 from tracker.ui.widgets.scan_input import ScanInput
@@ -62,6 +67,10 @@ class ScanScreen(Screen):
         Binding("f7", "step(1)", "Next step", id="scan.next_step"),
         Binding("shift+f7", "step(-1)", "Previous step", show=False, id="scan.prev_step"),
         Binding("f8", "undo", "Undo", id="scan.undo"),
+        # Not in the footer (F6-F9 fill 80 columns): the holder line names F10 where it
+        # matters, the feedback names F12 after a box is scanned, and F1 lists both.
+        Binding("f10", "holder", "Holder", show=False, id="scan.holder"),
+        Binding("f12", "count", "Count a box", show=False, id="scan.count"),
         # The app's screen keys still work here but leave the footer to F6-F9 at 80 columns.
         *(
             Binding(key, f"app.switch_mode({mode!r})", mode.title(), show=False, id=f"scan.{mode}")
@@ -82,6 +91,8 @@ class ScanScreen(Screen):
     """The step the auto mode last recorded, shown under AUTO."""
     handled = 0
     """Scans (and undos) whose outcome this screen has shown: tests and benches wait on it."""
+    _last_box = ""
+    """The tag of the last box of stock scanned here, offered by F12 (count)."""
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="station"):
@@ -89,6 +100,7 @@ class ScanScreen(Screen):
             yield Static(id="step", classes="big")
         yield Static("Scan a site label or an asset label.", id="feedback")
         yield ScanInput(placeholder="scan here (or type a tag and press Enter)", id="scan-input")
+        yield Static(id="holder")
         yield Static(id="counts")
         log = RichLog(id="scan-log", max_lines=2000, wrap=True, markup=False)
         log.can_focus = False
@@ -101,6 +113,7 @@ class ScanScreen(Screen):
         self.query_one(ScanInput).cursor_blink = self.app.cursor_blink
         self.watch(self.app, "site", self._show_site)
         self.watch(self.app, "step", self._show_step)
+        self.watch(self.app, "holder", self._show_holder)
         self._show_counts()
 
     @property
@@ -110,12 +123,38 @@ class ScanScreen(Screen):
     def _show_site(self, site: str) -> None:
         name = self.app.plan.sites[site].name
         box = self.query_one("#site", Static)
+        self._show_holder()
         large = big(name, box.content_region.width)
         # The name in plain letters under the large ones: copyable, and for screen readers.
         box.update(Text.assemble(large, "\n", lit(name, "dim")) if large else lit(name, "bold"))
 
     def _show_step(self, step: str) -> None:
         self._draw_step(step)
+
+    def _show_holder(self, _value: object = None) -> None:
+        """Who takes what is scanned here: shown at home workplaces, and wherever one is set."""
+        holder, site = self.app.holder, self.app.plan.sites[self.app.site]
+        box = self.query_one("#holder", Static)
+        box.display = bool(site.homes or holder)
+        if site.homes and holder:
+            text = Text.assemble(
+                ("HOLDER ", "bold"),
+                lit(holder, "bold"),
+                (" takes what you scan here (F10 changes)", ""),
+            )
+            box.set_classes("ok")
+        elif site.homes:
+            text = Text.assemble(
+                ("HOLDER: nobody named. ", "bold"),
+                "F10: name who takes these items home (unheld laptops do not count).",
+            )
+            box.set_classes("warn")
+        else:
+            text = Text.assemble(
+                "holder ", lit(holder, "bold"), " (applies at home workplaces only; F10)"
+            )
+            box.set_classes("info")
+        box.update(text)
 
     def _draw_step(self, step: str) -> None:
         box = self.query_one("#step", Static)
@@ -181,6 +220,32 @@ class ScanScreen(Screen):
     def action_undo(self) -> None:
         self.app.submit_undo(reply_to=self)
 
+    def action_holder(self) -> None:
+        """Ask who takes the next items scanned at a home workplace (empty: nobody)."""
+        from tracker.ui.screens.note import NoteScreen
+
+        question = Text.assemble(
+            ("Who takes the items you scan at a home workplace?", "bold"),
+            "\nTheir name is recorded with each scan there (empty: nobody).",
+        )
+
+        def answered(name: str | None) -> None:
+            if name is not None:
+                self.app.choose_holder(name)
+
+        self.app.push_screen(NoteScreen(question, self.app.holder, save="Set"), answered)
+
+    def action_count(self) -> None:
+        """Ask for a box's label and how many it holds, and record it at this site."""
+        from tracker.ui.screens.count import CountScreen
+
+        def answered(count: tuple[str, str] | None) -> None:
+            if count is not None:
+                self.app.submit_count(*count, reply_to=self)
+
+        site = self.app.plan.sites[self.app.site].name
+        self.app.push_screen(CountScreen(site, self._last_box), answered)
+
     def action_site(self, delta: int) -> None:
         sites = list(self.app.plan.sites)
         index = (sites.index(self.app.site) + delta) % len(sites)
@@ -204,6 +269,10 @@ class ScanScreen(Screen):
             kind, text = result.outcome, result.message
         if kind in ("recorded", "flagged", "found", "unexpected"):
             self.recorded += 1
+        asset = result.asset if result is not None else None
+        box = asset is not None and getattr(self.app.plan.kinds.get(asset.kind), "stock", False)
+        if box and message.step != COUNT:
+            self._last_box = asset.tag
         if kind in PROBLEMS:
             self.problems += 1
             self.app.alert()
@@ -224,5 +293,6 @@ class ScanScreen(Screen):
         # Wrap at the log's own width (RichLog otherwise measures against the console's).
         log.write(line, width=log.scrollable_content_region.width or None)
         feedback = self.query_one("#feedback", Static)
-        feedback.update(Text.assemble((f"{label}  ", "bold"), lit(text)))
+        hint = ("   F12: count what it holds", "dim") if box and message.step != COUNT else ""
+        feedback.update(Text.assemble((f"{label}  ", "bold"), lit(text), hint))
         feedback.set_classes(css)
