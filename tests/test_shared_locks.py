@@ -31,7 +31,8 @@ def _check(db_path: Path) -> tuple[list, set[tuple[str, str]]]:
         import json, sqlite3, sys
         conn = sqlite3.connect(sys.argv[1])
         check = conn.execute("PRAGMA integrity_check").fetchall()
-        rows = conn.execute("SELECT tag, station FROM events WHERE action = 'scan'").fetchall()
+        rows = conn.execute("SELECT tag, station FROM events WHERE action = 'scan'"
+                            " AND code NOT LIKE 'kit:%'").fetchall()  # not the kit parts
         print(json.dumps([check, rows]))
         """
     )
