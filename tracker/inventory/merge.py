@@ -1,0 +1,177 @@
+"""Writing validated rows: merged with the assets as they are, then one upsert, or nothing.
+
+Apart from the importer so that it stays about reading and checking rows. What a row leaves
+as it was: a column the file lacks (any format), and in Snipe-IT's format a cell left empty
+(Snipe-IT's own importer skips empty values when it updates, and its reports leave a cell
+empty for "not set"), so re-importing a report never blanks a hostname or turns a lost PC back
+into one in service. In the tracker's format a cell is the value: empty clears it.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlite_utils import Database
+
+from tracker.migrations import READINESS_INDEX
+
+# Where each field sits in a row of `out` (the UPSERT's order).
+AT_SERIAL, AT_HOME, AT_SITE, AT_STEP, AT_HOSTNAME, AT_NOTES, AT_TIME = 4, 5, 6, 7, 8, 9, 10
+AT_MANUFACTURER, AT_MODEL, AT_PURCHASE, AT_DEPARTMENT, AT_KIT, AT_QUANTITY = range(11, 17)
+_KEPT_WHEN_ABSENT = {
+    "serial": AT_SERIAL,
+    "step": AT_STEP,
+    "hostname": AT_HOSTNAME,
+    "notes": AT_NOTES,
+}
+KEPT_WHEN_EMPTY = (
+    AT_SERIAL,
+    AT_SITE,
+    AT_STEP,
+    AT_HOSTNAME,
+    AT_NOTES,
+    AT_MANUFACTURER,
+    AT_MODEL,
+    AT_PURCHASE,
+    AT_DEPARTMENT,
+    AT_KIT,
+    AT_QUANTITY,
+)
+"""In Snipe-IT's format, the fields an empty cell leaves as stored (home site: every format)."""
+
+
+def merge(
+    db: Database,
+    result: Any,
+    rows: tuple[list[tuple], list[int], dict[int, tuple[int, ...]]],
+    present: set[str],
+    code: str,
+    labels: dict[str, str],
+) -> list[tuple]:
+    """Complete `out` against the current assets, in place; return the events to write.
+
+    `rows` is (out, the line of each row, row index -> positions its file left empty that
+    keep the stored value). A column the file does not have leaves that field of an existing
+    asset as it is (a file without hostnames must not blank them); a change of step or site is
+    an event, like a scan. A tag whose label code already belongs to another asset is an error;
+    so is a new asset without a site. New assets placed at their home site for want of a
+    site are listed in `result.placed`."""
+    out, lines, blanks = rows
+    absent = [i for name, i in _KEPT_WHEN_ABSENT.items() if name not in present]
+    existing: dict[str, tuple] = {}
+    owner_of_key: dict[str, str] = {}
+    for row in db.execute(
+        "SELECT tag, key, serial, home_site, site, step, hostname, notes, manufacturer, model,"
+        " purchase_date, department, kit, quantity, holder FROM assets"
+    ):
+        existing[row[0]] = (row[0], row[1], "", "", *row[2:8], "", *row[8:])
+        owner_of_key[row[1]] = row[0]
+    events: list[tuple] = []
+    created = 0
+    for n, row in enumerate(out):
+        tag, key = row[0], row[1]
+        owner = owner_of_key.get(key, tag)
+        if owner != tag:
+            result.errors.append(
+                f"{result.path}:{lines[n]}: tag {tag!r} has the same label code {key} as"
+                f" existing asset {owner!r}"
+            )
+            continue
+        old = existing.get(tag)
+        blank = blanks.get(n, ())
+        if old is None:
+            if AT_SITE in blank:
+                if not row[AT_SITE]:
+                    result.errors.append(
+                        f"{result.path}:{lines[n]}: empty {labels['site']} and no"
+                        f" {labels['home_site']}: a new asset needs a site"
+                    )
+                    continue
+                result.placed.append(lines[n])
+            created += 1
+            if not row[AT_HOME]:
+                out[n] = (*row[:AT_HOME], row[AT_SITE], *row[AT_HOME + 1 :])
+            continue
+        new = list(row)
+        for i in absent:
+            new[i] = old[i]
+        for i in blank:
+            new[i] = old[i]
+        if not new[AT_HOME]:
+            new[AT_HOME] = old[AT_HOME]
+        if (old[AT_SITE], old[AT_STEP]) != (new[AT_SITE], new[AT_STEP]):
+            step, site = new[AT_STEP], new[AT_SITE]
+            events.append((row[AT_TIME], tag, step, site, old[AT_STEP], old[AT_SITE], code))
+        out[n] = tuple(new)
+    result.created = created
+    result.updated = len(out) - created
+    return events
+
+
+def check_kits(
+    db: Database, path: str, in_file: dict[str, int], out: list[tuple], kits: list
+) -> list[str]:
+    """A part's `kit` must name a workstation in the file or the database that is not itself
+    a part: one line per wrong row."""
+    if not kits:
+        return []
+    part_of = {row[0]: row[AT_KIT] for row in out}
+    wanted = json.dumps(sorted({k for k, _ in kits}))
+    stored = dict(
+        db.execute(
+            "SELECT tag, kit FROM assets WHERE tag IN (SELECT value FROM json_each(?))", [wanted]
+        ).fetchall()
+    )
+    errors = []
+    for kit, line in kits:
+        if kit not in in_file and kit not in stored:
+            errors.append(f"{path}:{line}: kit {kit!r}: no asset has this tag")
+        elif owner := part_of.get(kit, stored.get(kit)):
+            errors.append(f"{path}:{line}: kit {kit!r} is itself a part of {owner!r}")
+    return errors
+
+
+@contextmanager
+def reading(db: Database) -> Iterator[None]:
+    """A read transaction: one consistent view of the assets, nothing written."""
+    db.conn.execute("BEGIN")
+    try:
+        yield
+    finally:
+        db.conn.execute("ROLLBACK")
+
+
+def upsert_sql(details: list[str]) -> str:
+    """The upsert; asset details whose column the file lacks keep their stored value."""
+    keep = "".join(f", {d} = excluded.{d}" for d in details)
+    return UPSERT + keep
+
+
+UPSERT = (
+    "INSERT INTO assets (tag, key, kind, name, serial, home_site, site, step, hostname,"
+    " notes, updated_at, manufacturer, model, purchase_date, department, kit, quantity, holder)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT(tag) DO UPDATE SET kind = excluded.kind, name = excluded.name,"
+    " serial = excluded.serial, home_site = excluded.home_site, site = excluded.site,"
+    " step = excluded.step, hostname = excluded.hostname, notes = excluded.notes,"
+    " updated_at = excluded.updated_at"
+)
+BULK = 10_000
+"""From this many rows on, the readiness index is rebuilt after the insert."""
+
+
+def insert(
+    conn: sqlite3.Connection, upsert: str, rows: list[tuple], events: list[tuple], *, rebuild: bool
+) -> None:
+    conn.executemany(upsert, rows)
+    conn.executemany(
+        "INSERT INTO events (at, tag, action, step, site, prev_step, prev_site, code)"
+        " VALUES (?, ?, 'import', ?, ?, ?, ?, ?)",
+        events,
+    )
+    if rebuild:
+        conn.execute(f"CREATE INDEX {READINESS_INDEX}")
