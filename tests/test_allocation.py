@@ -124,3 +124,15 @@ def test_deterministic():
         for _ in range(5)
     }
     assert len(runs) == 1
+
+
+def test_a_function_that_accepts_more_leaves_the_others_their_own():
+    flex = fn("flex", ("laptop", 1, 1), accepts=["Biblioteket"])
+    loans = fn("loans", ("laptop", 1, 1), area="Biblioteket")
+    p = pool(laptop=[("Biblioteket", "", 1), ("Borgerservice", "", 1)])
+    given = allocate([flex, loans], p)
+    assert (have(given, "flex", "laptop"), have(given, "loans", "laptop")) == (1, 1)
+    assert (
+        given["flex"]["laptop"].tags() == ["laptop-B-0"]
+        and given["flex"]["laptop"].parts[0][0].department == "Borgerservice"
+    )

@@ -75,13 +75,13 @@ def test_scenario_list_start_show_end(run_tracker):
     r = run_tracker("scenario", "list")
     assert "borgerservice_to_library" in r.stdout and "short_incident" in r.stdout
     r = run_tracker("scenario", "start", "borgerservice_to_library")
-    assert r.returncode == 0 and "12 item(s) to move" in r.stdout
+    assert r.returncode == 0 and "13 item(s) to move" in r.stdout
     r = run_tracker("scenario", "start", "short_incident")
     assert r.returncode == 2 and "end it first" in r.stderr
     status = json.loads(run_tracker("status", "--json").stdout)
     assert status["scenario"] == "borgerservice_to_library"
     r = run_tracker("scenario", "show")
-    assert "at_origin: 12" in r.stdout
+    assert "at_origin: 13" in r.stdout
     r = run_tracker("scenario", "end")
     assert r.returncode == 0 and "closed" in r.stdout  # nothing had moved yet
 

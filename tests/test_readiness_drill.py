@@ -163,7 +163,7 @@ def test_custody_at_home_workplaces(tk):
     mette = next(line for line in text.splitlines() if "Hjemmearbejdspladser - Mette:" in line)
     assert "EKS-BAR-003" in mette and "EKS-HS-001" in mette and "EKS-BAR-004" not in mette
     # A laptop at home that nobody holds counts for nothing, and says so.
-    scan(tk, "EKS-BAR-001", "hjemme", "installed", code=1)  # flagged: not in the manifest
+    scan(tk, "EKS-BAR-001", "hjemme", "installed")
     blocking = "\n".join(site(status(tk), "hjemme")["blocking"])
     assert "EKS-BAR-001 at Hjemmearbejdspladser has no holder" in blocking
 
@@ -171,6 +171,11 @@ def test_custody_at_home_workplaces(tk):
 def test_count_records_stock_and_moving_the_box_moves_it(tk):
     tk("scenario", "start", "borgerservice_to_library")
     assert "counted 8 at Rådhuset (was 40)" in tk("count", "EKS-MID-001", "8", "--site", "raadhus")
+    # A count never moves a box, and counts only stock; an unknown code is kept in the log.
+    tk("count", "EKS-MID-001", "8", "--site", LIB, code=2)
+    tk("count", "EKS-BAR-001", "3", "--site", "raadhus", code=2)
+    tk("count", "EKS-NOPE-1", "3", "--site", "raadhus", code=1)
+    assert "EKS-NOPE-1" in tk("unknown")
     scan(tk, "EKS-MID-001", "raadhus", "packed")
     scan(tk, "EKS-MID-001", LIB, "installed")
     mitid = {r["kind"]: r for r in fn(status(tk), LIB, "mitid")["requirements"]}
@@ -249,3 +254,64 @@ def test_an_item_at_the_wrong_site_is_named_so(tk):
     scan(tk, "EKS-NID-001", "bib_nord", "arrived", code=1)  # flagged: wrong site
     blocking = "\n".join(site(status(tk), LIB)["blocking"])
     assert "EKS-NID-001 arrived at Nordby Bibliotek: the wrong site" in blocking
+
+
+def test_a_kiosk_check_from_before_the_move_does_not_count_at_the_new_site(tk, db_path):
+    tk("scenario", "start", "borgerservice_to_library")
+    db = store.open_db(db_path)
+    store.record_kiosk_result(db, tag="EKS-KIO-001", host="k", verdict="ok", detail="", report=None)
+    for where, step in (("raadhus", "packed"), (LIB, "arrived"), (LIB, "installed")):
+        scan(tk, "EKS-KIO-001", where, step)
+    doc = status(tk)
+    assert fn(doc, LIB, "self_service")["state"] == "not_ready"
+    assert any("before it was scanned here" in b for b in site(doc, LIB)["blocking"])
+    store.record_kiosk_result(db, tag="EKS-KIO-001", host="k", verdict="ok", detail="", report=None)
+    assert fn(status(tk), LIB, "self_service")["state"] == "ready"
+
+
+def test_undo_takes_back_a_count_not_an_earlier_scan(tk):
+    scan(tk, "EKS-PRN-001", "raadhus", "packed")
+    tk("count", "EKS-MID-001", "12", "--site", "raadhus")
+    assert "the count is taken back: it holds 40" in tk("undo")
+    assert "EKS-PRN-001" in tk("undo")  # and then the scan before it
+
+
+def test_import_refuses_departments_kits_and_quantities_that_make_no_sense(run_tracker, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "tag,kind,name,site,department,kit,quantity\n"
+        "X-1,laptop,A,raadhus,Borgerservic,,\n"
+        "X-2,laptop,B,raadhus,borgerservice,,\n"
+        "X-3,card_reader,C,raadhus,,X-2,\n"
+        "X-4,pass_ws,D,raadhus,,,\n"
+        "X-5,card_reader,E,raadhus,,X-4,\n"
+        "X-6,laptop,F,raadhus,,,5\n",
+        encoding="utf-8",
+    )
+    r = run_tracker("import", str(bad))
+    assert r.returncode == 2
+    assert f"{bad}:2: department 'Borgerservic' is not one the plan knows" in r.stderr
+    assert f"{bad}:3:" not in r.stderr  # a case difference is read as the plan's spelling
+    assert f"{bad}:4: kit 'X-2' is a Bærbar arbejdscomputer, which has no kit" in r.stderr
+    assert f"{bad}:6: a Kortlæser is no part of a Pas- og kørekortarbejdsstation's kit" in r.stderr
+    assert f"{bad}:7: quantity '5' on a Bærbar arbejdscomputer" in r.stderr
+
+
+def test_status_fits_a_terminal_and_bad_holders_are_refused(tk, db_path, plan):
+    from tracker import readiness
+    from tracker.cli.status import format_status
+
+    tk("scenario", "start", "borgerservice_to_library")
+    db = store.open_db(db_path)
+    text = format_status(readiness.compute(db, plan), width=80)
+    head = text.split("\n\n")[1].splitlines()
+    assert head[0] == "Can each site open?" and all(len(line) <= 80 for line in head)
+    # Passports and driving licences share their workstations: one line for both.
+    lib = site(status(tk), LIB)["blocking"]
+    assert lib[0].startswith("Pas, Kørekort: 0 of 2")
+    for bad in ("x" * 81, "Mette\x1b[2J"):
+        tk("scan", "EKS-BAR-003", "--site", "hjemme", "--step", "installed", "--holder", bad,
+           code=2)  # fmt: skip
+    assert "EKS-BAR-003" in tk("history", "EKS-BAR-003") and "hjemme" not in tk(
+        "history", "EKS-BAR-003"
+    )

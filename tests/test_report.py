@@ -165,8 +165,9 @@ def test_each_requirement_shows_have_min_target_and_the_tags_counted(moved_db, p
         "MitID-kodeviser (æske): 0 / 10 / 25 (none counted)"
     )
     # What no function took is said under the site's table.
-    assert "Not needed by any function: 1 Borgercomputer (selvbetjening), 1 Printer" in (
-        page.text("site-hovedbibliotek")
+    assert (
+        "serving no function (spare, or of a department none of these functions takes):"
+        " 1 Borgercomputer (selvbetjening), 1 Printer" in (page.text("site-hovedbibliotek"))
     )
 
 
@@ -375,7 +376,7 @@ def test_a_faulty_kit_part_takes_its_workstation_out_and_is_named(seeded_db, pla
     verdict, blocking = verdicts(page)["Hovedbiblioteket"]
     assert verdict == "✖ NOT READY: cannot open"
     assert (
-        "Pas: 0 of 2 Pas- og kørekortarbejdsstation; EKS-PAS-001 installed, but its "
+        "Pas, Kørekort: 0 of 2 Pas- og kørekortarbejdsstation; EKS-PAS-001 installed, but its "
         "fingeraftrykslæser EKS-FPR-001 is faulty; EKS-PAS-002 still at Rådhuset, not packed yet"
     ) in blocking
     assert states(page, "hovedbibliotek")["Pas"] == ("✖ not ready", "0 / 1 / 2")
@@ -567,7 +568,8 @@ def test_cli_report_leads_with_whether_each_site_can_open_as_status_says(run_tra
     verdict, blocking = shown["Hovedbiblioteket"]
     assert verdict == "✖ NOT READY: cannot open"
     assert blocking[0] == (
-        "Pas: 0 of 2 Pas- og kørekortarbejdsstation; EKS-PAS-001 still at Rådhuset, not packed"
+        "Pas, Kørekort: 0 of 2 Pas- og kørekortarbejdsstation; EKS-PAS-001 still at Rådhuset,"
+        " not packed"
         " yet; EKS-PAS-002 still at Rådhuset, not packed yet"
     )
     assert shown["Nordby Bibliotek"] == ("✔ READY: can open", ["nothing"])

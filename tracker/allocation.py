@@ -136,6 +136,16 @@ def allocate(
             ]
             for kind in group.need
         }
+    # Each group draws first on what fewer other groups may use (a function that also accepts
+    # the library's equipment leaves Borgerservice's own to those that cannot).
+    users: dict[int, int] = {}
+    for group in ordered:
+        for buckets in group.eligible.values():
+            for b in buckets:
+                users[id(b)] = users.get(id(b), 0) + 1
+    for group in ordered:
+        for buckets in group.eligible.values():
+            buckets.sort(key=lambda b: users[id(b)])  # stable: the order above within a tie
     if not homes and _plenty(ordered, pool):  # the common case: every target can be met
         for group in ordered:
             _take(group, group.short(1), pool, False)

@@ -33,7 +33,7 @@ class Explainer:
         self.db, self.plan, self.at = db, plan, at
         self._manifest: dict[tuple[str, str], list[tuple]] | None = None
 
-    def __call__(self, site: str, func: Any) -> list[str]:
+    def __call__(self, site: str, func: Any, used: set[str] = frozenset()) -> list[str]:
         """`func` is a readiness.FunctionState (not imported: readiness calls this)."""
         spec = self.plan.functions[func.id]
         lines = []
@@ -41,7 +41,7 @@ class Explainer:
             if req.have >= req.target:
                 continue
             kind = self.plan.kinds[req.kind]
-            reasons = self.reasons(site, spec, req)
+            reasons = self.reasons(site, spec, req, used)
             text = f"{func.name}: {req.have} of {req.target} {kind.name}"
             if reasons:
                 more = len(reasons) - SHOWN
@@ -49,7 +49,7 @@ class Explainer:
             lines.append(text)
         return lines
 
-    def reasons(self, site: str, func: Function, req: Any) -> list[str]:
+    def reasons(self, site: str, func: Function, req: Any, used: set[str]) -> list[str]:
         counted = set(req.tags)
         out: list[str] = []
         rows = self.db.execute(
@@ -61,7 +61,7 @@ class Explainer:
         seen = set()
         elsewhere = 0
         other_department: list[str] = []
-        for tag, step, _site, last_seen, dept, home, holder, _qty in rows:
+        for tag, step, _site, last_seen, dept, home, holder, qty in rows:
             seen.add(tag)
             if tag in counted:
                 continue
@@ -70,8 +70,15 @@ class Explainer:
                 other_department.append(f"{tag}{why}")
             elif why:
                 out.append(why)
-            else:
+            elif tag in used:
                 elsewhere += 1
+            elif self.plan.kinds[req.kind].stock and not qty:
+                out.append(f"{tag} is empty (counted 0)")
+            elif self.plan.sites[site].homes:
+                out.append(
+                    f"{tag} held by {holder} makes no seat (one person must hold one of each:"
+                    f" {', '.join(self.plan.kinds[r.kind].name for r in func.requires)})"
+                )
         out += self.on_the_way(site, req.kind, seen | counted)
         out += other_department  # last: the library's own equipment is rarely the news
         if elsewhere:
@@ -93,13 +100,13 @@ class Explainer:
         if self.plan.sites[site].homes and not holder:
             return f"{tag} at {name} has no holder (scan it with the name of who takes it)"
         k = self.plan.kinds[kind]
-        if k.kiosk and (why := self.kiosk(tag)):
+        if k.kiosk and (why := self.kiosk(tag, last_seen)):
             return f"{tag} {STEP_WORDS.get(step, step)}, {why}"
         if k.parts and (why := self.kit(tag, site)):
             return f"{tag} {STEP_WORDS.get(step, step)}, but {why}"
         return ""  # counted, and serving another function
 
-    def kiosk(self, tag: str) -> str:
+    def kiosk(self, tag: str, last_seen: str | None) -> str:
         row = self.db.execute(
             "SELECT verdict, checked_at, detail FROM kiosk_latest WHERE tag = ?", [tag]
         ).fetchone()
@@ -111,6 +118,11 @@ class Explainer:
             return f"kiosk check failed {self.when(checked_at)}{detail}"
         if checked_at < fresh_since(self.plan, self.at):
             return f"kiosk check passed {self.when(checked_at)}, too long ago: check again"
+        if last_seen and checked_at < last_seen:
+            return (
+                f"kiosk check passed {self.when(checked_at)}, before it was scanned here"
+                f" {self.when(last_seen)}: check it again where it is now"
+            )
         return ""
 
     def kit(self, tag: str, site: str) -> str:

@@ -274,7 +274,9 @@ def m011_audit_global_ids(db: Database) -> None:
     _add_global_id(db, "audit_scans")
 
 
-READINESS_INDEX = "assets_readiness ON assets(site, kind, department, holder, step, quantity)"
+READINESS_INDEX = (
+    "assets_readiness ON assets(site, kind, department, holder, step, quantity, last_seen)"
+)
 
 
 @migrations()

@@ -131,6 +131,13 @@ class Plan:
             return name
         return next((k.id for k in self.kinds.values() if name in k.aliases), None)
 
+    def departments(self) -> set[str]:
+        """Every department the plan names: its sites', its functions' and what they accept."""
+        out = {s.department for s in self.sites.values() if s.department}
+        for f in self.functions.values():
+            out |= {f.area, *f.accepts} - {""}
+        return out
+
     def department_of(self, department: str, home_site: str) -> str:
         """An asset's department: its own, else its home site's."""
         site = self.sites.get(home_site)

@@ -138,8 +138,8 @@ def state_of(have: int, lo: int, hi: int) -> str:
 
 _ORDER = {NOT_READY: 0, DEGRADED: 1, READY: 2}
 
-Explain = Callable[[str, FunctionState], list[str]]
-"""(site id, a function below target) -> what blocks it, in words."""
+Explain = Callable[[str, FunctionState, set[str]], list[str]]
+"""(site id, a function below target, the tags serving a function there) -> what blocks it."""
 
 Units = dict[str, dict[str, list[Bucket]]]
 
@@ -191,16 +191,20 @@ def evaluate(
     for site, fids, pool, given in allocated:
         net = networks.get(site.id) if networks is not None else None
         funcs, blocking, gated = [], [], []
+        used = {t for g in given.values() for taken in g.values() for t in taken.tags()}
         for fid in fids:
             func = plan.functions[fid]
             state = _function(func, given.get(fid, {}), network.gate(func, net) or "")
             funcs.append(state)
             if any(r.have < r.target for r in state.requirements):
-                blocking += explain(site.id, state) if explain else [_short_words(plan, state)]
+                blocking += (
+                    explain(site.id, state, used) if explain else [_short_words(plan, state)]
+                )
             if state.network:
                 gated.append(func.name)
         if gated and net is not None:  # one line for all that wait for the staff network
             blocking.append(f"{', '.join(gated)}: {net.words()}")
+        blocking = _merge_same(blocking)
         spare = {k: n for k, b in pool.items() if (n := sum(x.left for x in b))}
         needed = any(plan.functions[f].municipal_network for f in fids)
         sites.append(
@@ -214,6 +218,16 @@ def evaluate(
             )
         )
     return Readiness(scenario, tuple(sites), generated_at, sample=sample)
+
+
+def _merge_same(lines: list[str]) -> list[str]:
+    """Functions blocked by the same thing (passports and driving licences, sharing their
+    workstations) share one line: "Pas, Kørekort: 1 of 2 ..."."""
+    names: dict[str, list[str]] = {}
+    for line in lines:
+        name, sep, rest = line.partition(": ")
+        names.setdefault(rest if sep else line, []).append(name if sep else "")
+    return [f"{', '.join(n)}: {rest}" if all(n) else rest for rest, n in names.items()]
 
 
 def _function(func, given: dict[str, Taken], why: str) -> FunctionState:

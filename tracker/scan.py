@@ -116,6 +116,10 @@ def scan(
     holder at a home workplace and loses it anywhere else. The parts of a kit that are with
     their workstation (same site, same step) get the same step."""
     check_site_step(plan, site, step)
+    if holder is not None and (len(holder.strip()) > MAX_HOLDER or not holder.isprintable()):
+        raise ScanError(
+            f"holder {holder[:40]!r}: a person's name, at most {MAX_HOLDER} printable characters"
+        )
     operator = default_operator() if operator is None else operator
     station = default_station() if station is None else station
     code = codes.parse(raw)
@@ -190,6 +194,9 @@ def scan(
         reason=reason,
         parts=len(parts),
     )
+
+
+MAX_HOLDER = 80
 
 
 def _holder(plan: Plan, asset: store.Asset, site: str, holder: str | None) -> str:
@@ -281,9 +288,9 @@ def _undo_event(db: Database, event_id: int, at: str, operator: str, station: st
     """Take one scan event back with an undo event; the caller rebuilds the asset's state."""
     undo_id = db.execute(
         "INSERT INTO events (at, tag, action, step, site, prev_step, prev_site, operator,"
-        " station, code, move_id, flag, holder, prev_holder) SELECT ?, tag, 'undo', prev_step,"
-        " prev_site, step, site, ?, ?, '', move_id, '', prev_holder, holder"
-        " FROM events WHERE id = ?",
+        " station, code, move_id, flag, holder, prev_holder, quantity, prev_quantity)"
+        " SELECT ?, tag, 'undo', prev_step, prev_site, step, site, ?, ?, '', move_id, '',"
+        " prev_holder, holder, prev_quantity, quantity FROM events WHERE id = ?",
         [at, operator, station, event_id],
     ).lastrowid
     db.execute("UPDATE events SET undone_by = ? WHERE id = ?", [undo_id, event_id])
@@ -302,14 +309,14 @@ def undo_last(
     operator = default_operator() if operator is None else operator
     with store.write(db):
         row = db.execute(
-            "SELECT id, tag FROM events"
-            " WHERE station = ? AND action = 'scan' AND undone_by IS NULL"
+            "SELECT id, tag, action FROM events"
+            " WHERE station = ? AND action IN ('scan', 'count') AND undone_by IS NULL"
             " AND code NOT LIKE 'kit:%' ORDER BY id DESC LIMIT 1",
             [station],
         ).fetchone()
         if row is None:
             return ScanResult("empty", "", "nothing to undo")
-        event_id, tag = row
+        event_id, tag, action = row
         asset = store.asset_by_tag(db, tag)
         assert asset is not None
         # After a merge, local row ids are no time order: "since" is by time and global id,
@@ -341,10 +348,13 @@ def undo_last(
     assert new is not None
     site_name = plan.sites[new.site].name if new.site in plan.sites else new.site
     parts = f", with {len(undone) - 1} kit part(s)" if len(undone) > 1 else ""
+    state = f"is {STEP_LABELS.get(new.step, new.step)} at {site_name} again{parts}"
+    if action == "count":
+        state = f"the count is taken back: it holds {new.quantity} at {site_name} again"
     return ScanResult(
         "recorded",
         "",
-        f"undone: {tag} is {STEP_LABELS.get(new.step, new.step)} at {site_name} again{parts}",
+        f"undone: {tag} {state}",
         asset=new,
         event_id=undo_id,
         parts=len(undone) - 1,

@@ -14,7 +14,7 @@ from sqlite_utils import Database
 
 from tracker import codes, store, validate
 from tracker.plan import Plan
-from tracker.scan import ScanError, ScanResult, default_operator, default_station
+from tracker.scan import ScanError, ScanResult, _unknown, default_operator, default_station
 
 MAX_QUANTITY = 1_000_000
 
@@ -43,9 +43,22 @@ def count(
     with store.write(db):
         asset = store.asset_by_key(db, code.key) if code and code.kind == "asset" else None
         if asset is None:
-            return ScanResult("unknown", shown, f"unknown code {shown!r}: no asset has this tag")
+            return _unknown(db, shown, site, "count", operator, station, "no asset has this tag")
         name = plan.sites[site].name
-        if asset.quantity == quantity and asset.site == site:
+        kind = plan.kinds.get(asset.kind)
+        if kind is None or not kind.stock:
+            stock = ", ".join(k.id for k in plan.kinds.values() if k.stock) or "none in the plan"
+            raise ScanError(
+                f"{asset.tag} is a {kind.name if kind else asset.kind}, not counted stock"
+                f" ({stock}): nothing recorded"
+            )
+        if asset.site != site:
+            where = plan.sites[asset.site].name if asset.site in plan.sites else asset.site
+            raise ScanError(
+                f"{asset.tag} is recorded at {where}, not {name}: scan it where it is first"
+                " (a count does not move a box); nothing recorded"
+            )
+        if asset.quantity == quantity:
             return ScanResult(
                 "repeat", shown, f"{asset.tag} holds {quantity} at {name}: nothing changed", asset
             )
@@ -58,19 +71,14 @@ def count(
             + [quantity, asset.quantity],
         ).lastrowid
         db.execute(
-            "UPDATE assets SET quantity = ?, site = ?, last_seen = ?, updated_at = ? WHERE tag = ?",
-            [quantity, site, at, at, asset.tag],
+            "UPDATE assets SET quantity = ?, last_seen = ?, updated_at = ? WHERE tag = ?",
+            [quantity, at, at, asset.tag],
         )
-    new = store.Asset(**{**asset.__dict__, "quantity": quantity, "site": site, "last_seen": at})
-    note = (
-        ""
-        if plan.kinds.get(asset.kind) is None or plan.kinds[asset.kind].stock
-        else (" (its kind is not counted stock: readiness counts it as one)")
-    )
+    new = store.Asset(**{**asset.__dict__, "quantity": quantity, "last_seen": at})
     return ScanResult(
         "recorded",
         shown,
-        f"{asset.tag} {asset.name}: counted {quantity} at {name} (was {asset.quantity}){note}",
+        f"{asset.tag} {asset.name}: counted {quantity} at {name} (was {asset.quantity})",
         asset=new,
         event_id=event_id,
     )

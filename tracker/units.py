@@ -25,6 +25,14 @@ SEP = "\x1f"
 """Between tags in a group_concat: a tag never holds a control character (codes.GOOD_TAG)."""
 
 
+KIOSK_PASSED = (
+    " AND EXISTS (SELECT 1 FROM kiosk_latest k WHERE k.tag = w.tag AND k.verdict = 'ok'"
+    " AND k.checked_at >= ? AND k.checked_at >= coalesce(w.last_seen, ''))"
+)
+"""A kiosk's latest check passed recently, and after it was last scanned: a check made before
+it moved proves nothing about the network it is on now."""
+
+
 def required_kinds(plan: Plan) -> set[str]:
     return {r.kind for f in plan.functions.values() for r in f.requires}
 
@@ -67,10 +75,7 @@ def buckets(db: Database, plan: Plan, at: datetime) -> dict[str, dict[str, list[
         spec = plan.kinds[kind]
         cond, cond_params = kit_condition(plan, kind)
         if spec.kiosk:
-            cond += (
-                " AND EXISTS (SELECT 1 FROM kiosk_latest k WHERE k.tag = w.tag"
-                " AND k.verdict = 'ok' AND k.checked_at >= ?)"
-            )
+            cond += KIOSK_PASSED
             cond_params.append(fresh_since(plan, at))
         if cond:
             where.append(f"(w.kind != ? OR (1{cond}))")
@@ -119,10 +124,7 @@ def _tags(db: Database, plan: Plan, at: datetime, keys: list[tuple[tuple, int]])
     kind = keys[0][0][1]
     cond, params = kit_condition(plan, kind)
     if plan.kinds[kind].kiosk:
-        cond += (
-            " AND EXISTS (SELECT 1 FROM kiosk_latest k WHERE k.tag = w.tag"
-            " AND k.verdict = 'ok' AND k.checked_at >= ?)"
-        )
+        cond += KIOSK_PASSED
         params.append(fresh_since(plan, at))
     sql = (
         "SELECT j.key, t.tag FROM json_each(?) j JOIN assets t ON t.tag IN"

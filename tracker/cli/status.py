@@ -27,7 +27,8 @@ def cmd_status(ctx: Context, args: argparse.Namespace) -> int:
         out_json(doc)
         return EXIT_OK
     color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    out(format_status(state, color=color))
+    width = os.get_terminal_size().columns if sys.stdout.isatty() else 0
+    out(format_status(state, color=color, width=width))
     if held:
         out("")
         out("Held at home workplaces (who must bring what back):")
@@ -41,8 +42,9 @@ def cmd_status(ctx: Context, args: argparse.Namespace) -> int:
 _COLORS = {"ready": "\x1b[32m", "degraded": "\x1b[33m", "not_ready": "\x1b[31m"}
 
 
-def format_status(state: Any, color: bool = False) -> str:
-    """The readiness table as plain text, one line per function."""
+def format_status(state: Any, color: bool = False, width: int = 0) -> str:
+    """The readiness as plain text: one verdict line per site (cut to `width` on a terminal),
+    then one line per function and what blocks it."""
     from tracker.readiness import STATE_LABELS
 
     scenario = state.scenario.name if state.scenario else "normal operation"
@@ -61,9 +63,16 @@ def format_status(state: Any, color: bool = False) -> str:
         verdict = VERDICT_WORDS[site.state]
         if color:
             verdict = f"{_COLORS[site.state]}{verdict}\x1b[0m"
-        first = f" - {one_line(site.blocking[0])}" if site.blocking else ""
         more = f" (+{len(site.blocking) - 1} more)" if len(site.blocking) > 1 else ""
-        lines.append(f"  {one_line(site.name)}: {verdict}{first}{more}")
+        head = f"  {one_line(site.name)}: {VERDICT_WORDS[site.state]}"
+        first = f" - {one_line(site.blocking[0])}" if site.blocking else ""
+        if width and len(head) + len(first) + len(more) > width:  # one line on the screen
+            room = max(0, width - len(head) - len(more) - 1)
+            first = first[:room] + "…"
+        shown = f"{head}{first}{more}"
+        if color:
+            shown = shown.replace(VERDICT_WORDS[site.state], verdict, 1)
+        lines.append(shown)
     for site in state.sites:
         lines.append("")
         lines.append(one_line(site.name))
@@ -81,7 +90,8 @@ def format_status(state: Any, color: bool = False) -> str:
             if color:
                 label = f"{_COLORS[f.state]}{label}\x1b[0m"
             needs = "  (needs the staff network)" if getattr(f, "network", "") else ""
-            lines.append(f"  {label} {f.have}/{f.min}/{f.target:<3} {one_line(f.name)}{needs}")
+            counts = f"{f.have}/{f.min}/{f.target}"
+            lines.append(f"  {label} {counts:<9} {one_line(f.name)}{needs}")
         for why in site.blocking:
             lines.append(f"    blocked: {one_line(why)}")
     lines.append("")

@@ -31,7 +31,7 @@ def export(db: Database, plan: Plan, out: TextIO, fmt: str = "tracker") -> int:
             writer.writerow(
                 (a.tag, a.kind, a.name, a.serial, a.site, a.step, a.hostname, a.notes)
                 + (a.home_site, a.manufacturer, a.model, a.purchase_date)
-                + (a.department, a.kit, a.quantity, a.holder)
+                + (a.department, a.kit, _quantity(plan, a), a.holder)
             )
             n += 1
     elif fmt == "snipeit":
@@ -47,12 +47,19 @@ def export(db: Database, plan: Plan, out: TextIO, fmt: str = "tracker") -> int:
                 "site": sites.get(a.site, a.site),
                 "home_site": sites.get(a.home_site, a.home_site),
                 "step": snipeit.STEP_STATUS.get(a.step, a.step),
+                "quantity": _quantity(plan, a),
             }
             writer.writerow([fields[f] for f in snipeit.EXPORT_FIELDS])
             n += 1
     else:
         raise ValueError(f"unknown format {fmt!r} (tracker or snipeit)")
     return n
+
+
+def _quantity(plan: Plan, asset: store.Asset) -> int | str:
+    """A box's quantity; empty (meaning 1) for equipment."""
+    kind = plan.kinds.get(asset.kind)
+    return asset.quantity if (kind and kind.stock) or asset.quantity != 1 else ""
 
 
 class _SafeWriter:

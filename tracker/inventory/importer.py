@@ -135,12 +135,14 @@ def import_file(
     lines: list[int] = []
     blanks: dict[int, tuple[int, ...]] = {}
     snipe = header.fmt == "snipeit"
-    names = {k.id: k.name for k in plan.kinds.values()}
+    kind_names = {k.id: k.name for k in plan.kinds.values()}
     good_tag = codes.GOOD_TAG.match
     key_for_valid_tag = codes.key_for_valid_tag
     read_date = dates.Dates()
     n_rows = 0
     kits: list[tuple[str, int]] = []
+    departments = {d: d for d in plan.departments()}
+    departments.update({d.casefold(): d for d in plan.departments()})
     for line, (
         tag,
         kind_text,
@@ -228,8 +230,8 @@ def import_file(
         if kit:
             if kit == tag:
                 problems.append(f"kit {kit!r}: a part cannot belong to itself")
-            else:
-                kits.append((kit, line))
+            elif kind in plan.kinds:  # an unknown kind is reported on its own, below
+                kits.append((kit, line, kind))
         if problems:
             result.errors.append(f"{path}:{line}: {'; '.join(problems)}")
             continue
@@ -239,11 +241,26 @@ def import_file(
         if (
             snipe
             and model.endswith(no_model)
-            and model[: -len(no_model)] in (kind_text, names[kind])
+            and model[: -len(no_model)] in (kind_text, kind_names[kind])
         ):
             model = ""  # the placeholder our export writes for an asset without a model
-        if not department and (home or site):  # its home site's (a new asset's home: its site)
-            department = plan.sites[home or site].department
+        if not department:  # its home site's (a new asset's home: its site)
+            department = plan.sites[home or site].department if home or site else ""
+        elif department not in departments:
+            known = departments.get(department.casefold())
+            if known is None:
+                names = ", ".join(sorted(set(departments.values()))) or "none"
+                result.errors.append(
+                    f"{path}:{line}: department {department!r} is not one the plan knows ({names})"
+                )
+                continue
+            department = known
+        if quantity != 1 and not plan.kinds[kind].stock:
+            result.errors.append(
+                f"{path}:{line}: quantity {quantity_text!r} on a {plan.kinds[kind].name}:"
+                " only stock kinds are counted"
+            )
+            continue
         if not home_text:
             home = ""  # not given: the asset's own home, or for a new one its site (merge)
         if blank:
@@ -275,7 +292,7 @@ def import_file(
     with store.write(db) if not dry_run else reading(db):
         code = f"import {Path(path).name}"
         events = merge(db, result, (out, lines, blanks), set(header.columns), code, header.labels)
-        result.errors += check_kits(db, path, seen_tags, out, kits)
+        result.errors += check_kits(db, plan, path, seen_tags, out, kits)
         if result.errors or dry_run:
             return result
         if result.placed:

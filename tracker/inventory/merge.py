@@ -18,6 +18,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from tracker.migrations import READINESS_INDEX
+from tracker.plan import Plan
 
 # Where each field sits in a row of `out` (the UPSERT's order).
 AT_SERIAL, AT_HOME, AT_SITE, AT_STEP, AT_HOSTNAME, AT_NOTES, AT_TIME = 4, 5, 6, 7, 8, 9, 10
@@ -113,25 +114,39 @@ def merge(
 
 
 def check_kits(
-    db: Database, path: str, in_file: dict[str, int], out: list[tuple], kits: list
+    db: Database, plan: Plan, path: str, in_file: dict[str, int], out: list[tuple], kits: list
 ) -> list[str]:
-    """A part's `kit` must name a workstation in the file or the database that is not itself
-    a part: one line per wrong row."""
+    """A part's `kit` must name a workstation (in the file or the database, not itself a
+    part) whose kind's kit has a place for the part's kind: one line per wrong row. Asked
+    after `merge`, so a kit a Snipe-IT row left empty counts as the stored one."""
     if not kits:
         return []
-    part_of = {row[0]: row[AT_KIT] for row in out}
-    wanted = json.dumps(sorted({k for k, _ in kits}))
-    stored = dict(
-        db.execute(
-            "SELECT tag, kit FROM assets WHERE tag IN (SELECT value FROM json_each(?))", [wanted]
-        ).fetchall()
-    )
+    rows = {row[0]: (row[2], row[AT_KIT]) for row in out}
+    wanted = json.dumps(sorted({k for k, _, _ in kits}))
+    stored = {
+        tag: (kind, kit)
+        for tag, kind, kit in db.execute(
+            "SELECT tag, kind, kit FROM assets WHERE tag IN (SELECT value FROM json_each(?))",
+            [wanted],
+        )
+    }
     errors = []
-    for kit, line in kits:
+    for kit, line, part_kind in kits:
         if kit not in in_file and kit not in stored:
             errors.append(f"{path}:{line}: kit {kit!r}: no asset has this tag")
-        elif owner := part_of.get(kit, stored.get(kit)):
+            continue
+        kind, owner = rows.get(kit, stored.get(kit, ("", "")))
+        spec = plan.kinds.get(kind)
+        if owner:
             errors.append(f"{path}:{line}: kit {kit!r} is itself a part of {owner!r}")
+        elif spec is None or not spec.parts:
+            what = spec.name if spec else kind
+            errors.append(f"{path}:{line}: kit {kit!r} is a {what}, which has no kit")
+        elif not any(part_kind in slot for slot in spec.parts):
+            errors.append(
+                f"{path}:{line}: a {plan.kinds[part_kind].name} is no part of a {spec.name}'s"
+                f" kit ({', '.join(' or '.join(slot) for slot in spec.parts)})"
+            )
     return errors
 
 

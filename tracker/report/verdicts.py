@@ -83,7 +83,7 @@ def functions(plan: Plan, state: readiness.Readiness, stale_minutes: str) -> str
         plan_site = plan.sites.get(site.id)
         address = f" <span class='muted small'>{t(plan_site.address)}</span>" if plan_site else ""
         spare = ", ".join(f"{n} {kind_name(plan, k)}" for k, n in sorted(site.spare.items()))
-        spare_line = f"<p class='small muted'>Not needed by any function: {t(spare)}</p>"
+        spare_line = f"<p class='small muted'>Here but serving no function (spare, or of a department none of these functions takes): {t(spare)}</p>"
         parts.append(
             f'<div class="site-block" id="site-{t(site.id)}"><h3>{t(site.name)}{address}</h3>'
             + network_line(site)
