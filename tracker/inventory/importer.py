@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import compress
+from operator import not_
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -141,6 +143,8 @@ def import_file(
     read_date = dates.Dates()
     n_rows = 0
     kits: list[tuple[str, int]] = []
+    site_field, home_field, blank = "site", "home_site", ()  # the tracker format's, every row
+    no_model = snipeit.NO_MODEL
     departments = {d: d for d in plan.departments()}
     departments.update({d.casefold(): d for d in plan.departments()})
     for line, (
@@ -164,18 +168,18 @@ def import_file(
         holder,
     ) in rows:
         n_rows += 1
-        site_field, home_field = "site", "home_site"
-        if checkout_site and checkout_type.casefold() == "location":
-            # A Snipe-IT import file: checked out to a location, it is there; Location is
-            # where it belongs (Snipe-IT sets its default location from it).
-            if not home_text:
-                home_text, home_field = site_text, "site"
-            site_text, site_field = checkout_site, "checkout_site"
-        blank = ()
-        if snipe:  # an empty cell is "not given": an existing asset keeps the stored value
+        if snipe:
+            site_field, home_field = "site", "home_site"
+            if checkout_site and checkout_type.casefold() == "location":
+                # A Snipe-IT import file: checked out to a location, it is there; Location is
+                # where it belongs (Snipe-IT sets its default location from it).
+                if not home_text:
+                    home_text, home_field = site_text, "site"
+                site_text, site_field = checkout_site, "checkout_site"
+            # An empty cell is "not given": an existing asset keeps the stored value.
             given = (serial, site_text, step_text, hostname, notes, manufacturer, model)
             given += (purchase_date, department, kit, quantity_text)
-            blank = tuple(i for i, v in zip(KEPT_WHEN_EMPTY, given, strict=True) if not v)
+            blank = tuple(compress(KEPT_WHEN_EMPTY, map(not_, given)))
         kind = resolver.kind(kind_text, model, line) if kind_text or model else ""
         site = resolver.site(site_text, line, site_field) if site_text else ""
         step = resolver.step(step_text, line)
@@ -237,7 +241,6 @@ def import_file(
             continue
         if kind is None or site is None or step is None or home is None:
             continue  # an unknown value: reported once for all its rows, below
-        no_model = snipeit.NO_MODEL
         if (
             snipe
             and model.endswith(no_model)

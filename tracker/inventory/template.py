@@ -60,9 +60,11 @@ def write(resolver: Resolver, source: str, n_rows: int) -> str:
         for key, target in mapping.tables[table].items():
             if key in written:
                 continue
-            if key in resolver.used[table]:
+            if key in resolver.used[table] and table == "kinds":
                 n = sum(s.models[key] for s in resolver.seen[table].values())
                 note = f"model, {n} row(s)"
+            elif key in resolver.used[table]:
+                note = "matches values above as the file writes them"  # a status with (meta)
             else:
                 note = "matches no value in this file"
             out.append(f"{toml_string(key)} = {_rhs(target)}  # {comment(note)} (from the map)")
