@@ -48,16 +48,3 @@ def parse(text: str) -> tuple[str, str | None]:
             )
         return "", f"purchase date {text!r}: no such day ({FORMS})"
     return "", f"purchase date {text!r} is not a date ({FORMS})"
-
-
-class Dates:
-    """`parse` with a cache: an inventory repeats a few purchase dates on many rows."""
-
-    def __init__(self) -> None:
-        self._seen: dict[str, tuple[str, str | None]] = {}
-
-    def __call__(self, text: str) -> tuple[str, str | None]:
-        hit = self._seen.get(text)
-        if hit is None:
-            hit = self._seen[text] = parse(text)
-        return hit

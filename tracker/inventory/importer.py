@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from itertools import compress
-from operator import not_
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -22,7 +20,6 @@ from tracker.inventory import cells, dates, snipeit
 from tracker.inventory.mapping import SKIP, Mapping, Resolver, line_ranges
 from tracker.inventory.merge import (
     BULK,
-    KEPT_WHEN_EMPTY,
     check_kits,
     insert,
     merge,
@@ -135,15 +132,16 @@ def import_file(
     at = store.now()
     out: list[tuple] = []
     lines: list[int] = []
-    blanks: dict[int, tuple[int, ...]] = {}
+    givens: list[tuple[str, ...]] = []
+    """Snipe-IT format: each row's cells that may be left empty (merge keeps those)."""
     snipe = header.fmt == "snipeit"
     kind_names = {k.id: k.name for k in plan.kinds.values()}
     good_tag = codes.GOOD_TAG.match
     key_for_valid_tag = codes.key_for_valid_tag
-    read_date = dates.Dates()
+    read_date: dict[str, tuple[str, str | None]] = {}  # an inventory repeats a few dates
     n_rows = 0
     kits: list[tuple[str, int]] = []
-    site_field, home_field, blank = "site", "home_site", ()  # the tracker format's, every row
+    site_field, home_field = "site", "home_site"  # the tracker format's, every row
     no_model = snipeit.NO_MODEL
     departments = {d: d for d in plan.departments()}
     departments.update({d.casefold(): d for d in plan.departments()})
@@ -176,10 +174,9 @@ def import_file(
                 if not home_text:
                     home_text, home_field = site_text, "site"
                 site_text, site_field = checkout_site, "checkout_site"
-            # An empty cell is "not given": an existing asset keeps the stored value.
-            given = (serial, site_text, step_text, hostname, notes, manufacturer, model)
-            given += (purchase_date, department, kit, quantity_text)
-            blank = tuple(compress(KEPT_WHEN_EMPTY, map(not_, given)))
+            # An empty cell is "not given": an existing asset keeps the stored value (merge).
+            given = (serial, site_text, step_text, hostname, notes, manufacturer, model,
+                     purchase_date, department, kit, quantity_text)  # fmt: skip
         kind = resolver.kind(kind_text, model, line) if kind_text or model else ""
         site = resolver.site(site_text, line, site_field) if site_text else ""
         step = resolver.step(step_text, line)
@@ -222,7 +219,10 @@ def import_file(
             if why:
                 problems.append(why)
         if purchase_date:
-            purchase_date, why = read_date(purchase_date)
+            hit = read_date.get(purchase_date)
+            if hit is None:
+                hit = read_date[purchase_date] = dates.parse(purchase_date)
+            purchase_date, why = hit
             if why:
                 problems.append(why)
         quantity = 1
@@ -266,8 +266,8 @@ def import_file(
             continue
         if not home_text:
             home = ""  # not given: the asset's own home, or for a new one its site (merge)
-        if blank:
-            blanks[len(out)] = blank
+        if snipe:
+            givens.append(given)
         out.append(
             (tag, key, kind, name, serial, home, site, step, hostname, notes, at)
             + (manufacturer, model, purchase_date, department, kit, quantity, holder)
@@ -294,7 +294,7 @@ def import_file(
     # stale state (a dry run reads them in a read transaction).
     with store.write(db) if not dry_run else reading(db):
         code = f"import {Path(path).name}"
-        events = merge(db, result, (out, lines, blanks), set(header.columns), code, header.labels)
+        events = merge(db, result, (out, lines, givens), set(header.columns), code, header.labels)
         result.errors += check_kits(db, plan, path, seen_tags, out, kits)
         if result.errors or dry_run:
             return result

@@ -42,26 +42,28 @@ KEPT_WHEN_EMPTY = (
     AT_KIT,
     AT_QUANTITY,
 )
-"""In Snipe-IT's format, the fields an empty cell leaves as stored (home site: every format)."""
+"""In Snipe-IT's format, the fields an empty cell leaves as stored (home site: every format),
+in the order of the importer's `given` cells."""
+_GIVEN_SITE = KEPT_WHEN_EMPTY.index(AT_SITE)
 
 
 def merge(
     db: Database,
     result: Any,
-    rows: tuple[list[tuple], list[int], dict[int, tuple[int, ...]]],
+    rows: tuple[list[tuple], list[int], list[tuple[str, ...]]],
     present: set[str],
     code: str,
     labels: dict[str, str],
 ) -> list[tuple]:
     """Complete `out` against the current assets, in place; return the events to write.
 
-    `rows` is (out, the line of each row, row index -> positions its file left empty that
-    keep the stored value). A column the file does not have leaves that field of an existing
-    asset as it is (a file without hostnames must not blank them); a change of step or site is
-    an event, like a scan. A tag whose label code already belongs to another asset is an error;
-    so is a new asset without a site. New assets placed at their home site for want of a
-    site are listed in `result.placed`."""
-    out, lines, blanks = rows
+    `rows` is (out, the line of each row, and in Snipe-IT's format each row's cells for
+    KEPT_WHEN_EMPTY: an empty one keeps the stored value). A column the file does not have
+    leaves that field of an existing asset as it is (a file without hostnames must not blank
+    them); a change of step or site is an event, like a scan. A tag whose label code already
+    belongs to another asset is an error; so is a new asset without a site. New assets placed
+    at their home site for want of a site are listed in `result.placed`."""
+    out, lines, givens = rows
     absent = [i for name, i in _KEPT_WHEN_ABSENT.items() if name not in present]
     existing: dict[str, tuple] = {}
     owner_of_key: dict[str, str] = {}
@@ -83,9 +85,9 @@ def merge(
             )
             continue
         old = existing.get(tag)
-        blank = blanks.get(n, ())
+        given = givens[n] if givens else ()
         if old is None:
-            if AT_SITE in blank:
+            if given and not given[_GIVEN_SITE]:
                 if not row[AT_SITE]:
                     result.errors.append(
                         f"{result.path}:{lines[n]}: empty {labels['site']} and no"
@@ -100,8 +102,9 @@ def merge(
         new = list(row)
         for i in absent:
             new[i] = old[i]
-        for i in blank:
-            new[i] = old[i]
+        for i, value in zip(KEPT_WHEN_EMPTY, given, strict=False):  # () in the tracker format
+            if not value:
+                new[i] = old[i]
         if not new[AT_HOME]:
             new[AT_HOME] = old[AT_HOME]
         if (old[AT_SITE], old[AT_STEP]) != (new[AT_SITE], new[AT_STEP]):
