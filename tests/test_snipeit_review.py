@@ -67,11 +67,12 @@ def test_an_empty_snipeit_cell_leaves_the_stored_value(fresh_db, plan, tmp_path)
     k = before["K-1"]
     assert (k.step, k.hostname, k.purchase_date) == ("missing", "kiosk1.example", "2022-03-01")
     assert (before["X-1"].quantity, before["X-1"].step) == (30, "faulty")
-    # The same assets again, every optional cell empty (a report with fewer fields filled in).
+    # The same assets again, every optional cell empty (a report with fewer fields filled in;
+    # an empty Location: test_an_empty_location_takes_the_default_location_for_a_new_asset).
     sparse = _csv(
         tmp_path,
-        REPORT_HEADER
-        + "\nK-1,Kiosk 1,kiosk,,,,,,,,,,,\nX-1,Kodevisere,mitid_displays,,,,,,,,,,,\n",
+        REPORT_HEADER + "\nK-1,Kiosk 1,kiosk,,,,,Hovedbiblioteket,,,,,,\n"
+        "X-1,Kodevisere,mitid_displays,,,,,Rådhuset,,,,,,\n",
         "sparse.csv",
     )
     result = import_file(fresh_db, plan, sparse)
