@@ -61,12 +61,17 @@ def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
             )
         if result.ignored:
             out(one_line(f"ignored column(s): {', '.join(result.ignored)}"))
+        for line in result.warnings:
+            out(one_line(line, SHOWN_CHARS))
         return EXIT_OK
     for line in result.errors[:SHOWN_ERRORS]:
         print(one_line(line, SHOWN_CHARS), file=sys.stderr)
     if len(result.errors) > SHOWN_ERRORS:
         print(f"... and {len(result.errors) - SHOWN_ERRORS} more problem(s)", file=sys.stderr)
     if result.errors:
+        # The hint and the map's unused lines explain problems; they are not counted as ones.
+        for line in result.hints + result.warnings:
+            print(one_line(line, SHOWN_CHARS), file=sys.stderr)
         err(f"{one_line(args.file)}: {len(result.errors)} problem(s); nothing was imported")
         return EXIT_USAGE
     for note in result.notes:
@@ -77,8 +82,12 @@ def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
         f"{verb} {result.rows} row(s) from {one_line(args.file)}: {result.created} new, "
         f"{result.updated} updated{skipped}"
     )
+    for line in result.remarks:
+        out(one_line(line, SHOWN_CHARS))
     if result.ignored:
         out(one_line(f"ignored column(s): {', '.join(result.ignored)}"))
+    for line in result.warnings:
+        out(one_line(line, SHOWN_CHARS))
     return EXIT_LOOK if result.notes else EXIT_OK
 
 

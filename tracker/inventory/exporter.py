@@ -2,7 +2,8 @@
 
 The Snipe-IT format uses only headers that Snipe-IT's importer maps by itself (see `snipeit`),
 its stock status labels for faulty (Out for Repair) and missing (Lost/Stolen), and the kind's
-name as the model when the asset has none, because Snipe-IT needs a model for every asset.
+name marked " (no model)" as the model when the asset has none, because Snipe-IT needs a model
+for every asset (`snipeit.placeholder_model`; the importer reads exactly that back as none).
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ def export(db: Database, plan: Plan, out: TextIO, fmt: str = "tracker") -> int:
             fields = {
                 **a.__dict__,
                 "kind": kind,
-                "model": a.model or kind,
+                "model": a.model or snipeit.placeholder_model(kind),
                 "site": sites.get(a.site, a.site),
                 "home_site": sites.get(a.home_site, a.home_site),
                 "step": snipeit.STEP_STATUS.get(a.step, a.step),

@@ -9,21 +9,24 @@ event log like a scan, so every asset's state stays explained by its events.
 
 from __future__ import annotations
 
-import json
 import re
-import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlite_utils import Database
 
 from tracker import codes, store, validate
-from tracker.inventory import cells
-from tracker.inventory.mapping import SKIP, Mapping, Resolver
+from tracker.inventory import cells, dates, snipeit
+from tracker.inventory.mapping import SKIP, Mapping, Resolver, line_ranges
+from tracker.inventory.merge import (
+    BULK,
+    check_kits,
+    insert,
+    merge,
+    reading,
+    upsert_sql,
+)
 from tracker.inventory.rows import DETAILS, read_rows
-from tracker.migrations import READINESS_INDEX
 from tracker.plan import Plan
 
 _HOSTNAME = re.compile(
@@ -55,6 +58,14 @@ class ImportResult:
     """With --write-map: rows with problems a mapping cannot fix (bad tags, empty names ...)."""
     notes: list[str] = field(default_factory=list)
     """Imported, but worth a look (e.g. a file mixing two encodings)."""
+    hints: list[str] = field(default_factory=list)
+    """With errors: how to fix many of them at once (not a problem of its own)."""
+    warnings: list[str] = field(default_factory=list)
+    """Lines of the mapping file that matched nothing in the file, each with a did-you-mean."""
+    placed: list[int] = field(default_factory=list)
+    """Lines of new assets placed at their home site for want of a site (Snipe-IT format)."""
+    remarks: list[str] = field(default_factory=list)
+    """More of the summary: what the import decided for rows that did not say (placed ...)."""
 
     @property
     def ok(self) -> bool:
@@ -121,12 +132,17 @@ def import_file(
     at = store.now()
     out: list[tuple] = []
     lines: list[int] = []
-    kind_names = {k.id: k.name for k in plan.kinds.values()}
+    givens: list[tuple[str, ...]] = []
+    """Snipe-IT format: each row's cells that may be left empty (merge keeps those)."""
     snipe = header.fmt == "snipeit"
+    kind_names = {k.id: k.name for k in plan.kinds.values()}
     good_tag = codes.GOOD_TAG.match
     key_for_valid_tag = codes.key_for_valid_tag
+    read_date: dict[str, tuple[str, str | None]] = {}  # an inventory repeats a few dates
     n_rows = 0
     kits: list[tuple[str, int]] = []
+    site_field, home_field = "site", "home_site"  # the tracker format's, every row
+    no_model = snipeit.NO_MODEL
     departments = {d: d for d in plan.departments()}
     departments.update({d.casefold(): d for d in plan.departments()})
     for line, (
@@ -150,22 +166,37 @@ def import_file(
         holder,
     ) in rows:
         n_rows += 1
-        if checkout_site and checkout_type.casefold() == "location":
-            # A Snipe-IT import file: checked out to a location, it is there; Location is
-            # where it belongs (Snipe-IT sets its default location from it).
-            home_text = home_text or site_text
-            site_text = checkout_site
+        if snipe:
+            site_field, home_field = "site", "home_site"
+            if checkout_site and checkout_type.casefold() == "location":
+                # A Snipe-IT import file: checked out to a location, it is there; Location is
+                # where it belongs (Snipe-IT sets its default location from it).
+                if not home_text:
+                    home_text, home_field = site_text, "site"
+                site_text, site_field = checkout_site, "checkout_site"
+            # An empty cell is "not given": an existing asset keeps the stored value (merge).
+            given = (serial, site_text, step_text, hostname, notes, manufacturer, model,
+                     purchase_date, department, kit, quantity_text)  # fmt: skip
         kind = resolver.kind(kind_text, model, line) if kind_text or model else ""
-        site = resolver.site(site_text, line) if site_text else ""
+        site = resolver.site(site_text, line, site_field) if site_text else ""
         step = resolver.step(step_text, line)
-        home = site if home_text in ("", site_text) else resolver.site(home_text, line)
-        if SKIP in (kind, site, step, home):
+        if not home_text:
+            home = ""
+        elif home_text == site_text:
+            home = site
+        else:
+            home = resolver.site(home_text, line, home_field)
+            if home == SKIP:  # only the value saying where the asset is leaves a row out
+                home = home_text = ""
+        if snipe and not site_text:
+            site = home  # a new asset without a Location is at its Default Location (merge)
+        if SKIP in (kind, site, step):
             result.skipped += 1
             continue
         problems = []
-        if not (tag and kind and name and site):
+        if not (tag and kind and name and (site or snipe)):
             for col, value in (("tag", tag), ("kind", kind), ("name", name), ("site", site)):
-                if value == "":
+                if value == "" and not (snipe and col == "site"):
                     problems.append(f"empty {col}")
         key = ""
         if tag:
@@ -187,6 +218,13 @@ def import_file(
             why = check_hostname(hostname)
             if why:
                 problems.append(why)
+        if purchase_date:
+            hit = read_date.get(purchase_date)
+            if hit is None:
+                hit = read_date[purchase_date] = dates.parse(purchase_date)
+            purchase_date, why = hit
+            if why:
+                problems.append(why)
         quantity = 1
         if quantity_text:
             try:
@@ -203,12 +241,14 @@ def import_file(
             continue
         if kind is None or site is None or step is None or home is None:
             continue  # an unknown value: reported once for all its rows, below
-        if snipe and model == kind_names.get(kind):
-            model = ""  # the placeholder our Snipe-IT export writes for an asset without a model
-        if len(purchase_date) > 10 and purchase_date[4] == "-" and purchase_date[10] in " T":
-            purchase_date = purchase_date[:10]  # Snipe-IT's "2023-01-23 00:00:01"
-        if not department:  # the department of its home site (a new asset's home is its site)
-            department = plan.sites[home or site].department
+        if (
+            snipe
+            and model.endswith(no_model)
+            and model[: -len(no_model)] in (kind_text, kind_names[kind])
+        ):
+            model = ""  # the placeholder our export writes for an asset without a model
+        if not department:  # its home site's (a new asset's home: its site)
+            department = plan.sites[home or site].department if home or site else ""
         elif department not in departments:
             known = departments.get(department.casefold())
             if known is None:
@@ -225,7 +265,9 @@ def import_file(
             )
             continue
         if not home_text:
-            home = ""  # not given: the asset's own home, or for a new one its site (_merge)
+            home = ""  # not given: the asset's own home, or for a new one its site (merge)
+        if snipe:
+            givens.append(given)
         out.append(
             (tag, key, kind, name, serial, home, site, step, hostname, notes, at)
             + (manufacturer, model, purchase_date, department, kit, quantity, holder)
@@ -233,176 +275,45 @@ def import_file(
         lines.append(line)
     result.rows = n_rows
     row_errors = len(result.errors)
-    result.errors[:0] = resolver.report(path)  # first: a few lines that explain many rows
+    unknown, result.hints = resolver.report(path)
+    result.errors[:0] = unknown  # first: a few lines that explain many rows
+    result.warnings = resolver.unused(path)
     if write_map is not None:
         from tracker.files import write_text_atomically
+        from tracker.inventory.template import write
 
-        write_text_atomically(write_map, resolver.template(path, n_rows))
+        write_text_atomically(write_map, write(resolver, path, n_rows))
         result.map_values = {t: len(v) for t, v in resolver.seen.items()}
         result.map_unknown = len(resolver.unknown())
         result.map_other = row_errors
         return result
-    result.errors += _check_kits(db, plan, path, seen_tags, out, kits)
     if result.errors:
         return result
     # What the rows change depends on the assets as they are now: read them inside the write
     # transaction, so a scan committed while the file was parsed is never written over with a
     # stale state (a dry run reads them in a read transaction).
-    with store.write(db) if not dry_run else _reading(db):
-        events = _merge(db, result, out, lines, set(header.columns), f"import {Path(path).name}")
+    with store.write(db) if not dry_run else reading(db):
+        code = f"import {Path(path).name}"
+        events = merge(db, result, (out, lines, givens), set(header.columns), code, header.labels)
+        result.errors += check_kits(db, plan, path, seen_tags, out, kits)
         if result.errors or dry_run:
             return result
+        if result.placed:
+            result.remarks.append(
+                f"{len(result.placed)} new asset(s) with an empty {header.labels['site']}:"
+                f" placed at their {header.labels['home_site']}, line(s)"
+                f" {line_ranges(result.placed)}"
+            )
         # Many rows: build the readiness index once after the insert instead of row by row (a
         # fifth of a 100,000-row import); same transaction, so still all or nothing.
         rebuild = len(out) >= BULK
         upsert = upsert_sql([d for d in DETAILS if d in header.columns])
         if rebuild:
             db.execute("DROP INDEX assets_readiness")
-        _insert(db.conn, upsert, out, events, rebuild=rebuild)
+        insert(db.conn, upsert, out, events, rebuild=rebuild)
         store.set_sample_source(db, path if sample else None)
     return result
 
 
-# Where each field sits in a row of `out` (the UPSERT's order).
-_AT_SERIAL, _AT_HOME, _AT_SITE, _AT_STEP, _AT_HOSTNAME, _AT_NOTES, _AT_TIME = 4, 5, 6, 7, 8, 9, 10
-_AT_KIT = 15
-_KEPT_WHEN_ABSENT = {
-    "serial": _AT_SERIAL,
-    "step": _AT_STEP,
-    "hostname": _AT_HOSTNAME,
-    "notes": _AT_NOTES,
-}
-
-
-def _merge(
-    db: Database,
-    result: ImportResult,
-    out: list[tuple],
-    lines: list[int],
-    present: set[str],
-    code: str,
-) -> list[tuple]:
-    """Complete `out` against the current assets, in place; return the events to write.
-
-    A column the file does not have leaves that field of an existing asset as it is (a file
-    without hostnames must not blank them); a change of step or site is an event, like a scan.
-    A tag whose label code already belongs to another asset is an error."""
-    absent = [i for name, i in _KEPT_WHEN_ABSENT.items() if name not in present]
-    existing: dict[str, tuple] = {}
-    owner_of_key: dict[str, str] = {}
-    for tag, key, serial, home, site, step, hostname, notes in db.execute(
-        "SELECT tag, key, serial, home_site, site, step, hostname, notes FROM assets"
-    ):
-        existing[tag] = (tag, key, "", "", serial, home, site, step, hostname, notes)
-        owner_of_key[key] = tag
-    events: list[tuple] = []
-    created = 0
-    for n, row in enumerate(out):
-        tag, key = row[0], row[1]
-        owner = owner_of_key.get(key, tag)
-        if owner != tag:
-            result.errors.append(
-                f"{result.path}:{lines[n]}: tag {tag!r} has the same label code {key} as"
-                f" existing asset {owner!r}"
-            )
-            continue
-        old = existing.get(tag)
-        if old is None:
-            created += 1
-            if not row[_AT_HOME]:
-                out[n] = (*row[:_AT_HOME], row[_AT_SITE], *row[_AT_HOME + 1 :])
-            continue
-        new = list(row)
-        for i in absent:
-            new[i] = old[i]
-        if not new[_AT_HOME]:
-            new[_AT_HOME] = old[_AT_HOME]
-        if (old[_AT_SITE], old[_AT_STEP]) != (new[_AT_SITE], new[_AT_STEP]):
-            step, site = new[_AT_STEP], new[_AT_SITE]
-            events.append((row[_AT_TIME], tag, step, site, old[_AT_STEP], old[_AT_SITE], code))
-        out[n] = tuple(new)
-    result.created = created
-    result.updated = len(out) - created
-    return events
-
-
 MAX_QUANTITY = 1_000_000
 """More in one box is a typo."""
-
-
-def _check_kits(
-    db: Database, plan: Plan, path: str, in_file: dict[str, int], out: list[tuple], kits: list
-) -> list[str]:
-    """A part's `kit` must name a workstation (in the file or the database, not itself a
-    part) whose kind's kit has a place for the part's kind: one line per wrong row."""
-    if not kits:
-        return []
-    rows = {row[0]: (row[2], row[_AT_KIT]) for row in out}
-    wanted = json.dumps(sorted({k for k, _, _ in kits}))
-    stored = {
-        tag: (kind, kit)
-        for tag, kind, kit in db.execute(
-            "SELECT tag, kind, kit FROM assets WHERE tag IN (SELECT value FROM json_each(?))",
-            [wanted],
-        )
-    }
-    errors = []
-    for kit, line, part_kind in kits:
-        if kit not in in_file and kit not in stored:
-            errors.append(f"{path}:{line}: kit {kit!r}: no asset has this tag")
-            continue
-        kind, owner = rows.get(kit, stored.get(kit, ("", "")))
-        spec = plan.kinds.get(kind)
-        if owner:
-            errors.append(f"{path}:{line}: kit {kit!r} is itself a part of {owner!r}")
-        elif spec is None or not spec.parts:
-            what = spec.name if spec else kind
-            errors.append(f"{path}:{line}: kit {kit!r} is a {what}, which has no kit")
-        elif not any(part_kind in slot for slot in spec.parts):
-            errors.append(
-                f"{path}:{line}: a {plan.kinds[part_kind].name} is no part of a {spec.name}'s"
-                f" kit ({', '.join(' or '.join(slot) for slot in spec.parts)})"
-            )
-    return errors
-
-
-@contextmanager
-def _reading(db: Database) -> Iterator[None]:
-    """A read transaction: one consistent view of the assets, nothing written."""
-    db.conn.execute("BEGIN")
-    try:
-        yield
-    finally:
-        db.conn.execute("ROLLBACK")
-
-
-def upsert_sql(details: list[str]) -> str:
-    """The upsert; asset details whose column the file lacks keep their stored value."""
-    keep = "".join(f", {d} = excluded.{d}" for d in details)
-    return UPSERT + keep
-
-
-UPSERT = (
-    "INSERT INTO assets (tag, key, kind, name, serial, home_site, site, step, hostname,"
-    " notes, updated_at, manufacturer, model, purchase_date, department, kit, quantity, holder)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-    " ON CONFLICT(tag) DO UPDATE SET kind = excluded.kind, name = excluded.name,"
-    " serial = excluded.serial, home_site = excluded.home_site, site = excluded.site,"
-    " step = excluded.step, hostname = excluded.hostname, notes = excluded.notes,"
-    " updated_at = excluded.updated_at"
-)
-BULK = 10_000
-"""From this many rows on, the readiness index is rebuilt after the insert."""
-
-
-def _insert(
-    conn: sqlite3.Connection, upsert: str, rows: list[tuple], events: list[tuple], *, rebuild: bool
-) -> None:
-    conn.executemany(upsert, rows)
-    conn.executemany(
-        "INSERT INTO events (at, tag, action, step, site, prev_step, prev_site, code)"
-        " VALUES (?, ?, 'import', ?, ?, ?, ?, ?)",
-        events,
-    )
-    if rebuild:
-        conn.execute(f"CREATE INDEX {READINESS_INDEX}")

@@ -46,7 +46,7 @@ def _plan_lookup(plan: Plan, table: str) -> dict[str, str]:
     return out
 
 
-def _choices(plan: Plan, table: str) -> str:
+def choices(plan: Plan, table: str) -> str:
     if table == "steps":
         return ", ".join(store.STEPS)
     items = plan.kinds.values() if table == "kinds" else plan.sites.values()
@@ -85,7 +85,7 @@ def load_map(path: str | Path, plan: Plan) -> Mapping:
             if hit is None:
                 raise MapError(
                     f"{where} = {toml_string(target)}: no such {_WHAT[table]}"
-                    f" (one of: {_choices(plan, table)})"
+                    f" (one of: {choices(plan, table)})"
                 )
             mapping.tables[table][value] = hit
     return mapping
@@ -94,9 +94,22 @@ def load_map(path: str | Path, plan: Plan) -> Mapping:
 @dataclass
 class _Seen:
     target: str | None
+    """What the value means by itself: its map line, or the plan id or name it is; None if
+    nothing (a category's rows may still resolve through their models' map lines)."""
     rows: int = 0
     lines: list[int] = field(default_factory=list)
+    """The rows it left without a kind, site or step."""
+    columns: dict[str, list[int]] = field(default_factory=dict)
+    """The same rows by the column the value stood in (a location can be a Location on some
+    rows and a Default Location on others)."""
     models: Counter[str] = field(default_factory=Counter)
+
+
+LABELS = ("kind", "model", "site", "home_site", "checkout_site", "step")
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.split()).casefold()
 
 
 class Resolver:
@@ -105,13 +118,16 @@ class Resolver:
     Results are cached per distinct value, so a 100,000-row file costs a dict look-up a cell.
     """
 
-    def __init__(self, plan: Plan, mapping: Mapping | None = None, columns=None) -> None:
+    def __init__(self, plan: Plan, mapping: Mapping | None = None, labels=None) -> None:
         self.plan = plan
         self.mapping = mapping or Mapping("")
-        self.columns = {"kinds": "kind", "sites": "site", "steps": "step", **(columns or {})}
+        self.labels = {**{f: f for f in LABELS}, **(labels or {})}
+        """Field -> the file's column name, for messages."""
         self._lookup = {t: _plan_lookup(plan, t) for t in ("kinds", "sites")}
         self._ids = {"kinds": set(plan.kinds), "sites": set(plan.sites)}
         self.seen: dict[str, dict[str, _Seen]] = {t: {} for t in TABLES}
+        self.used: dict[str, set[str]] = {t: set() for t in TABLES}
+        """The map's keys that matched a value of the file."""
         self._kinds: dict[tuple[str, str], tuple] = {}
         self._sites: dict[str, tuple] = {}
         self._steps: dict[str, tuple] = {}
@@ -122,8 +138,6 @@ class Resolver:
         seen = self.seen[table].get(value)
         if seen is None:
             seen = self.seen[table][value] = _Seen(target)
-        elif target is None:
-            seen.target = None  # e.g. a category with one mapped model and one unmapped
         return seen
 
     def _plan_id(self, table: str, value: str) -> str | None:
@@ -131,38 +145,43 @@ class Resolver:
             return value
         return self._lookup[table].get(value.casefold())
 
+    def _mapped(self, table: str, *keys: str) -> str | None:
+        """The map's line for the first of `keys` it has (marked used), or None."""
+        mapped = self.mapping.tables[table]
+        for key in keys:
+            if key and key in mapped:
+                self.used[table].add(key)
+                return mapped[key]
+        return None
+
     def _resolve_kind(self, category: str, model: str) -> tuple:
-        mapped = self.mapping.tables["kinds"]
-        target = (model and mapped.get(model)) or mapped.get(category)
-        if target is None:
-            target = self._plan_id("kinds", category) if category else None
-            if target is None and not category and model:
-                target = self._plan_id("kinds", model)
-        seen = self._seen("kinds", category or model, target)
-        return target, seen, model if category else ""
+        value = category or model
+        own = self._mapped("kinds", value) or self._plan_id("kinds", value)
+        target = (category and self._mapped("kinds", model)) or own
+        column = self.labels["kind" if category else "model"]
+        return target, self._seen("kinds", value, own), model if category else "", column
 
     def kind(self, category: str, model: str, line: int) -> str | None:
         """The kind id for a row's category (or model), SKIP, or None when unknown."""
         hit = self._kinds.get((category, model))
         if hit is None:
             hit = self._kinds[(category, model)] = self._resolve_kind(category, model)
-        target, seen, counted_model = hit
+        target, seen, counted_model, column = hit
         if seen is not None:
             seen.rows += 1
             if target is None:
                 seen.lines.append(line)
+                seen.columns.setdefault(column, []).append(line)
             if counted_model:
                 seen.models[counted_model] += 1
         return target
 
     def _resolve_site(self, text: str) -> tuple:
-        target = self.mapping.tables["sites"].get(text)
-        if target is None:
-            target = self._plan_id("sites", text)
+        target = self._mapped("sites", text) or self._plan_id("sites", text)
         return target, self._seen("sites", text, target)
 
-    def site(self, text: str, line: int) -> str | None:
-        """The site id for a location (not empty), SKIP, or None when unknown."""
+    def site(self, text: str, line: int, field: str = "site") -> str | None:
+        """The site id for a location (not empty) from `field`'s column, SKIP, or None."""
         hit = self._sites.get(text)
         if hit is None:
             hit = self._sites[text] = self._resolve_site(text)
@@ -171,14 +190,12 @@ class Resolver:
             seen.rows += 1
             if target is None:
                 seen.lines.append(line)
+                seen.columns.setdefault(self.labels[field], []).append(line)
         return target
 
     def _resolve_step(self, text: str) -> tuple:
         bare = snipeit.without_meta(text).strip()
-        mapped = self.mapping.tables["steps"]
-        target = mapped.get(bare) or mapped.get(text)
-        if target is None:
-            target = snipeit.step_from_status(bare)
+        target = self._mapped("steps", bare, text) or snipeit.step_from_status(bare)
         return target, self._seen("steps", bare, target)
 
     def step(self, text: str, line: int) -> str | None:
@@ -191,6 +208,7 @@ class Resolver:
             seen.rows += 1
             if target is None:
                 seen.lines.append(line)
+                seen.columns.setdefault(self.labels["step"], []).append(line)
         return target
 
     def unknown(self) -> list[tuple[str, str, _Seen]]:
@@ -201,67 +219,61 @@ class Resolver:
             if seen.lines
         ]
 
-    def report(self, path: str) -> list[str]:
-        """One line per value that resolved to nothing, then how to map them; [] if none."""
+    def report(self, path: str) -> tuple[list[str], list[str]]:
+        """(one line per value that resolved to nothing and column it stood in, the hint how to
+        map them); both empty if none."""
         unknown = self.unknown()
         if not unknown:
-            return []
+            return [], []
         lines = []
         for table, value, seen in unknown:
             why = ""
             if table == "steps" and value.casefold() in snipeit.UNCLEAR_STATUSES:
                 why = " (a Snipe-IT status with no one step)"
-            n = len(seen.lines)
-            rows = "1 row" if n == 1 else f"{n} rows"
-            at = "line" if len(seen.lines) == 1 else "lines"
-            lines.append(
-                f"{path}: unknown {self.columns[table]} {value!r}{why} on {rows},"
-                f" {at} {line_ranges(seen.lines)}"
-            )
+            for column, at_lines in seen.columns.items():
+                n = len(at_lines)
+                rows = "1 row" if n == 1 else f"{n} rows"
+                at = "line" if n == 1 else "lines"
+                lines.append(
+                    f"{path}: unknown {column} {value!r}{why} on {rows},"
+                    f" {at} {line_ranges(at_lines)}"
+                )
         tables = sorted({t for t, _, _ in unknown}, key=TABLES.index)
         what = " or ".join(_WHAT[t] for t in tables)
-        lines.append(
+        hint = (
             f"{path}: {len(unknown)} value(s) are not in the plan: map each to a {what} in a"
             f" mapping file (--map MAP.toml); 'tracker import {path} --write-map MAP.toml'"
             " writes one to fill in, listing every value with its rows"
         )
-        return lines
+        return lines, [hint]
 
-    def template(self, source: str, n_rows: int) -> str:
-        """A mapping file listing every distinct value, with a best guess where one is clear."""
-        out = [
-            f"# Mapping for: tracker import {source} --map THIS-FILE",
-            f"# Written by --write-map from {n_rows} row(s). Each line maps one value, exactly",
-            '# as the file writes it, to the plan\'s id (or name). A value left "" stops the',
-            "# import; false leaves its rows out.",
-        ]
-        headings = {
-            "kinds": "plan kinds: ",
-            "sites": "plan sites: ",
-            "steps": "steps: ",
-        }
+    def _values(self, table: str) -> list[str]:
+        """Every value of the file the map's `table` could have named (for kinds, models too)."""
+        values = list(self.seen[table])
+        if table == "kinds":
+            values += [m for seen in self.seen[table].values() for m in seen.models]
+        return values
+
+    def unused(self, source: str) -> list[str]:
+        """One line per map key that matched nothing in `source`, with a did-you-mean for a
+        value of the file that differs only in letter case or spaces."""
+        out = []
         for table in TABLES:
-            out += ["", f"[{table}]"]
-            out.append(f"# {self.columns[table]} = {headings[table]}{_choices(self.plan, table)}")
-            if table == "kinds":
-                out.append("# A model name may be mapped here too; it wins over its category.")
-            for value, seen in sorted(self.seen[table].items(), key=lambda kv: -kv[1].rows):
-                target = seen.target
-                rhs = "false" if target == SKIP else toml_string(target or "")
-                note = f"{seen.rows} row(s)"
-                if target is None:
-                    note += ": fill in"
-                    if table == "steps" and value.casefold() in snipeit.UNCLEAR_STATUSES:
-                        note += " (Snipe-IT status with no one step)"
-                if seen.models:
-                    models = ", ".join(f"{m} ({n})" for m, n in seen.models.most_common(5))
-                    more = len(seen.models) - 5
-                    note += f"; models: {models}" + (f" and {more} more" if more > 0 else "")
-                out.append(f"{toml_string(value)} = {rhs}  # {_comment(note)}")
-        return "\n".join(out) + "\n"
+            keys = [k for k in self.mapping.tables[table] if k not in self.used[table]]
+            if not keys:
+                continue
+            near = {_fold(v): v for v in self._values(table)}
+            for key in keys:
+                guess = near.get(_fold(key))
+                also = f"; did you mean {toml_string(guess)}?" if guess else ""
+                out.append(
+                    f"{self.mapping.path}: [{table}] {toml_string(key)} matches no value in"
+                    f" {source}{also}"
+                )
+        return out
 
 
-def _comment(text: str) -> str:
+def comment(text: str) -> str:
     """Text safe inside a TOML comment (no control characters, no line breaks)."""
     return "".join(c if c >= " " and c != "\x7f" else "?" for c in text)
 

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from tracker.inventory import cells, formats, snipeit
+from tracker.inventory import cells, formats, quotes, snipeit
 
 
 def sniff_delimiter(header: str) -> str:
@@ -46,6 +46,10 @@ DETAILS = ("manufacturer", "model", "purchase_date", "department", "kit", "quant
 """Asset details written only when the file has their column: a file without them keeps them."""
 
 
+LABELLED = ("kind", "model", "site", "home_site", "checkout_site", "step")
+"""Fields whose values go through the mapping: an unknown one is named with its column."""
+
+
 @dataclass
 class Header:
     """What the header row says: the format, which column holds each field, what is unused."""
@@ -54,7 +58,8 @@ class Header:
     columns: dict[str, int]
     ignored: list[str]
     labels: dict[str, str]
-    """Mapping table -> the file's own column name, for messages."""
+    """Field (kind, model, site, home_site, checkout_site, step) -> the file's own column name,
+    for messages."""
 
 
 def read_header(path: str, header: list[str], fmt: str) -> Header | str:
@@ -80,15 +85,14 @@ def read_header(path: str, header: list[str], fmt: str) -> Header | str:
         }
         used = set(columns.values())
         ignored = [h for i, h in enumerate(header) if i not in used and h]
-        labels = {"kinds": "kind", "sites": "site", "steps": "step"}
+        labels = {f: f for f in LABELLED}
     else:
         twice = snipeit.duplicate_read_header(header)
         if twice:
             return f"{path}:1: {twice}"
         columns, ignored = snipeit.header_fields(header)
         labels = {
-            t: header[columns[f]] if f in columns else snipeit.HEADERS[f][0]
-            for t, f in (("kinds", "kind"), ("sites", "site"), ("steps", "step"))
+            f: header[columns[f]] if f in columns else snipeit.HEADERS[f][0] for f in LABELLED
         }
     missing = [c for c in formats.REQUIRED if c not in columns]
     if missing:
@@ -123,7 +127,8 @@ def read_rows(
     are appended to the returned list."""
     cells.allow_large_fields()
     first = text[: text.find("\n")]
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(first))
+    delimiter = sniff_delimiter(first)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header_row = next(reader)
     except StopIteration:
@@ -133,19 +138,22 @@ def read_rows(
         return None, iter(()), [header]
     errors: list[str] = []
     # Every format: the quote an export put before a formula comes off (cells.from_spreadsheet).
-    rows = _records(path, reader, len(header_row), header.columns, errors)
+    rows = _records(path, reader, (text, delimiter, len(header_row)), header.columns, errors)
     return header, rows, errors
 
 
 def _records(
-    path: str, reader: Any, width: int, columns: dict[str, int], errors: list[str]
+    path: str, reader: Any, source: tuple[str, str, int], columns: dict[str, int], errors: list
 ) -> Iterator[tuple[int, tuple[str, ...]]]:
+    text, delimiter, width = source
     # Missing optional columns read the padding cell at index `width`: always "".
     pick = operator.itemgetter(*[columns.get(name, width) for name in FIELDS])
     strip = str.strip
     unquote = cells.from_spreadsheet
     line = reader.line_num
     records = iter(reader)
+    # The file's last line: a record ending there may hold a quote still open at the end.
+    last = text.count("\n") + (not text.endswith("\n"))
     while True:
         try:
             record = next(records)
@@ -155,6 +163,10 @@ def _records(
             errors.append(f"{path}:{line + 1}: not readable as CSV: {e}")
             return
         start, line = line + 1, reader.line_num
+        if (line != start or line >= last) and _quote_left_open(
+            path, record, (start, line, last), source, errors
+        ):
+            continue  # reported, not imported
         n = len(record)
         if n != width:
             if not any(cell.strip() for cell in record):
@@ -171,3 +183,20 @@ def _records(
         if "\n'" in "\n" + "\n".join(cells_):
             cells_ = tuple(map(unquote, cells_))
         yield start, cells_
+
+
+def _quote_left_open(
+    path: str, record: list[str], lines: tuple[int, int, int], source: tuple, errors: list
+) -> bool:
+    """A record spanning lines, or the last: report (and say True) a quote left open in it."""
+    text, delimiter, width = source
+    start, end, last = lines
+    opened = end >= last and quotes.open_at_end(text, start, record, delimiter)
+    if opened:
+        errors.append(quotes.never_closed(path, opened))
+        return True
+    hit = quotes.row_like(record, start, delimiter, width)
+    if hit:
+        errors.append(quotes.closed_too_late(path, hit[0], hit[1], end))
+        return True
+    return False

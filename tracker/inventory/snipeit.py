@@ -83,6 +83,15 @@ STEP_STATUS = {
 }
 """The status label each step is exported as: Snipe-IT's stock labels where one fits."""
 
+NO_MODEL = " (no model)"
+"""Snipe-IT needs a model for every asset: one without gets its kind's name and this, which
+the importer reads back as no model. A real model named like its kind is kept as it is."""
+
+
+def placeholder_model(kind_name: str) -> str:
+    return kind_name + NO_MODEL
+
+
 STOCK_STATUSES = {
     "ready to deploy": "in_service",
     "out for diagnostics": "faulty",
@@ -153,6 +162,12 @@ def header_fields(header: list[str]) -> tuple[dict[str, int], list[str]]:
             if i is not None and i not in columns.values():
                 columns[name] = i
                 break
+    # A checkout location counts only with its Checkout Type (Snipe-IT's importer checks out
+    # to the location only when the type says Location): one without the other is ignored,
+    # and the summary says so.
+    if ("checkout_type" in columns) != ("checkout_site" in columns):
+        columns.pop("checkout_type", None)
+        columns.pop("checkout_site", None)
     used = set(columns.values())
     ignored = list(dict.fromkeys(h.strip() for i, h in enumerate(header) if i not in used))
     ignored = [h for h in ignored if h]

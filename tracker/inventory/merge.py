@@ -1,0 +1,195 @@
+"""Writing validated rows: merged with the assets as they are, then one upsert, or nothing.
+
+Apart from the importer so that it stays about reading and checking rows. What a row leaves
+as it was: a column the file lacks (any format), and in Snipe-IT's format a cell left empty
+(Snipe-IT's own importer skips empty values when it updates, and its reports leave a cell
+empty for "not set"), so re-importing a report never blanks a hostname or turns a lost PC back
+into one in service. In the tracker's format a cell is the value: empty clears it.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlite_utils import Database
+
+from tracker.migrations import READINESS_INDEX
+from tracker.plan import Plan
+
+# Where each field sits in a row of `out` (the UPSERT's order).
+AT_SERIAL, AT_HOME, AT_SITE, AT_STEP, AT_HOSTNAME, AT_NOTES, AT_TIME = 4, 5, 6, 7, 8, 9, 10
+AT_MANUFACTURER, AT_MODEL, AT_PURCHASE, AT_DEPARTMENT, AT_KIT, AT_QUANTITY = range(11, 17)
+_KEPT_WHEN_ABSENT = {
+    "serial": AT_SERIAL,
+    "step": AT_STEP,
+    "hostname": AT_HOSTNAME,
+    "notes": AT_NOTES,
+}
+KEPT_WHEN_EMPTY = (
+    AT_SERIAL,
+    AT_SITE,
+    AT_STEP,
+    AT_HOSTNAME,
+    AT_NOTES,
+    AT_MANUFACTURER,
+    AT_MODEL,
+    AT_PURCHASE,
+    AT_DEPARTMENT,
+    AT_KIT,
+    AT_QUANTITY,
+)
+"""In Snipe-IT's format, the fields an empty cell leaves as stored (home site: every format),
+in the order of the importer's `given` cells."""
+_GIVEN_SITE = KEPT_WHEN_EMPTY.index(AT_SITE)
+
+
+def merge(
+    db: Database,
+    result: Any,
+    rows: tuple[list[tuple], list[int], list[tuple[str, ...]]],
+    present: set[str],
+    code: str,
+    labels: dict[str, str],
+) -> list[tuple]:
+    """Complete `out` against the current assets, in place; return the events to write.
+
+    `rows` is (out, the line of each row, and in Snipe-IT's format each row's cells for
+    KEPT_WHEN_EMPTY: an empty one keeps the stored value). A column the file does not have
+    leaves that field of an existing asset as it is (a file without hostnames must not blank
+    them); a change of step or site is an event, like a scan. A tag whose label code already
+    belongs to another asset is an error; so is a new asset without a site. New assets placed
+    at their home site for want of a site are listed in `result.placed`."""
+    out, lines, givens = rows
+    absent = [i for name, i in _KEPT_WHEN_ABSENT.items() if name not in present]
+    existing: dict[str, tuple] = {}
+    owner_of_key: dict[str, str] = {}
+    for row in db.execute(
+        "SELECT tag, key, serial, home_site, site, step, hostname, notes, manufacturer, model,"
+        " purchase_date, department, kit, quantity, holder FROM assets"
+    ):
+        existing[row[0]] = (row[0], row[1], "", "", *row[2:8], "", *row[8:])
+        owner_of_key[row[1]] = row[0]
+    events: list[tuple] = []
+    created = 0
+    for n, row in enumerate(out):
+        tag, key = row[0], row[1]
+        owner = owner_of_key.get(key, tag)
+        if owner != tag:
+            result.errors.append(
+                f"{result.path}:{lines[n]}: tag {tag!r} has the same label code {key} as"
+                f" existing asset {owner!r}"
+            )
+            continue
+        old = existing.get(tag)
+        given = givens[n] if givens else ()
+        if old is None:
+            if given and not given[_GIVEN_SITE]:
+                if not row[AT_SITE]:
+                    result.errors.append(
+                        f"{result.path}:{lines[n]}: empty {labels['site']} and no"
+                        f" {labels['home_site']}: a new asset needs a site"
+                    )
+                    continue
+                result.placed.append(lines[n])
+            created += 1
+            if not row[AT_HOME]:
+                out[n] = (*row[:AT_HOME], row[AT_SITE], *row[AT_HOME + 1 :])
+            continue
+        new = list(row)
+        for i in absent:
+            new[i] = old[i]
+        for i, value in zip(KEPT_WHEN_EMPTY, given, strict=False):  # () in the tracker format
+            if not value:
+                new[i] = old[i]
+        if not new[AT_HOME]:
+            new[AT_HOME] = old[AT_HOME]
+        if (old[AT_SITE], old[AT_STEP]) != (new[AT_SITE], new[AT_STEP]):
+            step, site = new[AT_STEP], new[AT_SITE]
+            events.append((row[AT_TIME], tag, step, site, old[AT_STEP], old[AT_SITE], code))
+        out[n] = tuple(new)
+    result.created = created
+    result.updated = len(out) - created
+    return events
+
+
+def check_kits(
+    db: Database, plan: Plan, path: str, in_file: dict[str, int], out: list[tuple], kits: list
+) -> list[str]:
+    """A part's `kit` must name a workstation (in the file or the database, not itself a
+    part) whose kind's kit has a place for the part's kind: one line per wrong row. Asked
+    after `merge`, so a kit a Snipe-IT row left empty counts as the stored one."""
+    if not kits:
+        return []
+    rows = {row[0]: (row[2], row[AT_KIT]) for row in out}
+    wanted = json.dumps(sorted({k for k, _, _ in kits}))
+    stored = {
+        tag: (kind, kit)
+        for tag, kind, kit in db.execute(
+            "SELECT tag, kind, kit FROM assets WHERE tag IN (SELECT value FROM json_each(?))",
+            [wanted],
+        )
+    }
+    errors = []
+    for kit, line, part_kind in kits:
+        if kit not in in_file and kit not in stored:
+            errors.append(f"{path}:{line}: kit {kit!r}: no asset has this tag")
+            continue
+        kind, owner = rows.get(kit, stored.get(kit, ("", "")))
+        spec = plan.kinds.get(kind)
+        if owner:
+            errors.append(f"{path}:{line}: kit {kit!r} is itself a part of {owner!r}")
+        elif spec is None or not spec.parts:
+            what = spec.name if spec else kind
+            errors.append(f"{path}:{line}: kit {kit!r} is a {what}, which has no kit")
+        elif not any(part_kind in slot for slot in spec.parts):
+            errors.append(
+                f"{path}:{line}: a {plan.kinds[part_kind].name} is no part of a {spec.name}'s"
+                f" kit ({', '.join(' or '.join(slot) for slot in spec.parts)})"
+            )
+    return errors
+
+
+@contextmanager
+def reading(db: Database) -> Iterator[None]:
+    """A read transaction: one consistent view of the assets, nothing written."""
+    db.conn.execute("BEGIN")
+    try:
+        yield
+    finally:
+        db.conn.execute("ROLLBACK")
+
+
+def upsert_sql(details: list[str]) -> str:
+    """The upsert; asset details whose column the file lacks keep their stored value."""
+    keep = "".join(f", {d} = excluded.{d}" for d in details)
+    return UPSERT + keep
+
+
+UPSERT = (
+    "INSERT INTO assets (tag, key, kind, name, serial, home_site, site, step, hostname,"
+    " notes, updated_at, manufacturer, model, purchase_date, department, kit, quantity, holder)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT(tag) DO UPDATE SET kind = excluded.kind, name = excluded.name,"
+    " serial = excluded.serial, home_site = excluded.home_site, site = excluded.site,"
+    " step = excluded.step, hostname = excluded.hostname, notes = excluded.notes,"
+    " updated_at = excluded.updated_at"
+)
+BULK = 10_000
+"""From this many rows on, the readiness index is rebuilt after the insert."""
+
+
+def insert(
+    conn: sqlite3.Connection, upsert: str, rows: list[tuple], events: list[tuple], *, rebuild: bool
+) -> None:
+    conn.executemany(upsert, rows)
+    conn.executemany(
+        "INSERT INTO events (at, tag, action, step, site, prev_step, prev_site, code)"
+        " VALUES (?, ?, 'import', ?, ?, ?, ?, ?)",
+        events,
+    )
+    if rebuild:
+        conn.execute(f"CREATE INDEX {READINESS_INDEX}")
