@@ -127,7 +127,7 @@ def test_file_replica_restore_check_and_never_over_a_database(tmp_path, replicat
     assert "OK" in checked.stdout
     verified = tracker(db, "replicate", "--check", "--verify", url)
     assert verified.returncode == 0, verified.stdout + verified.stderr
-    assert "a test restore passes its integrity check (2 events)" in verified.stdout
+    assert "a test restore passes its integrity check (8 events)"  # 2 kits of 4 in verified.stdout
     assert tracker(db, "replicate", "--verify", url).returncode == 2  # only with --check
     status = tracker(db, "status")
     assert f"replicated to {url}" in status.stdout
@@ -183,14 +183,17 @@ def test_a_damaged_latest_state_restores_the_newest_whole_one_and_says_so(tmp_pa
     verified = tracker(db, "replicate", "--check", "--verify", url)
     assert verified.returncode == 2, verified.stdout + verified.stderr
     assert "the latest state (transaction" in verified.stdout and "is damaged" in verified.stdout
-    assert "a restore gives transaction" in verified.stdout and "3 events" in verified.stdout
+    assert (
+        "a restore gives transaction" in verified.stdout and "12 events" in verified.stdout
+    )  # 3 kits of 4
     assert list(db.parent.glob(".tracker-verify-*")) == []
 
     restored = tmp_path / "b" / "tracker.db"
     restored.parent.mkdir()
     r = tracker(restored, "restore", url)
     assert r.returncode == 1, r.stdout + r.stderr
-    assert "integrity ok, 28 assets, 3 events" in r.stdout
+    assets = len(SAMPLE_CSV.read_text(encoding="utf-8").splitlines()) - 1
+    assert f"integrity ok, {assets} assets, 12 events" in r.stdout
     assert "NOT THE LATEST STATE" in r.stderr and "is never used" in r.stderr
     assert r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
     assert history(restored) == whole
@@ -199,7 +202,7 @@ def test_a_damaged_latest_state_restores_the_newest_whole_one_and_says_so(tmp_pa
     other.parent.mkdir()
     scan(other, "EKS-BAR-005", "installed", "hovedbibliotek")
     merged = tracker(other, "sync", url)
-    assert merged.returncode == 1 and "added 3 events" in merged.stdout, merged.stderr
+    assert merged.returncode == 1 and "added 12 events" in merged.stdout, merged.stderr
     assert "NOT THE LATEST STATE" in merged.stderr
 
 
@@ -375,7 +378,7 @@ def test_sftp_replica_pins_the_host_key_and_uses_key_auth(tmp_path, sftp_server,
     other.parent.mkdir()
     scan(other, "EKS-BAR-005", "installed", "hovedbibliotek")
     merged = tracker(other, "sync", url, env=sftp_env(sftp_server, tmp_path / "known_hosts"))
-    assert merged.returncode == 0 and "added 2 events" in merged.stdout, merged.stderr
+    assert merged.returncode == 0 and "added 8 events" in merged.stdout, merged.stderr
 
 
 def test_sftp_replica_with_another_host_key_is_refused(tmp_path, sftp_server, replicators):

@@ -287,7 +287,8 @@ def import_file(
         result.map_unknown = len(resolver.unknown())
         result.map_other = row_errors
         return result
-    if result.errors:
+    if result.errors:  # report bad kits with the rest: all of a file's problems at once
+        result.errors += check_kits(db, plan, path, seen_tags, out, kits)
         return result
     # What the rows change depends on the assets as they are now: read them inside the write
     # transaction, so a scan committed while the file was parsed is never written over with a
