@@ -623,9 +623,15 @@ async def test_plan_names_are_shown_literally(seeded_db, db_path, tmp_path):
         await pilot.press("enter")
         assert "[blink]Flyt[/blink]?" in text(app.screen.query_one("#confirm-question", Static))
         await pilot.click("#yes")
-        await wait_for(pilot, lambda: notes)
+        await wait_for(pilot, lambda: len(notes) >= 2)
         items = len(moves.manifest(seeded_db, moves.current_move(seeded_db)))
-        assert notes[-1] == (f"started [blink]Flyt[/blink]: {items} item(s) to move", False)
+        assert (f"started [blink]Flyt[/blink]: {items} item(s) to move", False) in notes
+        # The scan screen's step switched to AUTO, and says so (literally, too).
+        assert any(
+            message.startswith("scenario [blink]Flyt[/blink] started: the step switched")
+            and markup is False
+            for message, markup in notes
+        )
         await pilot.press("f2")
         await wait_for(pilot, lambda: "Flyt" in text(app.screen.query_one("#dash-title", Static)))
         assert "[blink]Flyt[/blink]" in text(app.screen.query_one("#dash-title", Static))
@@ -635,8 +641,9 @@ async def test_plan_names_are_shown_literally(seeded_db, db_path, tmp_path):
         assert "[red]x\\x1b[2J" in text(app.screen.query_one("#site", Static))
         await scan(pilot, "EKSPAS001")
         log = app.screen.query_one(RichLog)
-        await wait_for(pilot, lambda: len(log.lines) >= 1)
-        assert "packed at [red]x\\x1b[2J" in log_lines(log)[0]
+        await wait_for(pilot, lambda: app.screen.handled >= 1)
+        assert "scenario [blink]Flyt[/blink] started: the step" in log_lines(log)[0]
+        assert "packed at [red]x\\x1b[2J" in " ".join(log_lines(log)[1:])
 
 
 def test_background_kiosk_checks_follow_the_ssh_setup():

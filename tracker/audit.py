@@ -241,6 +241,34 @@ def close(db: Database, plan: Plan, site: str, operator: str = "") -> Audit:
     )
 
 
+def stations(db: Database, site: str) -> list[str]:
+    """The stations that recorded a sighting in the open stocktake of `site` (none: [])."""
+    audit = open_audit(db, site)
+    if audit is None:
+        return []
+    rows = db.execute(
+        "SELECT DISTINCT station FROM audit_scans WHERE audit_id = ? ORDER BY station",
+        [audit.id],
+    )
+    return [station for (station,) in rows]
+
+
+def summary(plan: Plan, audit: Audit, shown: int = 10) -> str:
+    """One line for a closed stocktake: its counts, then what was missing, unexpected, unknown
+    (`shown` of each at most), as the scan screen and `audit close` say it."""
+    result = audit.result or {}
+    counts = audit.counts or _counts(result)
+    line = f"stocktake of {_site_name(plan, audit.site)} closed: " + ", ".join(
+        f"{counts[k]} {k}" for k in ("found", "missing", "unexpected", "unknown")
+    )
+    for key in ("missing", "unexpected", "unknown"):
+        items = result.get(key) or []
+        if items:
+            more = f" +{len(items) - shown} more" if len(items) > shown else ""
+            line += f"; {key}: {', '.join(items[:shown])}{more}"
+    return line
+
+
 def _counts(result: dict[str, Any]) -> dict[str, int]:
     return {k: len(result[k]) for k in ("found", "missing", "unexpected", "unknown")}
 

@@ -248,6 +248,11 @@ class TrackerApp(ScanStation, DatabaseWorker, App[int]):
                 "Record how many a box of stock holds, at the current site (F12)",
                 screen.action_count,
             )
+            yield SystemCommand(
+                "Close the stocktake",
+                "End the current site's stocktake and show found/missing/unexpected (F11)",
+                screen.action_close_audit,
+            )
         yield SystemCommand("Help", "Keys and how to scan", self.action_help)
         yield SystemCommand(
             "Check kiosks now",

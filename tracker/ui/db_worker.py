@@ -102,6 +102,7 @@ class DatabaseWorker:
         worker = get_current_worker()
         db = store.open_db(self.db_path, create=False)
         try:
+            self._db_changed(db)
             last_version: int | None = None
             dirty = True
             last_read = time.monotonic()
@@ -129,12 +130,25 @@ class DatabaseWorker:
                 if dirty:
                     dirty = False
                     last_read = time.monotonic()
+                    self._db_changed(db)
                     try:
                         self.post_message(OverviewReady(jobs.overview(db, self.plan)))
                     except Exception as e:
                         self.post_message(Done(f"dashboard not updated: {e}", error=True))
         finally:
             db.close()
+
+    def db_changed(self, db: Database) -> Message | None:
+        """Hook: the database was opened or written to; a message returned is posted."""
+        return None
+
+    def _db_changed(self, db: Database) -> None:
+        try:
+            message = self.db_changed(db)
+        except Exception as e:  # a failing hook must not stop the scans behind it
+            message = Done(f"not done: {one_line(faults.describe(e, self.db_path))}", error=True)
+        if message is not None:
+            self.post_message(message)
 
     def db_worker_failed(self, error: str) -> None:
         """The worker loop itself died (e.g. the database could not be opened): restart it a

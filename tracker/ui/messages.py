@@ -12,6 +12,8 @@ from tracker.ui.jobs import Overview
 
 COUNT = "count"
 """The `step` of a ScanDone that answers a count of a box (F12), not a scan."""
+CLOSE = "close"
+"""The `step` of a ScanDone that answers closing a stocktake (F11, or a site label in it)."""
 
 
 @dataclass
@@ -59,6 +61,8 @@ class StationChanged(Message):
 
     site: str
     step: str
+    note: str = ""
+    """Why the step changed by itself (a scenario started), shown on the scan screen."""
 
 
 @dataclass

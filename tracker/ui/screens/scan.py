@@ -53,8 +53,12 @@ OUTCOME = {
     "empty": ("EMPTY", "dim", "info"),
     "error": ("NOT RECORDED", "bold red", "bad"),
     "undo": ("UNDONE", "bold cyan", "info"),
+    "noundo": ("NO UNDO", "bold yellow", "warn"),
+    "closed": ("CLOSED", "bold cyan", "info"),
+    "open": ("OPEN", "bold yellow", "warn"),
+    "note": ("STEP", "bold cyan", "info"),
 }
-PROBLEMS = ("flagged", "unexpected", "repeat", "refused", "unknown", "error")
+PROBLEMS = ("flagged", "unexpected", "repeat", "refused", "unknown", "error", "noundo")
 
 
 class ScanScreen(Screen):
@@ -71,6 +75,9 @@ class ScanScreen(Screen):
         # matters, the feedback names F12 after a box is scanned, and F1 lists both.
         Binding("f10", "holder", "Holder", show=False, id="scan.holder"),
         Binding("f12", "count", "Count a box", show=False, id="scan.count"),
+        # Terminals that take F11 for full screen reach it by the palette ("Close the
+        # stocktake"); F1 lists it.
+        Binding("f11", "close_audit", "Close stocktake", show=False, id="scan.close_audit"),
         # The app's screen keys still work here but leave the footer to F6-F9 at 80 columns.
         *(
             Binding(key, f"app.switch_mode({mode!r})", mode.title(), show=False, id=f"scan.{mode}")
@@ -93,6 +100,13 @@ class ScanScreen(Screen):
     """Scans (and undos) whose outcome this screen has shown: tests and benches wait on it."""
     _last_box = ""
     """The tag of the last box of stock scanned here, offered by F12 (count)."""
+    _notes: list[str] | None
+    """Notes that arrived before the screen was first shown (written to the log on mount;
+    None once it is)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._notes = []
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="station"):
@@ -115,6 +129,9 @@ class ScanScreen(Screen):
         self.watch(self.app, "step", self._show_step)
         self.watch(self.app, "holder", self._show_holder)
         self._show_counts()
+        for note in self._notes:
+            self._log("note", note)
+        self._notes = None
 
     @property
     def input(self) -> ScanInput:
@@ -255,13 +272,37 @@ class ScanScreen(Screen):
         index = (SCREEN_STEPS.index(self.app.step) + delta) % len(SCREEN_STEPS)
         self.app.choose_station(step=SCREEN_STEPS[index])
 
+    def action_close_audit(self) -> None:
+        """Close the current site's stocktake (after asking) and show what it found."""
+        from tracker.ui.screens.confirm import ConfirmScreen
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.app.submit_close_audit(reply_to=self)
+
+        site = self.app.plan.sites[self.app.site].name
+        question = Text.assemble(
+            "Close the stocktake of\n",
+            lit(site, "bold"),
+            "?\n\n",
+            ("What is recorded there and was not seen is then reported missing.", "dim"),
+        )
+        self.app.push_screen(ConfirmScreen(question, "Close"), answered)
+
+    def show_note(self, note: str) -> None:
+        """Say in the log and the feedback line why the station changed by itself."""
+        if self._notes is not None:  # not shown yet: on_mount writes it
+            self._notes.append(note)
+            return
+        self._log("note", note)
+
     def on_scan_done(self, message: ScanDone) -> None:
         self.handled += 1
         result = message.result
         if result is None:
             kind, text = "error", f"{message.code!r}: {message.error}"
         elif message.undo:
-            kind = "undo" if result.outcome == "recorded" else "repeat"
+            kind = "undo" if result.outcome == "recorded" else "noundo"
             text = result.message
         elif result.outcome == "recorded" and result.flag:
             kind, text = "flagged", result.message
@@ -281,6 +322,11 @@ class ScanScreen(Screen):
             self._last_auto = STEP_LABELS[result.asset.step].upper()
             if self.app.step == AUTO:
                 self._draw_step(AUTO)
+        hint = "   F12: count what it holds" if box and message.step != COUNT else ""
+        self._log(kind, text, hint)
+
+    def _log(self, kind: str, text: str, hint: str = "") -> None:
+        """A line in the log and the feedback panel, with the outcome's word and colour."""
         label, style, css = OUTCOME[kind]
         when = timefmt.clock(self.app.clock())
         # A grid, so a message that wraps at 80 columns stays indented under its own text.
@@ -293,6 +339,5 @@ class ScanScreen(Screen):
         # Wrap at the log's own width (RichLog otherwise measures against the console's).
         log.write(line, width=log.scrollable_content_region.width or None)
         feedback = self.query_one("#feedback", Static)
-        hint = ("   F12: count what it holds", "dim") if box and message.step != COUNT else ""
-        feedback.update(Text.assemble((f"{label}  ", "bold"), lit(text), hint))
+        feedback.update(Text.assemble((f"{label}  ", "bold"), lit(text), (hint, "dim")))
         feedback.set_classes(css)
