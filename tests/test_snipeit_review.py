@@ -450,3 +450,16 @@ def test_a_report_from_a_snipe_it_running_in_danish_imports(fresh_db, plan, tmp_
         "in_service",
         "æøå",
     )
+
+
+def test_a_custom_field_called_tag_does_not_make_a_snipe_it_file_the_tracker_format(
+    fresh_db, plan, tmp_path
+):
+    path = tmp_path / "tagcf.csv"
+    path.write_text(
+        "Asset Tag,Item Name,Category,Location,Tag\nCF-1,PC,laptop,Rådhuset,blue\n",
+        encoding="utf-8",
+    )
+    result = import_file(fresh_db, plan, path)
+    assert result.ok, result.errors
+    assert result.fmt == "snipeit" and store.asset_by_tag(fresh_db, "CF-1").site == "raadhus"
