@@ -425,3 +425,41 @@ def test_a_checkout_location_without_checkout_type_is_listed_as_ignored(fresh_db
         "t.csv",
     )
     assert import_file(fresh_db, plan, only_type).ignored == ["Checkout Type"]
+
+
+def test_a_report_from_a_snipe_it_running_in_danish_imports(fresh_db, plan, tmp_path):
+    """Snipe-IT in Danish writes its report headers in Danish; Excel in Danish saves ';' and
+    Windows-1252."""
+    text = (
+        "Aktiv Mærkat;Aktivnavn;Serienummer;Kategori;Modelnavn;Producent;Købsdato;Lokation;"
+        "Status;Noter\r\n"
+        "DA-1;Bærbar 1;PF1;laptop;Latitude 5440;Dell;2024-02-29;Rådhuset;Ready to Deploy;"
+        "æøå\r\n"
+    )
+    path = tmp_path / "rapport.csv"
+    path.write_bytes(text.encode("cp1252"))
+    result = import_file(fresh_db, plan, path)
+    assert result.ok, result.errors
+    a = store.asset_by_tag(fresh_db, "DA-1")
+    assert (a.name, a.serial, a.kind, a.model, a.manufacturer) == (
+        "Bærbar 1", "PF1", "laptop", "Latitude 5440", "Dell"
+    )  # fmt: skip
+    assert (a.purchase_date, a.site, a.step, a.notes) == (
+        "2024-02-29",
+        "raadhus",
+        "in_service",
+        "æøå",
+    )
+
+
+def test_a_custom_field_called_tag_does_not_make_a_snipe_it_file_the_tracker_format(
+    fresh_db, plan, tmp_path
+):
+    path = tmp_path / "tagcf.csv"
+    path.write_text(
+        "Asset Tag,Item Name,Category,Location,Tag\nCF-1,PC,laptop,Rådhuset,blue\n",
+        encoding="utf-8",
+    )
+    result = import_file(fresh_db, plan, path)
+    assert result.ok, result.errors
+    assert result.fmt == "snipeit" and store.asset_by_tag(fresh_db, "CF-1").site == "raadhus"

@@ -330,10 +330,12 @@ def _dicts(cur: sqlite3.Cursor) -> list[dict[str, Any]]:
 
 
 def history(db: Database, tag: str) -> list[dict[str, Any]]:
-    """An asset's events, oldest first."""
+    """An asset's events, oldest first: by time, then station and local id (after a merge,
+    local ids are no time order: the other station's older events got the higher ones)."""
     cur = db.execute(
         "SELECT id, at, action, step, site, prev_step, prev_site, operator, station, code,"
-        " flag, undone_by, note FROM events WHERE tag = ? ORDER BY id",
+        " flag, undone_by, note FROM events WHERE tag = ?"
+        " ORDER BY at, substr(gid, 1, 16), CAST(substr(gid, 18) AS INTEGER), id",
         [tag],
     )
     return _dicts(cur)

@@ -68,7 +68,11 @@ def read_header(path: str, header: list[str], fmt: str) -> Header | str:
     lower = {h.lower(): i for i, h in enumerate(header)}
     if fmt == "auto":
         tag_spellings = {s.casefold() for s in snipeit.HEADERS["tag"]}
-        fmt = "tracker" if "tag" in lower else "snipeit" if tag_spellings & set(lower) else ""
+        snipe = bool(tag_spellings & set(lower))
+        # A Snipe-IT file may carry a custom field called "Tag": it is Snipe-IT's unless it
+        # also has the tracker's other required columns.
+        ours = "tag" in lower and (not snipe or {"kind", "name", "site"} <= set(lower))
+        fmt = "tracker" if ours else "snipeit" if snipe else ""
         if not fmt:
             return (
                 f"{path}:1: header has neither a 'tag' column (tracker format) nor"

@@ -15,8 +15,24 @@ from __future__ import annotations
 
 import re
 
+DA: dict[str, tuple[str, ...]] = {
+    "tag": ("Aktiv Mærkat", "Aktivmærkat"),
+    "name": ("Aktivnavn", "Emnenavn", "Navn"),
+    "serial": ("Serienummer", "Seriel"),
+    "kind": ("Kategori",),
+    "model": ("Modelnavn",),
+    "manufacturer": ("Producent",),
+    "purchase_date": ("Købsdato", "Købt"),
+    "site": ("Lokation", "Placering", "Beliggenhed"),
+    "notes": ("Noter",),
+    "department": ("Afdeling",),
+    "quantity": ("Antal",),
+}
+"""A Snipe-IT running in Danish writes its report headers in Danish (its da-DK language
+files; the wording has varied between releases, so the spellings seen are all read)."""
+
 HEADERS: dict[str, tuple[str, ...]] = {
-    "tag": ("Asset Tag",),
+    "tag": ("Asset Tag", *DA["tag"]),
     # "Item Name" is the one spelling both of Snipe-IT's importers map by themselves.
     "name": (
         "Item Name",
@@ -27,24 +43,33 @@ HEADERS: dict[str, tuple[str, ...]] = {
         "Consumable Name",
         "Component Name",
         "User Name",
+        *DA["name"],
     ),
-    "serial": ("Serial Number", "Serial", "Serial No.", "Serial No", "Product Key", "Key"),
-    "kind": ("Category",),
-    "model": ("Model Name", "Model"),
-    "manufacturer": ("Manufacturer",),
-    "purchase_date": ("Purchase Date", "Purchased"),
-    "site": ("Location",),
+    "serial": (
+        "Serial Number",
+        "Serial",
+        "Serial No.",
+        "Serial No",
+        "Product Key",
+        "Key",
+        *DA["serial"],
+    ),
+    "kind": ("Category", *DA["kind"]),
+    "model": ("Model Name", "Model", *DA["model"]),
+    "manufacturer": ("Manufacturer", *DA["manufacturer"]),
+    "purchase_date": ("Purchase Date", "Purchased", *DA["purchase_date"]),
+    "site": ("Location", *DA["site"]),
     "step": ("Status",),
     # The web importer maps "Asset Notes" only; the command-line importer and the report
     # use "Notes".
-    "notes": ("Asset Notes", "Notes"),
+    "notes": ("Asset Notes", "Notes", *DA["notes"]),
     "hostname": ("Hostname",),
     "home_site": ("Home Site", "Default Location"),
     # Custom fields of ours (readiness, issue 11): which department owns it, which workstation
     # a part belongs to, how many a box of stock holds.
-    "department": ("Department",),
+    "department": ("Department", *DA["department"]),
     "kit": ("Kit",),
-    "quantity": ("Quantity",),
+    "quantity": ("Quantity", *DA["quantity"]),
     # An import file checks an asset out to a location with these two: it is there, and its
     # Location is where it belongs.
     "checkout_type": ("Checkout Type",),
