@@ -160,3 +160,28 @@ async def test_a_site_label_leaves_a_shared_stocktake_open_and_says_so(seeded_db
         shown = await lines(pilot, 3)
         assert "OPEN" in shown[1] and "stays open: door scanned there too" in shown[1]
     assert [a.site for a in audit.audits(seeded_db) if a.status == "open"] == ["raadhus"]
+
+
+@async_test
+async def test_closing_a_stocktake_is_in_the_palette_and_the_help(seeded_db, db_path, plan):
+    from tracker.ui.screens.help import HelpScreen
+
+    audit.scan(seeded_db, plan, "raadhus", "EKSPAS001", station="door", open_if_needed=True)
+    app = build(db_path, plan, mode="scan", site="raadhus", step="auto")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen)
+        shown = " ".join(text(static) for static in app.screen.query(Static))
+        assert "F11" in shown and "close the current site's stocktake" in shown
+        await pilot.press("escape")
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.2)
+        await pilot.press(*"close the stocktake")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.click("#yes")
+        shown = await lines(pilot, 1)
+        assert "CLOSED" in shown[0] and "1 found" in shown[0]
+    assert [a.status for a in audit.audits(seeded_db, "raadhus")] == ["closed"]
