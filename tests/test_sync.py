@@ -326,13 +326,3 @@ def test_an_undo_is_refused_when_a_merged_scan_is_later_than_ours(two, plan):
     row = a.execute("SELECT undone_by FROM events WHERE id = ?", [mine.event_id]).fetchone()
     assert row[0] is None
     assert states(a)["EKS-PAS-002"] == ("hovedbibliotek", "arrived")
-
-
-def test_history_after_a_merge_is_in_time_order(two, plan):
-    a, _, b, b_path = two
-    scan(b, plan, "EKS-PRN-001", site="raadhus", step="packed", station="b")  # first, on B
-    time.sleep(0.01)
-    scan(a, plan, "EKS-PRN-001", site="hovedbibliotek", step="arrived", station="a")
-    sync.merge(a, b_path)  # B's older scan gets a higher local id on A
-    steps = [(e["station"], e["step"]) for e in store.history(a, "EKS-PRN-001")]
-    assert steps == [("b", "packed"), ("a", "arrived")]

@@ -330,12 +330,10 @@ def _dicts(cur: sqlite3.Cursor) -> list[dict[str, Any]]:
 
 
 def history(db: Database, tag: str) -> list[dict[str, Any]]:
-    """An asset's events, oldest first: by time, then station and local id (after a merge,
-    local ids are no time order: the other station's older events got the higher ones)."""
+    """An asset's events, oldest first."""
     cur = db.execute(
         "SELECT id, at, action, step, site, prev_step, prev_site, operator, station, code,"
-        " flag, undone_by, note FROM events WHERE tag = ?"
-        " ORDER BY at, substr(gid, 1, 16), CAST(substr(gid, 18) AS INTEGER), id",
+        " flag, undone_by, note FROM events WHERE tag = ? ORDER BY id",
         [tag],
     )
     return _dicts(cur)
