@@ -18,7 +18,7 @@ from sqlite_utils import Database
 from tracker import moves, timefmt
 from tracker.plan import Function, Plan
 from tracker.store import COUNTED_STEPS
-from tracker.units import fresh_since
+from tracker.units import MOVED_AT, fresh_since
 
 SHOWN = 3
 """Reasons named per requirement; the rest are counted."""
@@ -118,10 +118,13 @@ class Explainer:
             return f"kiosk check failed {self.when(checked_at)}{detail}"
         if checked_at < fresh_since(self.plan, self.at):
             return f"kiosk check passed {self.when(checked_at)}, too long ago: check again"
-        if last_seen and checked_at < last_seen:
+        moved = self.db.execute(
+            f"SELECT {MOVED_AT} FROM assets w WHERE w.tag = ?", [tag]
+        ).fetchone()[0]
+        if moved and checked_at < moved:
             return (
-                f"kiosk check passed {self.when(checked_at)}, before it was scanned here"
-                f" {self.when(last_seen)}: check it again where it is now"
+                f"kiosk check passed {self.when(checked_at)}, before it was moved here"
+                f" {self.when(moved)}: check it again where it is now"
             )
         return ""
 

@@ -25,12 +25,19 @@ SEP = "\x1f"
 """Between tags in a group_concat: a tag never holds a control character (codes.GOOD_TAG)."""
 
 
+MOVED_AT = (
+    "(SELECT max(e.at) FROM events e WHERE e.tag = w.tag AND e.site != e.prev_site"
+    " AND e.undone_by IS NULL)"
+)
+"""When the asset last changed site (a scan, an import, an undo; a stocktake sighting that
+found it where it was recorded is no move)."""
+
 KIOSK_PASSED = (
     " AND EXISTS (SELECT 1 FROM kiosk_latest k WHERE k.tag = w.tag AND k.verdict = 'ok'"
-    " AND k.checked_at >= ? AND k.checked_at >= coalesce(w.last_seen, ''))"
+    f" AND k.checked_at >= ? AND k.checked_at >= coalesce({MOVED_AT}, ''))"
 )
-"""A kiosk's latest check passed recently, and after it was last scanned: a check made before
-it moved proves nothing about the network it is on now."""
+"""A kiosk's latest check passed recently, and after it last moved: a check made before it
+moved proves nothing about the network it is on now."""
 
 
 def required_kinds(plan: Plan) -> set[str]:
