@@ -151,10 +151,10 @@ def main() -> None:
         lines = sum(len(s.blocking) for s in state.sites)
         print(f"{'figure':<52} {'median ms':>10} {'ratio':>7} {'target':>9}")
         print(f"{'baseline: the status query before issue 11':<52} {base:>10.1f} {1.0:>7.1f}")
-        label = "  of which: the counted-equipment query (SQL)"
-        print(f"{label:<52} {sql:>10.1f} {sql / base:>7.1f}")
         label = f"tracker status: readiness.compute ({lines} blocking lines)"
         print(f"{label:<52} {ours:>10.1f} {ours / base:>7.1f} {'< 50 ms':>9}")
+        label = "  of which: the counted-equipment query (SQL)"
+        print(f"{label:<52} {sql:>10.1f} {sql / base:>7.1f}")
 
 
 if __name__ == "__main__":
