@@ -146,10 +146,6 @@ def allocate(
     for group in ordered:
         for buckets in group.eligible.values():
             buckets.sort(key=lambda b: users[id(b)])  # stable: the order above within a tie
-    if not homes and _plenty(ordered, pool):  # the common case: every target can be met
-        for group in ordered:
-            _take(group, group.short(1), pool, False)
-        return {f.id: g.taken for g in ordered for f in g.functions}
     for goal in (0, 1):
         pending = sorted(ordered, key=lambda g: (sum(g.short(goal).values()), g.order))
         for group in pending:
@@ -228,23 +224,6 @@ def _everyone_served(layout: _Layout, pool: dict[str, list[Bucket]]):
 @functools.lru_cache(maxsize=4096)
 def _takes_all(layout: _Layout, kind: str, department: str) -> bool:
     return layout.takes_all(kind, department)
-
-
-def _plenty(groups: list[_Group], pool: dict[str, list[Bucket]]) -> bool:
-    """Whether every group can have its target whatever the order: for each kind, the
-    buckets every group may draw from hold enough for all their targets."""
-    demand: dict[str, int] = {}
-    for group in groups:
-        for kind, (_lo, hi) in group.need.items():
-            demand[kind] = demand.get(kind, 0) + hi
-    for kind, wanted in demand.items():
-        supply = 0
-        for b in pool.get(kind, ()):
-            if all(b in g.eligible[kind] for g in groups if kind in g.need):
-                supply += b.left
-        if supply < wanted:
-            return False
-    return True
 
 
 def _eligible(group: _Group, pool: dict[str, list[Bucket]], kind: str, homes: bool):

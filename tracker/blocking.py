@@ -102,7 +102,7 @@ class Explainer:
         k = self.plan.kinds[kind]
         if k.kiosk and (why := self.kiosk(tag, last_seen)):
             return f"{tag} {STEP_WORDS.get(step, step)}, {why}"
-        if k.parts and (why := self.kit(tag, site)):
+        if k.parts and (why := self.kit(tag, kind, site)):
             return f"{tag} {STEP_WORDS.get(step, step)}, but {why}"
         return ""  # counted, and serving another function
 
@@ -128,13 +128,13 @@ class Explainer:
             )
         return ""
 
-    def kit(self, tag: str, site: str) -> str:
+    def kit(self, tag: str, kind: str, site: str) -> str:
         """What keeps a workstation from being whole ('' when it is)."""
         parts = self.db.execute(
             "SELECT tag, kind, site, step FROM assets WHERE kit != '' AND kit = ? ORDER BY tag",
             [tag],
         ).fetchall()
-        for slot in self.plan.kinds[self.kind_of(tag)].parts:
+        for slot in self.plan.kinds[kind].parts:
             fitting = [p for p in parts if p[1] in slot]
             if any(p[2] == site and p[3] in COUNTED_STEPS for p in fitting):
                 continue
@@ -148,9 +148,6 @@ class Explainer:
             where = self.plan.sites[psite].name if psite in self.plan.sites else psite
             return f"its {part} {ptag} is {STEP_WORDS.get(pstep, pstep)} at {where}"
         return ""
-
-    def kind_of(self, tag: str) -> str:
-        return self.db.execute("SELECT kind FROM assets WHERE tag = ?", [tag]).fetchone()[0]
 
     def on_the_way(self, site: str, kind: str, skip: set[str]) -> list[str]:
         """Manifest lines sending `kind` here whose asset does not count here yet."""

@@ -280,19 +280,6 @@ def compute(
     )
 
 
-def counted_assets(
-    db: Database, plan: Plan, at: datetime | None = None
-) -> dict[tuple[str, str], int]:
-    """How many counted assets (or how much stock) of each kind each site has, before they are
-    allocated to functions."""
-    at = at or datetime.now(UTC)
-    return {
-        (site, kind): sum(b.amount for b in bs)
-        for site, kinds in units.buckets(db, plan, at).items()
-        for kind, bs in kinds.items()
-    }
-
-
 SAMPLE_NOTE = (
     "SAMPLE DATA: this database holds the sample inventory, not yours;"
     " `tracker import FILE.csv` your inventory to replace it"

@@ -131,7 +131,7 @@ def scan(
         if site_id is not None:
             name = plan.sites[site_id].name
             return ScanResult("site", shown, f"site label: {name}", site_id=site_id)
-        return _unknown(db, shown, site, step, operator, station, "no site has this label")
+        return keep_unknown(db, shown, site, step, operator, station, "no site has this label")
     if code.kind == "step":
         return ScanResult("step", shown, f"step card: {STEP_LABELS[code.key]}", step_id=code.key)
 
@@ -141,7 +141,7 @@ def scan(
             why = "no asset has this tag"
             if near := store.near_tags(db, code.key):
                 why += f" - did you mean {' or '.join(near)}?"
-            return _unknown(db, shown, site, step, operator, station, why)
+            return keep_unknown(db, shown, site, step, operator, station, why)
         reason = ""
         if step == AUTO:
             decided = _auto(db, plan, asset, site, station, shown)
@@ -265,7 +265,7 @@ def _site_by_key(plan: Plan, key: str) -> str | None:
     return None
 
 
-def _unknown(
+def keep_unknown(
     db: Database, shown: str, site: str, step: str, operator: str, station: str, why: str
 ) -> ScanResult:
     """Keep an unmatched code for later; it changes no asset."""

@@ -14,7 +14,7 @@ from sqlite_utils import Database
 
 from tracker import codes, store, validate
 from tracker.plan import Plan
-from tracker.scan import ScanError, ScanResult, _unknown, default_operator, default_station
+from tracker.scan import ScanError, ScanResult, default_operator, default_station, keep_unknown
 
 MAX_QUANTITY = 1_000_000
 
@@ -43,7 +43,8 @@ def count(
     with store.write(db):
         asset = store.asset_by_key(db, code.key) if code and code.kind == "asset" else None
         if asset is None:
-            return _unknown(db, shown, site, "count", operator, station, "no asset has this tag")
+            why = "no asset has this tag"
+            return keep_unknown(db, shown, site, "count", operator, station, why)
         name = plan.sites[site].name
         kind = plan.kinds.get(asset.kind)
         if kind is None or not kind.stock:

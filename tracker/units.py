@@ -19,8 +19,7 @@ from tracker.allocation import Bucket
 from tracker.plan import Plan
 from tracker.store import COUNTED_STEPS
 
-COUNTED = "step IN ('in_service', 'installed')"
-assert set(COUNTED_STEPS) == {"in_service", "installed"}
+COUNTED = f"step IN ({', '.join(repr(step) for step in COUNTED_STEPS)})"
 SEP = "\x1f"
 """Between tags in a group_concat: a tag never holds a control character (codes.GOOD_TAG)."""
 
