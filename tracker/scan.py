@@ -163,11 +163,14 @@ def scan(
         move_id = move.id if move else None
         record = (at, step, site, holder, operator, station, move_id)
         event_id = _record(db, record, asset, shown, flag)
-        parts = db.execute(
-            f"SELECT {store.ASSET_COLUMNS} FROM assets WHERE kit = ? AND site = ? AND step = ?"
-            " ORDER BY tag",
-            [asset.tag, asset.site, asset.step],
-        ).fetchall()
+        parts = []
+        if asset.kind in plan.kinds and plan.kinds[asset.kind].parts:
+            # `kit != ''` lets SQLite use the partial kit index (else: every asset, every scan).
+            parts = db.execute(
+                f"SELECT {store.ASSET_COLUMNS} FROM assets WHERE kit != '' AND kit = ?"
+                " AND site = ? AND step = ? ORDER BY tag",
+                [asset.tag, asset.site, asset.step],
+            ).fetchall()
         for part in parts:
             _record(db, record, store.Asset(*part), f"kit:{asset.tag}", "")
     new = store.Asset(
