@@ -26,7 +26,7 @@ from tracker import readiness, store  # noqa: E402
 from tracker.plan import default_plan_path, load_plan  # noqa: E402
 from tracker.scan import scan  # noqa: E402
 
-KINDS = ["pass_ws", "nemid_ws", "printer", "kiosk", "laptop", "headset"]
+KINDS = ["pass_ws", "mitid_ws", "printer", "kiosk", "laptop", "headset"]
 STEPS = ["in_service", "installed", "packed", "arrived"]
 
 BASELINE_IMPORT = """
@@ -47,7 +47,7 @@ def big_plan(path: Path, n_sites: int) -> Path:
     text = default_plan_path().read_text(encoding="utf-8")
     extra = [
         f'\n[[sites]]\nid = "site{i:03d}"\nname = "Site {i}"\n'
-        'functions = ["loans", "passports", "nemid", "self_service"]\n'
+        'functions = ["loans", "passports", "mitid", "self_service"]\n'
         for i in range(n_sites - 6)
     ]
     path.write_text(text + "".join(extra), encoding="utf-8")

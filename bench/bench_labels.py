@@ -29,7 +29,7 @@ from tracker.labels import pages as label_pages  # noqa: E402
 from tracker.labels.layouts import LAYOUTS  # noqa: E402
 from tracker.plan import load_plan  # noqa: E402
 
-KINDS = ["pass_ws", "nemid_ws", "printer", "laptop", "headset"]
+KINDS = ["pass_ws", "mitid_ws", "printer", "laptop", "headset"]
 
 
 def write_csv(path: Path, rows: int) -> None:

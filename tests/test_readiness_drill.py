@@ -319,3 +319,14 @@ def test_status_fits_a_terminal_and_bad_holders_are_refused(tk, db_path, plan):
     assert "EKS-BAR-003" in tk("history", "EKS-BAR-003") and "hjemme" not in tk(
         "history", "EKS-BAR-003"
     )
+
+
+def test_a_database_from_before_departments_takes_each_assets_home_site_department(tk, db_path):
+    db = store.open_db(db_path)
+    with store.write(db):  # as migrated from before departments: no row names one
+        db.execute("UPDATE assets SET department = ''")
+    tk("scenario", "start", "borgerservice_to_library")
+    doc = status(tk)
+    # The library's own printer is still the library's: it does not run emergency weddings.
+    assert fn(doc, LIB, "emergency_weddings")["state"] == "not_ready"
+    assert fn(doc, LIB, "loans")["state"] == "ready"

@@ -92,7 +92,15 @@ def buckets(db: Database, plan: Plan, at: datetime) -> dict[str, dict[str, list[
     )
     homes = {s.id for s in plan.sites.values() if s.homes}
     out: dict[str, dict[str, list[Bucket]]] = defaultdict(lambda: defaultdict(list))
-    by_site = any(s.department for s in plan.sites.values())
+    # Imports fill in the department (the home site's when the row has none), so an empty one
+    # means "its home site has none" - unless nothing has a department yet: a database imported
+    # before departments existed, whose assets each take their home site's.
+    by_site = (
+        any(s.department for s in plan.sites.values())
+        and not db.execute(
+            "SELECT EXISTS (SELECT 1 FROM assets WHERE department != '')"
+        ).fetchone()[0]
+    )
     for site, kind, dept, holder, n, qty in db.execute(sql, params):
         stock = plan.kinds[kind].stock
         key = (site, kind, dept, holder)
