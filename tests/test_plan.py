@@ -95,6 +95,11 @@ def _broken(tmp_path: Path, old: str, new: str) -> Path:
         ),
         ('id = "bib_nord"', 'id = "raadhus"', "sites[2].id: duplicate id 'raadhus'"),
         (
+            'id = "bib_syd"',
+            'id = "bibnord"',
+            "sites[3].id: 'bibnord' would print the same site label as 'bib_nord' (LOC.BIBNORD)",
+        ),
+        (
             '{ kind = "pass_ws", count = 2, from = "raadhus", to = "hovedbibliotek" }',
             '{ kind = "pass_ws", count = 2, from = "raadhus", to = "biblioteket" }',
             "scenarios[2].moves[0].to: unknown site 'biblioteket'",

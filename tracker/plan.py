@@ -200,6 +200,8 @@ class _Reader:
             )
 
         sites: dict[str, Site] = {}
+        ids: set[str] = set()
+        labels: dict[str, str] = {}  # label key -> the first site id with it
         for i, raw in enumerate(self.array(data, "", "sites")):
             key = f"sites[{i}]"
             raw = self.table(
@@ -207,15 +209,17 @@ class _Reader:
                 key,
                 {"id", "name", "address", "functions", "municipal_lan", "department", "homes"},
             )
-            ident = self.ident(raw, key, set(sites))
+            ident = self.ident(raw, key, ids)
             # A site label carries LOC. and the id's letters and digits: ids that differ only
             # in `_` or case would print the same label, and a scan would find the first site.
-            twin = next((s for s in sites if key_for(s) == key_for(ident)), None)
-            if twin is not None:
+            # (A dict, not a scan of the sites so far: 500 sites took a tenth of a second.)
+            label = key_for(ident)
+            twin = labels.setdefault(label, ident)
+            if twin != ident:
                 raise self.fail(
                     f"{key}.id",
                     f"{ident!r} would print the same site label as {twin!r} "
-                    f"(LOC.{key_for(ident)}); rename one",
+                    f"(LOC.{label}); rename one",
                 )
             funcs = self.refs(raw, key, "functions", functions, "function")
             sites[ident] = Site(
