@@ -95,6 +95,11 @@ def _broken(tmp_path: Path, old: str, new: str) -> Path:
         ),
         ('id = "bib_nord"', 'id = "raadhus"', "sites[2].id: duplicate id 'raadhus'"),
         (
+            'id = "bib_nord"',
+            'id = "Raad_hus"',
+            "sites[2].id: 'Raad_hus' would print the same site label as 'raadhus' (LOC.RAADHUS)",
+        ),
+        (
             '{ kind = "pass_ws", count = 2, from = "raadhus", to = "hovedbibliotek" }',
             '{ kind = "pass_ws", count = 2, from = "raadhus", to = "biblioteket" }',
             "scenarios[2].moves[0].to: unknown site 'biblioteket'",
