@@ -95,9 +95,9 @@ def _broken(tmp_path: Path, old: str, new: str) -> Path:
         ),
         ('id = "bib_nord"', 'id = "raadhus"', "sites[2].id: duplicate id 'raadhus'"),
         (
-            'id = "bib_syd"',
-            'id = "bibnord"',
-            "sites[3].id: 'bibnord' would print the same site label as 'bib_nord' (LOC.BIBNORD)",
+            'id = "bib_nord"',
+            'id = "Raad_hus"',
+            "sites[2].id: 'Raad_hus' would print the same site label as 'raadhus' (LOC.RAADHUS)",
         ),
         (
             '{ kind = "pass_ws", count = 2, from = "raadhus", to = "hovedbibliotek" }',
