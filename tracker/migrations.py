@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from sqlite_utils import Database, Migrations
 
+from tracker import tallies
+
 migrations = Migrations("tracker")
 
 
@@ -308,3 +310,10 @@ def m013_departments_kits_custody(db: Database) -> None:
     db.execute("ALTER TABLE events ADD COLUMN prev_holder TEXT")
     db.execute("ALTER TABLE events ADD COLUMN quantity INTEGER")
     db.execute("ALTER TABLE events ADD COLUMN prev_quantity INTEGER")
+
+
+@migrations()
+def m014_readiness_tally(db: Database) -> None:
+    """Counted equipment per (site, kind, department, holder), kept by triggers, so that
+    readiness reads a few thousand rows instead of grouping every asset (see tallies)."""
+    tallies.create(db.conn)

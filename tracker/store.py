@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from tracker import dbfile, files, station
+from tracker import dbfile, files, station, tallies
 from tracker.dbfile import StoreError  # re-exported: callers catch store.StoreError
 from tracker.migrations import migrations
 from tracker.replica import state as replica_state
@@ -31,7 +31,7 @@ __all__ = ["StoreError"]
 
 BUSY_TIMEOUT_MS = 60_000
 STEPS = ("in_service", "packed", "arrived", "installed", "faulty", "missing")
-COUNTED_STEPS = ("in_service", "installed")
+COUNTED_STEPS = tallies.COUNTED_STEPS
 """Steps in which an asset at a site counts towards that site's readiness."""
 
 
