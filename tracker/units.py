@@ -13,9 +13,8 @@ import json
 from collections import defaultdict
 from datetime import datetime, timedelta
 
-from sqlite_utils import Database
-
 from tracker.allocation import Bucket
+from tracker.database import Database
 from tracker.plan import Plan
 from tracker.store import COUNTED_STEPS
 
