@@ -129,5 +129,20 @@ def test_fast_commands_do_not_import_heavy_modules(run_tracker, db_path):
     assert "HEAVY []" in r.stdout, r.stdout + r.stderr
 
 
+def test_a_scan_does_not_import_sqlite_utils(seeded_db, db_path):
+    """sqlite-utils costs ~45 ms to import; a scan writes plain SQL (`tracker.database`)."""
+    probe = textwrap.dedent(
+        f"""
+        import sys
+        from tracker.cli import main
+        code = main(["--db", {str(db_path)!r}, "scan", "EKS-PAS-001", "--site", "raadhus",
+                     "--step", "packed"])
+        print("CODE", code, "sqlite_utils" in sys.modules)
+        """
+    )
+    r = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert "CODE 0 False" in r.stdout, r.stdout + r.stderr
+
+
 def test_console_script_is_installed():
     assert tracker_exe()[0].endswith("tracker"), "pip install -e . provides the tracker command"

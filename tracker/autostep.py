@@ -18,9 +18,8 @@ import os
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlite_utils import Database
-
 from tracker import moves, store
+from tracker.database import Database
 from tracker.plan import Plan
 
 AUTO = "auto"

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlite_utils import Database
-
 from tracker import store, timefmt
+from tracker.database import Database
 from tracker.plan import Plan, Scenario
 
 WORKING_STEPS = ("in_service", "installed")

@@ -14,9 +14,8 @@ import socket
 from contextlib import nullcontext
 from dataclasses import dataclass
 
-from sqlite_utils import Database
-
 from tracker import autostep, codes, moves, store
+from tracker.database import Database
 from tracker.plan import Plan
 
 SCAN_STEPS = ("packed", "arrived", "installed", "faulty", "missing", "in_service")

@@ -15,7 +15,7 @@ import secrets
 import socket
 from dataclasses import dataclass
 
-from sqlite_utils import Database
+from tracker.database import Database
 
 UUID_LEN = 16
 

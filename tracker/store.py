@@ -20,18 +20,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlite_utils import Database
-
-from tracker import dbfile, files, station
+from tracker import dbfile, files, migrations, station, tallies
+from tracker.database import Database
 from tracker.dbfile import StoreError  # re-exported: callers catch store.StoreError
-from tracker.migrations import migrations
 from tracker.replica import state as replica_state
 
 __all__ = ["StoreError"]
 
 BUSY_TIMEOUT_MS = 60_000
 STEPS = ("in_service", "packed", "arrived", "installed", "faulty", "missing")
-COUNTED_STEPS = ("in_service", "installed")
+COUNTED_STEPS = tallies.COUNTED_STEPS
 """Steps in which an asset at a site counts towards that site's readiness."""
 
 
@@ -104,8 +102,7 @@ def open_db(
                     db.close()
 
             dbfile.create_new(path, build)
-        known = {m.name for m in migrations._migrations}
-        kind = dbfile.check_existing(path, migrations.name, known)
+        kind = dbfile.check_existing(path, migrations.SET_NAME, set(migrations.names()))
         if kind == "empty" and not create:
             raise StoreError(f"{path} is an empty file, not a tracker database yet")
     db = _open_checked(path, bind=bind)
@@ -119,7 +116,7 @@ created_messages: list[str] = []
 
 def _open_checked(path: str, *, bind: bool) -> Database:
     try:
-        db = Database(connect(path), execute_plugins=False)
+        db = Database(connect(path))
         if migrations.pending(db):
             if str(path) == ":memory:":
                 with write(db):
@@ -127,7 +124,7 @@ def _open_checked(path: str, *, bind: bool) -> Database:
             else:
                 db.close()
                 _migrate(path)
-                db = Database(connect(path), execute_plugins=False)
+                db = Database(connect(path))
         missing = required_tables() - {
             r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")
         }
@@ -161,7 +158,7 @@ def _migrate(path: str) -> None:
     connection may be open across it: one that was went on unlocked, another process deleted
     the -wal it was reading, and its later writes were lost (see dbfile.check_existing)."""
     with dbfile.migration_lock(path):
-        db = Database(connect(path), execute_plugins=False)
+        db = Database(connect(path))
         try:
             with write(db):
                 if migrations.pending(db):  # another process may have migrated meanwhile
@@ -170,19 +167,9 @@ def _migrate(path: str) -> None:
             db.close()
 
 
-_REQUIRED: set[str] = set()
-
-
 def required_tables() -> set[str]:
-    """The tables the migrations make, learnt once from a migrated in-memory database."""
-    if not _REQUIRED:
-        mem = Database(sqlite3.connect(":memory:"), execute_plugins=False)
-        migrations.apply(mem)
-        _REQUIRED.update(
-            r[0] for r in mem.execute("SELECT name FROM sqlite_master WHERE type='table'")
-        )
-        mem.close()
-    return _REQUIRED
+    """The tables the migrations make."""
+    return set(migrations.TABLES)
 
 
 def db_file(db: Database) -> str:

@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from tracker import tallies
 from tracker.plan import Plan
 
 # Where each field sits in a row of `out` (the UPSERT's order).
@@ -230,11 +231,15 @@ def insert(
     rebuild: bool,
 ) -> None:
     """Write `rows` and `events`; with `rebuild`, build every secondary index of the assets
-    once after the insert instead of row by row. Call inside the import's write transaction:
-    a failure rolls the dropped indexes back with the rows, so nothing is changed."""
-    indexes = secondary_indexes(conn) if rebuild else []
-    for name, _ in indexes:
-        conn.execute(f'DROP INDEX "{name}"')
+    and the readiness tally once after the insert instead of row by row. Call inside the
+    import's write transaction: a failure rolls the dropped indexes and triggers back with the
+    rows, so nothing is changed."""
+    indexes = []
+    if rebuild:
+        tallies.suspend(conn)  # its triggers and index: `rebuild` makes them again
+        indexes = secondary_indexes(conn)
+        for name, _ in indexes:
+            conn.execute(f'DROP INDEX "{name}"')
     sql, bound = upsert
     conn.executemany(sql, map(operator.itemgetter(*bound), rows))
     conn.executemany(
@@ -242,8 +247,10 @@ def insert(
         " VALUES (?, ?, 'import', ?, ?, ?, ?, ?)",
         events,
     )
-    for _, create in indexes:
-        conn.execute(create)
+    if rebuild:
+        for _, create in indexes:
+            conn.execute(create)
+        tallies.rebuild(conn)  # counts through the readiness index built just now
 
 
 def secondary_indexes(conn: sqlite3.Connection) -> list[tuple[str, str]]:
