@@ -375,6 +375,15 @@ def m013_departments_kits_custody(db: Database) -> None:
     db.execute("ALTER TABLE events ADD COLUMN prev_quantity INTEGER")
 
 
+@_migration
+def m014_readiness_tally(db: Database) -> None:
+    """Counted equipment per (site, kind, department, holder), kept by triggers, so that
+    readiness reads a few thousand rows instead of grouping every asset (see tallies)."""
+    from tracker import tallies
+
+    tallies.create(db.conn)
+
+
 TABLES = frozenset(
     {
         "_sqlite_migrations",
@@ -388,6 +397,7 @@ TABLES = frozenset(
         "moves",
         "network_checks",
         "peers",
+        "readiness_tally",
         "settings",
         "station",
         "unknown_scans",

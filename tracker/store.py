@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tracker import dbfile, files, migrations, station
+from tracker import dbfile, files, migrations, station, tallies
 from tracker.database import Database
 from tracker.dbfile import StoreError  # re-exported: callers catch store.StoreError
 from tracker.replica import state as replica_state
@@ -30,7 +30,7 @@ __all__ = ["StoreError"]
 
 BUSY_TIMEOUT_MS = 60_000
 STEPS = ("in_service", "packed", "arrived", "installed", "faulty", "missing")
-COUNTED_STEPS = ("in_service", "installed")
+COUNTED_STEPS = tallies.COUNTED_STEPS
 """Steps in which an asset at a site counts towards that site's readiness."""
 
 

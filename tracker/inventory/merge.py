@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from tracker import tallies
 from tracker.migrations import READINESS_INDEX
 from tracker.plan import Plan
 
@@ -185,6 +186,8 @@ BULK = 10_000
 def insert(
     conn: sqlite3.Connection, upsert: str, rows: list[tuple], events: list[tuple], *, rebuild: bool
 ) -> None:
+    if rebuild:  # the tally too: counted again once, not row by row through its triggers
+        tallies.suspend(conn)
     conn.executemany(upsert, rows)
     conn.executemany(
         "INSERT INTO events (at, tag, action, step, site, prev_step, prev_site, code)"
@@ -193,3 +196,4 @@ def insert(
     )
     if rebuild:
         conn.execute(f"CREATE INDEX {READINESS_INDEX}")
+        tallies.rebuild(conn)
