@@ -408,8 +408,7 @@ def near_tags(db: Database, key: str, limit: int = 3) -> list[str]:
         return []
     near = sorted(codes.one_edit_keys(key))
     rows = db.execute(
-        "SELECT tag FROM assets WHERE key IN (SELECT value FROM json_each(?)) ORDER BY tag"
-        " LIMIT ?",
+        "SELECT tag FROM assets WHERE key IN (SELECT value FROM json_each(?)) ORDER BY tag LIMIT ?",
         [json.dumps(near), limit],
     )
     return [tag for (tag,) in rows]
