@@ -121,6 +121,26 @@ def tag_problem(tag: str) -> str | None:
     return None
 
 
+KEY_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+"""Every character a label's key can hold (`key_for` keeps only these)."""
+
+
+def one_edit_keys(key: str) -> set[str]:
+    """Every label key `one_edit_apart` from `key`: a few hundred to look up in the key index,
+    instead of reading every asset's key (the "did you mean" of an unknown code)."""
+    found = set()
+    for i in range(len(key) + 1):
+        head, tail = key[:i], key[i:]
+        found.update(head + c + tail for c in KEY_ALPHABET)  # one added
+        if tail:
+            found.add(head + tail[1:])  # one dropped
+            found.update(head + c + tail[1:] for c in KEY_ALPHABET)  # one changed
+        if len(tail) > 1:
+            found.add(head + tail[1] + tail[0] + tail[2:])  # two neighbours swapped
+    found.discard(key)
+    return found
+
+
 def one_edit_apart(a: str, b: str) -> bool:
     """True when `b` is `a` with one character changed, added, dropped, or two neighbours
     swapped: the slips of a person typing a tag (a scanner does not make them)."""

@@ -164,10 +164,11 @@ def scan(
         event_id = _record(db, record, asset, shown, flag)
         parts = []
         if asset.kind in plan.kinds and plan.kinds[asset.kind].parts:
-            # `kit != ''` lets SQLite use the partial kit index (else: every asset, every scan).
+            # `kit != ''` lets SQLite use the partial kit index, and `+site`, `+step` make it
+            # (else it took assets_readiness and read every asset at the site, every scan).
             parts = db.execute(
                 f"SELECT {store.ASSET_COLUMNS} FROM assets WHERE kit != '' AND kit = ?"
-                " AND site = ? AND step = ? ORDER BY tag",
+                " AND +site = ? AND +step = ? ORDER BY tag",
                 [asset.tag, asset.site, asset.step],
             ).fetchall()
         for part in parts:
