@@ -39,7 +39,7 @@ _NOT_ALNUM = re.compile(r"[^A-Z0-9]")
 # Characters a tag may contain: letters, digits and separators that carry no meaning.
 TAG_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._/+-]*$")
 # A tag that passes `tag_problem`: the importer's fast path.
-GOOD_TAG = re.compile(r"^(?!\s*[Ll][Oo][Cc] *\.)[A-Za-z0-9][A-Za-z0-9 ._/+-]*$")
+GOOD_TAG = re.compile(r"^(?![Ll] *[Oo] *[Cc] *\.)[A-Za-z0-9][A-Za-z0-9 ._/+-]*$")
 # A US-layout scanner on a Danish PC types these for the keys next to '0' and '.' (and the
 # reverse). They only ever stand for separators, never for letters or digits.
 _LAYOUT_SEPARATORS = str.maketrans({c: " " for c in "-+/_´`'\"=?&:;,<>*!#"})
@@ -60,15 +60,10 @@ def key_for(text: str) -> str:
 
 def key_for_valid_tag(tag: str) -> str:
     """`key_for` of a tag that matches GOOD_TAG, several times faster (the importer's loop)."""
-    return (
-        tag.upper()
-        .replace("-", "")
-        .replace(" ", "")
-        .replace(".", "")
-        .replace("/", "")
-        .replace("_", "")
-        .replace("+", "")
-    )
+    key = tag.upper().replace("-", "")
+    if key.isalnum():  # most tags: letters, digits and dashes (GOOD_TAG: ASCII only)
+        return key
+    return key.replace(" ", "").replace(".", "").replace("/", "").replace("_", "").replace("+", "")
 
 
 def asset_payload(tag: str) -> str:
