@@ -144,5 +144,26 @@ def test_a_scan_does_not_import_sqlite_utils(seeded_db, db_path):
     assert "CODE 0 False" in r.stdout, r.stdout + r.stderr
 
 
+def test_each_command_is_in_the_family_that_registers_it():
+    """A command runs with its family alone (`EXTENSIONS` names each family's commands): a name
+    missing there would only show when that command failed as unknown."""
+    import argparse
+
+    from tracker.cli.main import EXTENSIONS, build_parser
+
+    for family, names in EXTENSIONS.items():
+        sub = argparse.ArgumentParser().add_subparsers()
+        __import__(family, fromlist=["register"]).register(sub)
+        assert sorted(sub.choices) == sorted(names), family
+    for argv, command, db in (
+        (["status"], "status", None),
+        (["--db", "scan", "status"], "status", "scan"),
+        (["--d", "undo", "--pl", "scan", "status"], "status", "undo"),
+        (["--db=scan", "undo"], "undo", "scan"),
+    ):
+        args = build_parser(argv).parse_args(argv)
+        assert (args.command, args.db) == (command, db), argv
+
+
 def test_console_script_is_installed():
     assert tracker_exe()[0].endswith("tracker"), "pip install -e . provides the tracker command"

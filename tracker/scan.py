@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import getpass
 import os
-import socket
 from contextlib import nullcontext
 from dataclasses import dataclass
 
 from tracker import autostep, codes, moves, store
 from tracker.database import Database
 from tracker.plan import Plan
+from tracker.station import hostname
 
 SCAN_STEPS = ("packed", "arrived", "installed", "faulty", "missing", "in_service")
 AUTO = autostep.AUTO
@@ -75,7 +75,7 @@ def default_station() -> str:
     stations, so `tracker undo` in one never takes back the other's scans."""
     if station := os.environ.get("TRACKER_STATION"):
         return station
-    host = socket.gethostname()
+    host = hostname()
     tty = terminal_name()
     return f"{host}:{tty}" if tty else host
 
