@@ -76,6 +76,9 @@ def merge(
         existing[row[0]] = (row[0], row[1], "", "", *row[2:8], "", *row[8:])
         owner_of_key[row[1]] = row[0]
     events: list[tuple] = []
+    if not existing and not givens:  # a first import: every row is new, nothing to merge
+        result.created, result.updated = len(out), 0
+        return events
     created = 0
     for n, row in enumerate(out):
         tag, key = row[0], row[1]
@@ -97,9 +100,7 @@ def merge(
                     )
                     continue
                 result.placed.append(lines[n])
-            created += 1
-            if not row[AT_HOME]:
-                out[n] = (*row[:AT_HOME], row[AT_SITE], *row[AT_HOME + 1 :])
+            created += 1  # an empty home: its site (`upsert_sql`)
             continue
         new = list(row)
         for i in absent:
@@ -207,12 +208,19 @@ def upsert_sql(details: list[str], at: str) -> tuple[str, list[int]]:
         elif column in _DEFAULTS and column not in details:
             values.append(_DEFAULTS[column])
         else:
-            values.append("?")
             bound.append(i)
-    updated = [*_UPDATED, "updated_at", *details]
+            values.append(f"?{len(bound)}")
+    home, site = values[AT_HOME], values[AT_SITE]
+    # A row's empty home site (not given, nor stored: see `merge`): a new asset's is its site,
+    # an existing one keeps its own.
+    values[AT_HOME] = f"CASE WHEN {home} = '' THEN {site} ELSE {home} END"
+    updated = [f"{c} = excluded.{c}" for c in (*_UPDATED, "updated_at", *details)]
+    updated[_UPDATED.index("home_site")] = (
+        f"home_site = CASE WHEN {home} = '' THEN home_site ELSE {home} END"
+    )
     sql = (
         f"INSERT INTO assets ({', '.join(COLUMNS)}) VALUES ({', '.join(values)})"
-        f" ON CONFLICT(tag) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in updated)}"
+        f" ON CONFLICT(tag) DO UPDATE SET {', '.join(updated)}"
     )
     return sql, bound
 
