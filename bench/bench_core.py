@@ -1,6 +1,6 @@
 """Tracker core figures: import, scan commit, status query, CLI start-up.
 
-Run: python3 bench/bench_core.py [--rows 100000] [--events 1000000] [--runs 3]
+Run: python3 bench/bench_core.py [--rows 100000] [--events 1000000] [--runs 3] [--only import]
 Prints a table: median of several runs, and each figure against a baseline run in the same
 process (the issue's targets are in the last column).
 """
@@ -220,6 +220,9 @@ def main() -> None:
     ap.add_argument("--sites", type=int, default=500)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--scans", type=int, default=2000)
+    ap.add_argument(
+        "--only", choices=("import",), help="only the import figure (no event database to build)"
+    )
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
@@ -238,6 +241,9 @@ def main() -> None:
                 "<= 3x",
             )
         )
+        if args.only == "import":
+            table(rows)
+            return
         big = tmp / "big.db"
         build_big_db(big, plan, csv_path, args.events)
         ours, base = bench_scan(big, plan, args.scans)
@@ -288,6 +294,10 @@ def main() -> None:
                 "",
             )
         )
+    table(rows)
+
+
+def table(rows: list[tuple]) -> None:
     header = ("figure", "ours (median)", "baseline (same run)", "ratio", "target")
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     for r in [header, tuple("-" * w for w in widths), *rows]:

@@ -107,6 +107,23 @@ def test_database_is_opened_for_durable_commits(fresh_db):
     assert fresh_db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL: fsync each commit
 
 
+def test_the_required_tables_are_the_tables_the_migrations_make():
+    """`store` refuses a database missing one of `migrations.TABLES`: the list is written out
+    (learning it cost every start a migrated in-memory database), so it must stay true."""
+    import sqlite3
+
+    from tracker import migrations
+    from tracker.database import Database
+
+    mem = Database(sqlite3.connect(":memory:"))
+    assert migrations.pending(mem)
+    migrations.apply(mem)
+    assert not migrations.pending(mem)
+    made = {r[0] for r in mem.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert made == migrations.TABLES
+    assert [m.name for m in migrations.migrations._migrations] == migrations.names()
+
+
 def test_several_processes_creating_the_same_new_database_at_once(tmp_path):
     path = tmp_path / "new.db"
     code = (

@@ -58,7 +58,7 @@ def test_a_connection_that_migrated_the_database_stays_locked(db_path, plan, run
     old.close()
     db = store.open_db(db_path, create=False)  # applies the last migration here
     try:
-        assert not migrations.migrations.pending(db)
+        assert not migrations.pending(db)
         faulty = []
         for code, tag in (("OLD1", "OLD-1"), ("OLD2", "OLD-2")):
             done = run_tracker("scan", code, "--site", "raadhus", "--step", "faulty")

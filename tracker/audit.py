@@ -17,9 +17,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlite_utils import Database
-
 from tracker import codes, store
+from tracker.database import Database
 from tracker.plan import Plan
 
 UNEXPECTED_FLAG = "unexpected_site"

@@ -13,9 +13,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlite_utils import Database
-
 from tracker import moves, timefmt
+from tracker.database import Database
 from tracker.plan import Function, Plan
 from tracker.store import COUNTED_STEPS
 from tracker.units import MOVED_AT, fresh_since

@@ -9,9 +9,8 @@ from __future__ import annotations
 import statistics
 from datetime import datetime
 
-from sqlite_utils import Database
-
 from tracker import station
+from tracker.database import Database
 
 MAX_SKEW_S = 60.0
 

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlite_utils import Database
-
 from tracker import moves, store, timefmt
+from tracker.database import Database
 from tracker.plan import Plan
 
 MARK_STEPS = ("faulty", "missing")

@@ -16,8 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlite_utils import Database
-
+from tracker.database import Database
 from tracker.plan import Function, Plan
 from tracker.textsafe import one_line
 from tracker.timefmt import local_time

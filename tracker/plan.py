@@ -6,13 +6,15 @@ key path and what is wrong, instead of showing a wrong readiness picture during 
 
 from __future__ import annotations
 
-import tomllib
-from importlib import resources
+from collections.abc import Container
 from pathlib import Path
-from typing import Any
 
-from tracker import validate
+from tracker import plan_cache, validate
 from tracker.codes import key_for
+
+TYPE_CHECKING = False  # typing costs every command 2 ms to import; annotations only
+if TYPE_CHECKING:
+    from typing import Any
 
 MAX_COUNT = 10_000
 """The most assets one requirement or one move may name: a bigger number is a typo, and a move
@@ -50,7 +52,9 @@ __all__ = [
 
 
 def default_plan_path() -> Path:
-    return Path(str(resources.files("tracker").joinpath(DEFAULT_PLAN_NAME)))
+    # Package data is a file beside this module (pip unpacks wheels; editable installs use the
+    # source tree): importlib.resources finds the same file, after 2 ms importing tempfile.
+    return Path(__file__).with_name(DEFAULT_PLAN_NAME)
 
 
 def load_plan(path: str | Path | None = None) -> Plan:
@@ -60,12 +64,17 @@ def load_plan(path: str | Path | None = None) -> Plan:
         raw = path.read_bytes()
     except OSError as e:
         raise PlanError(f"{path}: cannot read plan file: {e.strerror or e}") from e
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as e:
-        raise PlanError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start})") from e
-    except tomllib.TOMLDecodeError as e:
-        raise PlanError(f"{path}: invalid TOML: {e}") from e
+    data = plan_cache.get(path, raw)
+    if data is None:
+        import tomllib  # here: only a plan not parsed before (plan_cache)
+
+        try:
+            data = tomllib.loads(raw.decode("utf-8"))
+        except UnicodeDecodeError as e:
+            raise PlanError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start})") from e
+        except tomllib.TOMLDecodeError as e:
+            raise PlanError(f"{path}: invalid TOML: {e}") from e
+        plan_cache.put(path, raw, data)
     return _Reader(str(path)).plan(data)
 
 
@@ -112,13 +121,12 @@ class _Reader:
     def array(self, data: dict, key: str, name: str) -> list[Any]:
         return self.get(data, key, name, list, [])
 
-    def ident(self, data: dict, key: str, seen: set[str]) -> str:
+    def ident(self, data: dict, key: str, seen: Container[str]) -> str:
         ident = self.get(data, key, "id", str)
         if not ident.replace("_", "").isalnum() or not ident.isascii():
             raise self.fail(f"{key}.id", f"{ident!r}: use letters, digits and _ only")
         if ident in seen:
             raise self.fail(f"{key}.id", f"duplicate id {ident!r}")
-        seen.add(ident)
         return ident
 
     def ref(self, value: Any, key: str, known: dict[str, Any], what: str) -> str:
@@ -155,7 +163,7 @@ class _Reader:
         for i, raw in enumerate(self.array(data, "", "kinds")):
             key = f"kinds[{i}]"
             raw = self.table(raw, key, {"id", "name", "kiosk", "aliases", "parts", "stock"})
-            ident = self.ident(raw, key, set(kinds))
+            ident = self.ident(raw, key, kinds)
             aliases = self.strings(raw, key, "aliases")
             kinds[ident] = Kind(
                 ident,
@@ -176,7 +184,7 @@ class _Reader:
                 key,
                 {"id", "name", "area", "requires", "municipal_network", "shares", "accepts"},
             )
-            ident = self.ident(raw, key, set(functions))
+            ident = self.ident(raw, key, functions)
             reqs = []
             for j, req in enumerate(self.array(raw, key, "requires")):
                 rkey = f"{key}.requires[{j}]"
@@ -200,6 +208,9 @@ class _Reader:
             )
 
         sites: dict[str, Site] = {}
+        # The site printing each label key: checked pairwise, 500 sites cost 0.1 s of every
+        # command's start.
+        site_keys: dict[str, str] = {}
         for i, raw in enumerate(self.array(data, "", "sites")):
             key = f"sites[{i}]"
             raw = self.table(
@@ -207,11 +218,11 @@ class _Reader:
                 key,
                 {"id", "name", "address", "functions", "municipal_lan", "department", "homes"},
             )
-            ident = self.ident(raw, key, set(sites))
+            ident = self.ident(raw, key, sites)
             # A site label carries LOC. and the id's letters and digits: ids that differ only
             # in `_` or case would print the same label, and a scan would find the first site.
-            twin = next((s for s in sites if key_for(s) == key_for(ident)), None)
-            if twin is not None:
+            twin = site_keys.setdefault(key_for(ident), ident)
+            if twin != ident:
                 raise self.fail(
                     f"{key}.id",
                     f"{ident!r} would print the same site label as {twin!r} "
@@ -236,7 +247,7 @@ class _Reader:
             raw = self.table(
                 raw, key, {"id", "name", "description", "closes", "functions", "moves"}
             )
-            ident = self.ident(raw, key, set(scenarios))
+            ident = self.ident(raw, key, scenarios)
             closes = self.refs(raw, key, "closes", sites, "site")
             hosted: dict[str, tuple[str, ...]] = {}
             fkey = f"{key}.functions"

@@ -13,10 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlite_utils import Database
-
 from tracker import moves, network, units
 from tracker.allocation import Bucket, Taken, allocate
+from tracker.database import Database
 from tracker.plan import Plan, Scenario
 
 READY, DEGRADED, NOT_READY = "ready", "degraded", "not_ready"

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlite_utils import Database
-
 from tracker import codes, store, validate
+from tracker.database import Database
 from tracker.plan import Plan
 from tracker.scan import ScanError, ScanResult, default_operator, default_station, keep_unknown
 

@@ -20,9 +20,8 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlite_utils import Database
-
 from tracker import clocks, dbfile, moves, station, store, sync_audits
+from tracker.database import Database
 
 MOVE_RANK = {"active": 0, "returning": 1, "closed": 2, "superseded": 3}
 SUPERSEDED_FLAG = "superseded_move"

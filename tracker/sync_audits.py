@@ -8,7 +8,7 @@ closed on one side is closed on both.
 
 from __future__ import annotations
 
-from sqlite_utils import Database
+from tracker.database import Database
 
 RANK = "CASE {} WHEN 'open' THEN 0 WHEN 'superseded' THEN 1 WHEN 'closed' THEN 2 ELSE 0 END"
 

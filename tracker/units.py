@@ -13,9 +13,8 @@ import json
 from collections import defaultdict
 from datetime import datetime, timedelta
 
-from sqlite_utils import Database
-
 from tracker.allocation import Bucket
+from tracker.database import Database
 from tracker.plan import Plan
 from tracker.store import COUNTED_STEPS
 
@@ -70,26 +69,29 @@ def kit_condition(plan: Plan, kind: str, alias: str = "w") -> tuple[str, list[st
 def buckets(db: Database, plan: Plan, at: datetime) -> dict[str, dict[str, list[Bucket]]]:
     """site -> kind -> buckets of counted equipment.
 
-    One pass over the readiness index, grouped in its order (site, kind, department, holder):
-    kiosks and kits add their conditions for their own kinds only."""
+    Plain kinds come from the tally the triggers keep (`tallies`); kiosks and workstations
+    with a kit are read from the assets with their conditions, grouped in the readiness
+    index's order (site, kind, department, holder)."""
     kinds = sorted(k for k in required_kinds(plan) if k in plan.kinds)
     if not kinds:
         return {}
-    where = [f"w.{COUNTED} AND w.kind IN ({', '.join('?' * len(kinds))})"]
-    params: list[str] = list(kinds)
-    for kind in kinds:
-        spec = plan.kinds[kind]
-        cond, cond_params = kit_condition(plan, kind)
-        if spec.kiosk:
+    plain = [k for k in kinds if not plan.kinds[k].kiosk and not plan.kinds[k].parts]
+    rows = db.execute(
+        "SELECT site, kind, department, holder, n, quantity FROM readiness_tally"
+        f" WHERE n > 0 AND kind IN ({', '.join('?' * len(plain))})",
+        plain,
+    ).fetchall()
+    for kind in (k for k in kinds if k not in plain):  # one index range each (assets_counted)
+        cond, params = kit_condition(plan, kind)
+        if plan.kinds[kind].kiosk:
             cond += KIOSK_PASSED
-            cond_params.append(fresh_since(plan, at))
-        if cond:
-            where.append(f"(w.kind != ? OR (1{cond}))")
-            params += [kind, *cond_params]
-    sql = (
-        "SELECT w.site, w.kind, w.department, w.holder, count(*), sum(w.quantity) FROM assets w"
-        f" WHERE {' AND '.join(where)} GROUP BY w.site, w.kind, w.department, w.holder"
-    )
+            params.append(fresh_since(plan, at))
+        rows += db.execute(
+            "SELECT w.site, w.kind, w.department, w.holder, count(*), sum(w.quantity)"
+            f" FROM assets w WHERE w.{COUNTED} AND w.kind = ?{cond}"
+            " GROUP BY w.site, w.department, w.holder",
+            [kind, *params],
+        ).fetchall()
     homes = {s.id for s in plan.sites.values() if s.homes}
     out: dict[str, dict[str, list[Bucket]]] = defaultdict(lambda: defaultdict(list))
     # Imports fill in the department (the home site's when the row has none), so an empty one
@@ -101,7 +103,7 @@ def buckets(db: Database, plan: Plan, at: datetime) -> dict[str, dict[str, list[
             "SELECT EXISTS (SELECT 1 FROM assets WHERE department != '')"
         ).fetchone()[0]
     )
-    for site, kind, dept, holder, n, qty in db.execute(sql, params):
+    for site, kind, dept, holder, n, qty in sorted(rows):
         stock = plan.kinds[kind].stock
         key = (site, kind, dept, holder)
         held = holder if site in homes else ""
@@ -142,7 +144,7 @@ def _tags(db: Database, plan: Plan, at: datetime, keys: list[tuple[tuple, int]])
         params.append(fresh_since(plan, at))
     sql = (
         "SELECT j.key, t.tag FROM json_each(?) j JOIN assets t ON t.tag IN"
-        " (SELECT w.tag FROM assets w WHERE w.site = j.value ->> 0 AND w.kind = j.value ->> 1"
+        " (SELECT w.tag FROM assets w WHERE w.kind = j.value ->> 1 AND w.site = j.value ->> 0"
         " AND w.department = j.value ->> 2 AND w.holder = j.value ->> 3"
         f" AND w.{COUNTED}{cond} ORDER BY w.tag LIMIT ?)"
         " ORDER BY j.key, t.tag"

@@ -23,9 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlite_utils import Database
-
 from tracker import store
+from tracker.database import Database
 from tracker.fleet.verdicts import AGENT_VERDICTS, clean, interpret
 from tracker.plan import Plan
 from tracker.textsafe import one_line

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tracker.inventory import cells, formats, quotes, snipeit
+from tracker.inventory.cells import QUOTE
 
 
 def sniff_delimiter(header: str) -> str:
@@ -158,6 +159,8 @@ def _records(
     records = iter(reader)
     # The file's last line: a record ending there may hold a quote still open at the end.
     last = text.count("\n") + (not text.endswith("\n"))
+    # No quote in the whole file: no cell starts with one, nothing to test row by row.
+    quoted = QUOTE in text
     while True:
         try:
             record = next(records)
@@ -181,10 +184,10 @@ def _records(
             record = (record + [""] * width)[:width]
         elif not any(record):
             continue
-        record.append("")
-        cells_ = tuple(map(strip, pick(record)))
+        # Strip the file's cells (not the padding), then pick them in FIELDS order.
+        cells_ = pick([*map(strip, record), ""])
         # One C-level test finds the rare rows with a cell starting with a quote.
-        if "\n'" in "\n" + "\n".join(cells_):
+        if quoted and "\n'" in "\n" + "\n".join(cells_):
             cells_ = tuple(map(unquote, cells_))
         yield start, cells_
 

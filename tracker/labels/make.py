@@ -25,8 +25,7 @@ from tracker.labels.pages import (
 )
 
 if TYPE_CHECKING:
-    from sqlite_utils import Database
-
+    from tracker.database import Database
     from tracker.plan import Plan
 
 _BOLD = ' font-weight="bold"'

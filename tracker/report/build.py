@@ -14,9 +14,8 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlite_utils import Database
-
 from tracker import __version__, moves, readiness, store
+from tracker.database import Database
 from tracker.files import write_text_atomically
 from tracker.plan import Plan
 from tracker.report import checklists, stocktakes, verdicts

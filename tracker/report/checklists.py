@@ -7,9 +7,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
-from sqlite_utils import Database
-
 from tracker import moves, store
+from tracker.database import Database
 from tracker.plan import Plan, Scenario
 from tracker.report.html import Column, local, section, t, table
 

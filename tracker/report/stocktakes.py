@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlite_utils import Database
-
 from tracker import audit, store
+from tracker.database import Database
 from tracker.report.html import Column, local, section, t, table
 
 COLS: list[Column] = [("Result", 16), ("Tag", 18), ("Name", 40), ("Now recorded at", 26)]

@@ -7,9 +7,8 @@ All of it comes from one `readiness.compute()` (the same allocation and blocking
 
 from __future__ import annotations
 
-from sqlite_utils import Database
-
 from tracker import moves, network, readiness, stock
+from tracker.database import Database
 from tracker.plan import Plan
 from tracker.report.html import Column, local, mark, section, t, table, when
 from tracker.scan import STEP_LABELS

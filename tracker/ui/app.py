@@ -14,7 +14,6 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from sqlite_utils import Database
 from textual import events, on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -23,6 +22,7 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from tracker import moves, scan, store, timefmt
+from tracker.database import Database
 from tracker.plan import Plan
 from tracker.textsafe import one_line
 from tracker.ui import jobs

@@ -15,13 +15,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlite_utils import Database
 from textual import work
 from textual.message import Message
 from textual.message_pump import MessagePump
 from textual.worker import get_current_worker
 
 from tracker import faults, store
+from tracker.database import Database
 from tracker.plan import Plan
 from tracker.textsafe import one_line
 from tracker.ui import jobs

@@ -9,9 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlite_utils import Database
-
 from tracker import audit, moves, readiness, scan, stock, store, sync
+from tracker.database import Database
 from tracker.plan import Plan
 from tracker.replica import state as replica_state
 

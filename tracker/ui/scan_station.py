@@ -20,11 +20,11 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from sqlite_utils import Database
 from textual.message import Message
 from textual.message_pump import MessagePump
 
 from tracker import audit, moves, scan, stock
+from tracker.database import Database
 from tracker.plan import Plan
 from tracker.ui import jobs
 from tracker.ui.messages import CLOSE, COUNT, ScanDone, StationChanged

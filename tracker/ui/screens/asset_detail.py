@@ -9,7 +9,6 @@ from pathlib import Path
 
 from rich.table import Table
 from rich.text import Text
-from sqlite_utils import Database
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -17,6 +16,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from tracker import codes, marks, store
+from tracker.database import Database
 from tracker.scan import STEP_LABELS
 from tracker.timefmt import local_time
 from tracker.ui.messages import AssetDetail, Done
