@@ -21,12 +21,16 @@ SAMPLE_CSV = REPO / "assets.csv"
 
 
 @pytest.fixture(autouse=True)
-def _isolate_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def _isolate_env(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     """No test reads or writes the developer's tracker.db or depends on who runs it."""
     monkeypatch.setenv("TRACKER_DB", str(tmp_path / "env-default.db"))
     monkeypatch.setenv("TRACKER_OPERATOR", "tester")
     monkeypatch.setenv("TRACKER_STATION", "station-1")
     monkeypatch.delenv("TRACKER_SEED_CSV", raising=False)
+    # The parsed plans (tracker/plan_cache.py): beside tmp_path, which tests list.
+    monkeypatch.setenv("TRACKER_CACHE_DIR", str(tmp_path_factory.mktemp("plan-cache")))
     for name in ("TRACKER_SSH_IDENTITY", "TRACKER_SSH_USER", "TRACKER_APP_KIOSK_CHECKS"):
         monkeypatch.delenv(name, raising=False)  # no test reaches out with a developer's key
     # Snapshots and printed times show local time: make it the same on every machine.

@@ -129,19 +129,46 @@ def test_fast_commands_do_not_import_heavy_modules(run_tracker, db_path):
     assert "HEAVY []" in r.stdout, r.stdout + r.stderr
 
 
-def test_a_scan_does_not_import_sqlite_utils(seeded_db, db_path):
-    """sqlite-utils costs ~45 ms to import; a scan writes plain SQL (`tracker.database`)."""
+def test_a_scan_imports_neither_sqlite_utils_nor_tomllib_nor_typing(seeded_db, db_path):
+    """What a scan does not need costs it: sqlite-utils ~45 ms (a scan writes plain SQL through
+    `tracker.database`), tomllib 5 ms (the plan parsed before comes from `plan_cache`), typing
+    2 ms (annotations only)."""
     probe = textwrap.dedent(
         f"""
         import sys
         from tracker.cli import main
-        code = main(["--db", {str(db_path)!r}, "scan", "EKS-PAS-001", "--site", "raadhus",
+        code = main(["--db", {str(db_path)!r}, "scan", sys.argv[1], "--site", "raadhus",
                      "--step", "packed"])
-        print("CODE", code, "sqlite_utils" in sys.modules)
+        print("CODE", code, sorted(m for m in ("sqlite_utils", "tomllib", "typing")
+                                   if m in sys.modules))
         """
     )
-    r = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
-    assert "CODE 0 False" in r.stdout, r.stdout + r.stderr
+    for tag in ("EKS-PAS-001", "EKS-PAS-002"):  # the first parses the plan, the second not
+        r = subprocess.run(
+            [sys.executable, "-c", probe, tag], capture_output=True, text=True, timeout=60
+        )
+    assert "CODE 0 []" in r.stdout, r.stdout + r.stderr
+
+
+def test_each_command_is_in_the_family_that_registers_it():
+    """A command runs with its family alone (`EXTENSIONS` names each family's commands): a name
+    missing there would only show when that command failed as unknown."""
+    import argparse
+
+    from tracker.cli.main import EXTENSIONS, build_parser
+
+    for family, names in EXTENSIONS.items():
+        sub = argparse.ArgumentParser().add_subparsers()
+        __import__(family, fromlist=["register"]).register(sub)
+        assert sorted(sub.choices) == sorted(names), family
+    for argv, command, db in (
+        (["status"], "status", None),
+        (["--db", "scan", "status"], "status", "scan"),
+        (["--d", "undo", "--pl", "scan", "status"], "status", "undo"),
+        (["--db=scan", "undo"], "undo", "scan"),
+    ):
+        args = build_parser(argv).parse_args(argv)
+        assert (args.command, args.db) == (command, db), argv
 
 
 def test_console_script_is_installed():

@@ -136,3 +136,37 @@ def test_cli_reports_a_broken_plan_without_traceback(tmp_path, run_tracker):
     assert r.returncode == 2
     assert f"{path}: sites[2].id: duplicate id 'raadhus'" in r.stderr
     assert "Traceback" not in r.stderr
+
+
+def test_a_plan_parsed_before_is_read_from_the_cache_until_its_bytes_change(tmp_path):
+    """`plan_cache` keeps what tomllib made of a plan; an edit that keeps the size and the time
+    stamps must still be seen, and a damaged or unwritable cache only costs the parse."""
+    import os
+
+    from tracker import plan_cache
+
+    path = _write(tmp_path, default_plan_path().read_text(encoding="utf-8"))
+    first = load_plan(path)
+    assert list(plan_cache.folder().iterdir())
+    assert plan_cache.get(path, path.read_bytes()) is not None
+    assert load_plan(path) == first
+
+    stamp = path.stat()
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('name = "Rådhuset"', 'name = "Rådhusxt"'), encoding="utf-8")
+    os.utime(path, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+    assert path.stat().st_size == stamp.st_size
+    assert load_plan(path).sites["raadhus"].name == "Rådhusxt"
+
+    for entry in plan_cache.folder().iterdir():
+        entry.write_bytes(b"\x00garbage")
+    assert load_plan(path).sites["raadhus"].name == "Rådhusxt"
+
+
+def test_a_plan_loads_where_no_cache_can_be_written(tmp_path, monkeypatch):
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("x", encoding="utf-8")
+    monkeypatch.setenv("TRACKER_CACHE_DIR", str(blocked / "cache"))
+    path = _write(tmp_path, default_plan_path().read_text(encoding="utf-8"))
+    assert load_plan(path) == load_plan(path)
+    assert blocked.read_text(encoding="utf-8") == "x"

@@ -142,6 +142,9 @@ def test_file_replica_restore_check_and_never_over_a_database(tmp_path, replicat
     assets = len(SAMPLE_CSV.read_text(encoding="utf-8").splitlines()) - 1
     assert f"integrity ok, {assets} assets, 8 events" in r.stdout
     assert "newest event: 20" in r.stdout
+    took = r.stdout.splitlines()[-1]  # where the time went, phase by phase
+    assert took.startswith("took Litestream's restore ") and ", integrity check " in took
+    assert "migrations and counts (beside the check)" in took and "download" not in took
     assert history(restored) == history(db)
     # The copy records under its own station identity.
     a, b = store.open_db(db), store.open_db(restored)
@@ -373,6 +376,9 @@ def test_sftp_replica_pins_the_host_key_and_uses_key_auth(tmp_path, sftp_server,
     r = tracker(restored, "restore", url, env=env)
     assert r.returncode == 0, r.stderr
     assert history(restored) == history(db)
+    took = r.stdout.splitlines()[-1]  # the files came down by our download, not Litestream's
+    assert took.startswith("took Litestream's plan ") and ", download " in took
+    assert ", Litestream's restore " in took and "reading the server" not in took
 
     other = tmp_path / "c" / "tracker.db"  # a station that merges straight from the replica
     other.parent.mkdir()

@@ -47,6 +47,31 @@ def test_near_misses_never_find_a_wrong_asset(seeded_db, plan, typed):
     assert store.asset_by_tag(seeded_db, "EKS-PAS-002").step == "in_service"
 
 
+def test_the_slips_looked_up_are_exactly_the_keys_one_edit_apart():
+    """`near_tags` looks up `codes.one_edit_keys` in the key index instead of testing every
+    asset's key with `codes.one_edit_apart`: both must name the same keys."""
+    import random
+
+    rnd = random.Random(7)
+    alphabet = codes.KEY_ALPHABET
+    for _ in range(200):
+        key = "".join(rnd.choice(alphabet[:4] + "0") for _ in range(rnd.randint(1, 7)))
+        slips = codes.one_edit_keys(key)
+        assert all(codes.one_edit_apart(key, other) for other in slips)
+        # Keys of a near length over a small alphabet: each one edit apart is a slip.
+        lengths = (len(key) - 1, len(key), len(key) + 1)
+        others = {"".join(rnd.choice("AB0") for _ in range(n)) for n in lengths * 40}
+        for other in others:
+            assert (other in slips) == codes.one_edit_apart(key, other), (key, other)
+
+
+def test_did_you_mean_names_the_tags_one_slip_away(seeded_db, plan):
+    result = scan(seeded_db, plan, "EKS-PAS-0O1", site="raadhus", step="packed")
+    assert result.outcome == "unknown" and "did you mean EKS-PAS-001?" in result.message
+    assert store.near_tags(seeded_db, "EKSPAS00") == ["EKS-PAS-001", "EKS-PAS-002", "EKS-PAS-003"]
+    assert store.near_tags(seeded_db, "ZZZZZZZZ") == []
+
+
 def test_unknown_code_changes_nothing_and_is_kept(seeded_db, plan):
     before = store.assets(seeded_db)
     result = scan(seeded_db, plan, "ZZ-999\x1b[31m", site="raadhus", step="packed")
@@ -170,3 +195,51 @@ def test_only_one_scenario_at_a_time(seeded_db, plan):
         moves.start(seeded_db, plan, "branch_closed")
     with pytest.raises(moves.MoveError, match="unknown scenario"):
         moves.start(seeded_db, plan, "zombies")
+
+
+def _vm_steps(db, fn) -> int:
+    """SQLite virtual-machine steps (in hundreds) that `fn` makes: rows read, not seconds."""
+    steps = [0]
+
+    def count() -> int:
+        steps[0] += 1
+        return 0
+
+    db.conn.set_progress_handler(count, 100)
+    try:
+        fn()
+    finally:
+        db.conn.set_progress_handler(None, 100)
+    return steps[0]
+
+
+def test_a_scan_reads_the_assets_few_rows_not_the_stations_or_the_sites(seeded_db, plan):
+    """The double-read check went through every scan the station ever made, and the kit
+    parts through every asset at the site: a scan must cost the same on a big database."""
+    from tracker import autostep, migrations
+
+    at = store.now()
+    with store.write(seeded_db):
+        seeded_db.conn.executemany(
+            "INSERT INTO events (at, tag, action, step, site, prev_step, prev_site, station)"
+            " VALUES (?, ?, 'scan', 'packed', 'raadhus', 'in_service', 'raadhus', 'busy')",
+            ((at, f"OTHER-{i}") for i in range(20_000)),
+        )
+        seeded_db.conn.executemany(
+            "INSERT INTO assets (tag, key, kind, name, home_site, site, step, updated_at)"
+            " VALUES (?, ?, 'laptop', 'x', 'raadhus', 'raadhus', 'in_service', '')",
+            ((f"FILL-{i}", f"FILL{i}") for i in range(20_000)),
+        )
+        # As a big import leaves it (it rebuilds this index last): SQLite then took it for the
+        # kit parts, where it had taken the kit index in a fresh database.
+        seeded_db.execute("DROP INDEX assets_readiness")
+        seeded_db.execute(f"CREATE INDEX {migrations.READINESS_INDEX}")
+    recent = _vm_steps(
+        seeded_db, lambda: autostep.recent_scan(seeded_db, "EKS-PAS-001", "busy", "raadhus", 60)
+    )
+    scanned = _vm_steps(
+        seeded_db,
+        lambda: scan(seeded_db, plan, "EKS-PAS-001", site="raadhus", step="packed", station="busy"),
+    )
+    # Before: 1,000 and 1,600 hundred steps (every row of the station's and of the site's).
+    assert recent <= 5 and 0 < scanned <= 50, (recent, scanned)

@@ -117,8 +117,10 @@ def recent_scan(db: Database, tag: str, station: str, site: str, seconds: float)
     if seconds <= 0:
         return None
     since = (datetime.now(UTC) - timedelta(seconds=seconds)).isoformat(timespec="milliseconds")
+    # Through the asset's few events (events_tag): `+station` keeps SQLite off events_station,
+    # which walked every scan this station ever made back to the first (0.2 s at 1,000,000).
     row = db.execute(
-        "SELECT at FROM events WHERE tag = ? AND station = ? AND site = ? AND action = 'scan'"
+        "SELECT at FROM events WHERE tag = ? AND +station = ? AND +site = ? AND action = 'scan'"
         " AND undone_by IS NULL AND at >= ? ORDER BY id DESC LIMIT 1",
         [tag, station, site, since],
     ).fetchone()

@@ -39,7 +39,10 @@ _NOT_ALNUM = re.compile(r"[^A-Z0-9]")
 # Characters a tag may contain: letters, digits and separators that carry no meaning.
 TAG_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._/+-]*$")
 # A tag that passes `tag_problem`: the importer's fast path.
-GOOD_TAG = re.compile(r"^(?!\s*[Ll][Oo][Cc] *\.)[A-Za-z0-9][A-Za-z0-9 ._/+-]*$")
+_GOOD = r"(?![Ll] *[Oo] *[Cc] *\.)[A-Za-z0-9][A-Za-z0-9 ._/+-]*"
+GOOD_TAG = re.compile(rf"^{_GOOD}$")
+GOOD_TAG_LINES = re.compile(rf"(?:{_GOOD}\n)*+{_GOOD}")
+"""Fully matches tags joined by newlines when every one is a GOOD_TAG (one call for a file)."""
 # A US-layout scanner on a Danish PC types these for the keys next to '0' and '.' (and the
 # reverse). They only ever stand for separators, never for letters or digits.
 _LAYOUT_SEPARATORS = str.maketrans({c: " " for c in "-+/_´`'\"=?&:;,<>*!#"})
@@ -60,15 +63,18 @@ def key_for(text: str) -> str:
 
 def key_for_valid_tag(tag: str) -> str:
     """`key_for` of a tag that matches GOOD_TAG, several times faster (the importer's loop)."""
-    return (
-        tag.upper()
-        .replace("-", "")
-        .replace(" ", "")
-        .replace(".", "")
-        .replace("/", "")
-        .replace("_", "")
-        .replace("+", "")
-    )
+    key = tag.upper().replace("-", "")
+    if key.isalnum():  # most tags: letters, digits and dashes (GOOD_TAG: ASCII only)
+        return key
+    return key.replace(" ", "").replace(".", "").replace("/", "").replace("_", "").replace("+", "")
+
+
+def keys_for_valid_tags(tags: list[str]) -> list[str]:
+    """`key_for_valid_tag` of each of `tags` (all GOOD_TAG), in a few passes over them joined."""
+    joined = "\n".join(tags).upper()
+    for separator in "- ./_+":
+        joined = joined.replace(separator, "")
+    return joined.split("\n")
 
 
 def asset_payload(tag: str) -> str:
@@ -124,6 +130,26 @@ def tag_problem(tag: str) -> str | None:
     if tag.strip().upper().replace(" ", "").startswith("LOC."):
         return f"tag {tag!r} starts with LOC., which is reserved for site labels"
     return None
+
+
+KEY_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+"""Every character a label's key can hold (`key_for` keeps only these)."""
+
+
+def one_edit_keys(key: str) -> set[str]:
+    """Every label key `one_edit_apart` from `key`: a few hundred to look up in the key index,
+    instead of reading every asset's key (the "did you mean" of an unknown code)."""
+    found = set()
+    for i in range(len(key) + 1):
+        head, tail = key[:i], key[i:]
+        found.update(head + c + tail for c in KEY_ALPHABET)  # one added
+        if tail:
+            found.add(head + tail[1:])  # one dropped
+            found.update(head + c + tail[1:] for c in KEY_ALPHABET)  # one changed
+        if len(tail) > 1:
+            found.add(head + tail[1] + tail[0] + tail[2:])  # two neighbours swapped
+    found.discard(key)
+    return found
 
 
 def one_edit_apart(a: str, b: str) -> bool:

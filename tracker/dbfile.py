@@ -21,7 +21,6 @@ from __future__ import annotations
 import fcntl
 import os
 import sqlite3
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -195,6 +194,8 @@ def create_new(path: str, build: Callable[[str], None]) -> bool:
         if os.path.exists(path):
             return False
         folder = os.path.dirname(path) or "."
+        import tempfile  # here: only a new database needs it (shutil, random: 2 ms to import)
+
         try:
             fd, tmp = tempfile.mkstemp(prefix=f".{Path(path).name}.", suffix=".new", dir=folder)
         except OSError as e:

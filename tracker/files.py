@@ -11,7 +11,6 @@ through here, so one guard decides what may be written over.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -102,6 +101,8 @@ def replaced_atomically(path: str | Path, kind: str = "text") -> Iterator[Path]:
     `check_output` first: raises OutputError."""
     path = Path(path)
     check_output(path, kind)
+    import tempfile  # here: only a written file needs it (shutil, random: 2 ms to import)
+
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     tmp = Path(name)

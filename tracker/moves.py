@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tracker import store, timefmt
+from tracker import store
 from tracker.database import Database
 from tracker.plan import Plan, Scenario
 
@@ -30,6 +30,12 @@ class ActiveMove:
     status: str
     started_at: str
     ended_at: str | None
+
+
+def _local_time(at: str) -> str:
+    from tracker import timefmt  # here: zoneinfo costs a scan 1.5 ms, for an error message
+
+    return timefmt.local_time(at)
 
 
 def current_move(db: Database) -> ActiveMove | None:
@@ -61,7 +67,7 @@ def start(db: Database, plan: Plan, scenario_id: str, operator: str = "") -> Act
         if move is not None and move.status == "active":
             raise MoveError(
                 f"scenario {move.scenario!r} is active since"
-                f" {timefmt.local_time(move.started_at)}: end it first"
+                f" {_local_time(move.started_at)}: end it first"
             )
         at = store.now()
         move_id = db.execute(

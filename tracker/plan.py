@@ -6,14 +6,15 @@ key path and what is wrong, instead of showing a wrong readiness picture during 
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Container
-from importlib import resources
 from pathlib import Path
-from typing import Any
 
-from tracker import validate
+from tracker import plan_cache, validate
 from tracker.codes import key_for
+
+TYPE_CHECKING = False  # typing costs every command 2 ms to import; annotations only
+if TYPE_CHECKING:
+    from typing import Any
 
 MAX_COUNT = 10_000
 """The most assets one requirement or one move may name: a bigger number is a typo, and a move
@@ -51,7 +52,9 @@ __all__ = [
 
 
 def default_plan_path() -> Path:
-    return Path(str(resources.files("tracker").joinpath(DEFAULT_PLAN_NAME)))
+    # Package data is a file beside this module (pip unpacks wheels; editable installs use the
+    # source tree): importlib.resources finds the same file, after 2 ms importing tempfile.
+    return Path(__file__).with_name(DEFAULT_PLAN_NAME)
 
 
 def load_plan(path: str | Path | None = None) -> Plan:
@@ -61,12 +64,17 @@ def load_plan(path: str | Path | None = None) -> Plan:
         raw = path.read_bytes()
     except OSError as e:
         raise PlanError(f"{path}: cannot read plan file: {e.strerror or e}") from e
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as e:
-        raise PlanError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start})") from e
-    except tomllib.TOMLDecodeError as e:
-        raise PlanError(f"{path}: invalid TOML: {e}") from e
+    data = plan_cache.get(path, raw)
+    if data is None:
+        import tomllib  # here: only a plan not parsed before (plan_cache)
+
+        try:
+            data = tomllib.loads(raw.decode("utf-8"))
+        except UnicodeDecodeError as e:
+            raise PlanError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start})") from e
+        except tomllib.TOMLDecodeError as e:
+            raise PlanError(f"{path}: invalid TOML: {e}") from e
+        plan_cache.put(path, raw, data)
     return _Reader(str(path)).plan(data)
 
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import getpass
 import os
-import socket
 from contextlib import nullcontext
 from dataclasses import dataclass
 
 from tracker import autostep, codes, moves, store
 from tracker.database import Database
 from tracker.plan import Plan
+from tracker.station import hostname
 
 SCAN_STEPS = ("packed", "arrived", "installed", "faulty", "missing", "in_service")
 AUTO = autostep.AUTO
@@ -75,7 +75,7 @@ def default_station() -> str:
     stations, so `tracker undo` in one never takes back the other's scans."""
     if station := os.environ.get("TRACKER_STATION"):
         return station
-    host = socket.gethostname()
+    host = hostname()
     tty = terminal_name()
     return f"{host}:{tty}" if tty else host
 
@@ -164,10 +164,11 @@ def scan(
         event_id = _record(db, record, asset, shown, flag)
         parts = []
         if asset.kind in plan.kinds and plan.kinds[asset.kind].parts:
-            # `kit != ''` lets SQLite use the partial kit index (else: every asset, every scan).
+            # `kit != ''` lets SQLite use the partial kit index, and `+site`, `+step` make it
+            # (else it took assets_readiness and read every asset at the site, every scan).
             parts = db.execute(
                 f"SELECT {store.ASSET_COLUMNS} FROM assets WHERE kit != '' AND kit = ?"
-                " AND site = ? AND step = ? ORDER BY tag",
+                " AND +site = ? AND +step = ? ORDER BY tag",
                 [asset.tag, asset.site, asset.step],
             ).fetchall()
         for part in parts:

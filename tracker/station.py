@@ -11,8 +11,6 @@ uuid is always safe: rows already recorded keep their gids.
 from __future__ import annotations
 
 import os
-import secrets
-import socket
 from dataclasses import dataclass
 
 from tracker.database import Database
@@ -34,8 +32,18 @@ def identity(db: Database) -> Station:
     return Station(*row)
 
 
+def hostname() -> str:
+    """`socket.gethostname()`, without importing socket (2 ms of every command) where the
+    kernel's node name, which it returns, can be read directly."""
+    if hasattr(os, "uname"):
+        return os.uname().nodename
+    import socket
+
+    return socket.gethostname()
+
+
 def _here(db_path: str) -> tuple[str, str]:
-    return socket.gethostname(), os.path.realpath(db_path)
+    return hostname(), os.path.realpath(db_path)
 
 
 def bind(db: Database, db_path: str, name: str) -> Station:
@@ -49,6 +57,8 @@ def bind(db: Database, db_path: str, name: str) -> Station:
         return current
     if current.host or current.path:
         _record_old(db, current)
+    import secrets  # here: only a new identity needs it (hashlib, random: 2 ms to import)
+
     db.execute(
         "UPDATE station SET uuid = ?, name = ?, host = ?, path = ?,"
         " created_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
@@ -67,7 +77,7 @@ def _record_old(db: Database, old: Station) -> None:
 
 def default_name() -> str:
     """What a new identity is called: `$TRACKER_STATION`, else the host name (as in scans)."""
-    return os.environ.get("TRACKER_STATION") or socket.gethostname()
+    return os.environ.get("TRACKER_STATION") or hostname()
 
 
 def needs_binding(db: Database, db_path: str) -> bool:

@@ -11,6 +11,7 @@ Durability and concurrency are decided here, once:
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -18,12 +19,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from tracker import dbfile, files, migrations, station, tallies
 from tracker.database import Database
 from tracker.dbfile import StoreError  # re-exported: callers catch store.StoreError
 from tracker.replica import state as replica_state
+
+TYPE_CHECKING = False  # typing costs every command 2 ms to import; annotations only
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["StoreError"]
 
@@ -399,15 +403,15 @@ def kiosk_history(db: Database, tag: str, limit: int = 50) -> list[dict[str, Any
 
 def near_tags(db: Database, key: str, limit: int = 3) -> list[str]:
     """Tags whose label code is one typing slip away from `key` (`codes.one_edit_apart`): the
-    "did you mean" of an unknown code. Only on the unknown path, so a scan of every key of a
-    near length is affordable."""
+    "did you mean" of an unknown code. The slips are looked up in the key index; reading
+    every asset's key took 13 ms of an unknown scan at 100,000 assets."""
     from tracker import codes
 
     if len(key) < 3:
         return []
+    near = sorted(codes.one_edit_keys(key))
     rows = db.execute(
-        "SELECT tag, key FROM assets WHERE length(key) BETWEEN ? AND ? ORDER BY tag",
-        [len(key) - 1, len(key) + 1],
+        "SELECT tag FROM assets WHERE key IN (SELECT value FROM json_each(?)) ORDER BY tag LIMIT ?",
+        [json.dumps(near), limit],
     )
-    found = [tag for tag, other in rows if codes.one_edit_apart(key, other)]
-    return found[:limit]
+    return [tag for (tag,) in rows]

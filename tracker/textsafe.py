@@ -7,7 +7,10 @@ An asset called ``[red]x`` or one carrying escape sequences must show literally,
 from __future__ import annotations
 
 import re
-from typing import Any
+
+TYPE_CHECKING = False  # typing costs every command 2 ms to import; annotations only
+if TYPE_CHECKING:
+    from typing import Any
 
 # Bidirectional overrides, embeddings and isolates reorder the text around them on screen: an
 # asset called "\u202egnp.exe" shows as "exe.png". Shown as escapes like control characters.

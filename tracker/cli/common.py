@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
+
+TYPE_CHECKING = False  # typing costs every command 2 ms to import; annotations only
+if TYPE_CHECKING:
+    from typing import Any
 
 EXIT_OK = 0
 """Done."""

@@ -126,16 +126,23 @@ def _confirm(question: str) -> bool:
         return False
 
 
+def _replica_hosts(ctx: Context, args: argparse.Namespace, target: Any) -> str | None:
+    """The pinned host keys, for an SFTP replica only: a restore from a folder or S3 then
+    spares itself the SSH library's import (a tenth of a second of a restore)."""
+    return _known_hosts(ctx, args) if target.scheme == "sftp" else None
+
+
 def cmd_restore(ctx: Context, args: argparse.Namespace) -> int:
     from tracker.replica import restore
     from tracker.replica.target import ReplicaError
 
     try:
+        target = _target(args.url)
         done = restore.restore(
-            _target(args.url),
+            target,
             ctx.db_path,
             identity=args.identity,
-            known_hosts=_known_hosts(ctx, args),
+            known_hosts=_replica_hosts(ctx, args, target),
         )
     except (ReplicaError, OSError) as e:
         err(str(e))
@@ -143,6 +150,7 @@ def cmd_restore(ctx: Context, args: argparse.Namespace) -> int:
     out(f"restored {done.path}: integrity ok, {done.assets} assets, {done.events} events")
     out(f"newest event: {done.newest_event or 'none'}")
     out(f"this copy records as station {done.station.uuid} ({one_line(done.station.name)})")
+    out("took " + ", ".join(f"{phase} {s:.2f} s" for phase, s in done.took))
     if done.damaged:
         err(one_line(_damaged(done)))
         return EXIT_LOOK
@@ -186,13 +194,14 @@ def _sync_url(ctx: Context, args: argparse.Namespace) -> int:
     if args.both:
         err("--both writes into OTHER, which must then be a database file, not a replica")
         return EXIT_USAGE
+    target = _target(args.other)
     with tempfile.TemporaryDirectory(prefix="tracker-sync-") as folder:
         copy = Path(folder) / "other.db"
         done = restore.restore(
-            _target(args.other),
+            target,
             copy,
             identity=args.identity,
-            known_hosts=_known_hosts(ctx, args),
+            known_hosts=_replica_hosts(ctx, args, target),
             keep_identity=True,
         )
         result = sync.merge(ctx.db, copy)

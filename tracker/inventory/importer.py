@@ -9,14 +9,19 @@ event log like a scan, so every asset's state stays explained by its events.
 
 from __future__ import annotations
 
+import functools
+import gc
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sqlite_utils import Database
 
 from tracker import codes, store, validate
-from tracker.inventory import cells, dates, snipeit
+from tracker.inventory import bulk, cells, dates, snipeit
+from tracker.inventory.bulk import MAX_QUANTITY
 from tracker.inventory.mapping import SKIP, Mapping, Resolver, line_ranges
 from tracker.inventory.merge import (
     BULK,
@@ -26,7 +31,7 @@ from tracker.inventory.merge import (
     reading,
     upsert_sql,
 )
-from tracker.inventory.rows import DETAILS, read_rows
+from tracker.inventory.rows import DETAILS, read_columns, read_rows
 from tracker.plan import Plan
 
 _HOSTNAME = re.compile(
@@ -91,6 +96,26 @@ def check_hostname(value: str) -> str | None:
     return None
 
 
+def _gc_paused(fn: Callable[..., ImportResult]) -> Callable[..., ImportResult]:
+    """`fn` with Python's cycle collector paused. A 100,000-row file is 100,000 row tuples and
+    more: every collection their making sets off walks all of them, which cost as much again
+    as building them. An import makes no reference cycles; the pause ends with the call (the
+    collector is process-wide: a UI thread waits at most as long as the import)."""
+
+    @functools.wraps(fn)
+    def paused(*args: Any, **kwargs: Any) -> ImportResult:
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            if enabled:
+                gc.enable()
+
+    return paused
+
+
+@_gc_paused
 def import_file(
     db: Database,
     plan: Plan,
@@ -138,6 +163,7 @@ def import_file(
     kind_names = {k.id: k.name for k in plan.kinds.values()}
     good_tag = codes.GOOD_TAG.match
     key_for_valid_tag = codes.key_for_valid_tag
+    good_host = _HOSTNAME.match
     read_date: dict[str, tuple[str, str | None]] = {}  # an inventory repeats a few dates
     n_rows = 0
     kits: list[tuple[str, int]] = []
@@ -145,6 +171,22 @@ def import_file(
     no_model = snipeit.NO_MODEL
     departments = {d: d for d in plan.departments()}
     departments.update({d.casefold(): d for d in plan.departments()})
+    site_department = {i: s.department for i, s in plan.sites.items()}
+    # A clean file in the tracker's format is checked column by column (bulk); any other goes
+    # through the loop below, row by row, which alone says what is wrong and where.
+    plain = None if snipe else read_columns(decoded.text, header)
+    if plain is not None:
+        host_problem = _host_problem(good_host)
+        context = bulk.Context(plan, resolver, at, departments, site_department, host_problem)
+        checked = bulk.check(*plain, context)
+        if checked is not None:
+            out, lines, kits, seen_tags = (
+                checked.out,
+                checked.lines,
+                checked.kits,
+                checked.seen_tags,
+            )
+            n_rows, rows = len(out), iter(())
     for line, (
         tag,
         kind_text,
@@ -199,22 +241,24 @@ def import_file(
                 if value == "" and not (snipe and col == "site"):
                     problems.append(f"empty {col}")
         key = ""
-        if tag:
-            why = None if good_tag(tag) else codes.tag_problem(tag)
+        if not tag:
+            pass
+        elif not good_tag(tag) and (why := codes.tag_problem(tag)):
+            problems.append(why)
+        elif tag in seen_tags:
+            problems.append(f"duplicate tag {tag!r} (first on line {seen_tags[tag]})")
+        else:
             key = key_for_valid_tag(tag)
-            if why:
-                problems.append(why)
-            elif tag in seen_tags:
-                problems.append(f"duplicate tag {tag!r} (first on line {seen_tags[tag]})")
-            elif key in seen_keys:
-                other = seen_keys[key]
-                problems.append(
-                    f"tag {tag!r} has the same label code {key} as {other[0]!r} on line {other[1]}"
-                )
-            else:
+            other = seen_keys.setdefault(key, tag)
+            if other is tag:
                 seen_tags[tag] = line
-                seen_keys[key] = (tag, line)
-        if hostname:
+            else:
+                problems.append(
+                    f"tag {tag!r} has the same label code {key} as {other!r} on line"
+                    f" {seen_tags[other]}"
+                )
+        # Most host names have no port: one match, check_hostname only for the rest.
+        if hostname and (":" in hostname or not good_host(hostname)):
             why = check_hostname(hostname)
             if why:
                 problems.append(why)
@@ -248,7 +292,7 @@ def import_file(
         ):
             model = ""  # the placeholder our export writes for an asset without a model
         if not department:  # its home site's (a new asset's home: its site)
-            department = plan.sites[home or site].department if home or site else ""
+            department = site_department[home or site] if home or site else ""
         elif department not in departments:
             known = departments.get(department.casefold())
             if known is None:
@@ -269,9 +313,9 @@ def import_file(
         if snipe:
             givens.append(given)
         out.append(
-            (tag, key, kind, name, serial, home, site, step, hostname, notes, at)
-            + (manufacturer, model, purchase_date, department, kit, quantity, holder)
-        )
+            (tag, key, kind, name, serial, home, site, step, hostname, notes, at,
+             manufacturer, model, purchase_date, department, kit, quantity, holder)
+        )  # fmt: skip
         lines.append(line)
     result.rows = n_rows
     row_errors = len(result.errors)
@@ -305,16 +349,17 @@ def import_file(
                 f" placed at their {header.labels['home_site']}, line(s)"
                 f" {line_ranges(result.placed)}"
             )
-        # Many rows: build the readiness index once after the insert instead of row by row (a
-        # fifth of a 100,000-row import); same transaction, so still all or nothing.
-        rebuild = len(out) >= BULK
-        upsert = upsert_sql([d for d in DETAILS if d in header.columns])
-        if rebuild:
-            db.execute("DROP INDEX assets_readiness")
-        insert(db.conn, upsert, out, events, rebuild=rebuild)
+        # Many rows: build the indexes once after the insert instead of row by row (a fifth
+        # of a 100,000-row import); same transaction, so still all or nothing.
+        upsert = upsert_sql([d for d in DETAILS if d in header.columns], at)
+        insert(db.conn, upsert, out, events, rebuild=len(out) >= BULK)
         store.set_sample_source(db, path if sample else None)
     return result
 
 
-MAX_QUANTITY = 1_000_000
-"""More in one box is a typo."""
+def _host_problem(good_host: Callable[[str], Any]) -> Callable[[str], str | None]:
+    def problem(hostname: str) -> str | None:
+        # Most host names have no port: one match, check_hostname only for the rest.
+        return check_hostname(hostname) if ":" in hostname or not good_host(hostname) else None
+
+    return problem

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tracker.inventory import cells, formats, quotes, snipeit
+from tracker.inventory.cells import QUOTE
 
 
 def sniff_delimiter(header: str) -> str:
@@ -60,6 +61,9 @@ class Header:
     labels: dict[str, str]
     """Field (kind, model, site, home_site, checkout_site, step) -> the file's own column name,
     for messages."""
+    delimiter: str = ","
+    width: int = 0
+    """How many cells the header row has."""
 
 
 def read_header(path: str, header: list[str], fmt: str) -> Header | str:
@@ -140,10 +144,37 @@ def read_rows(
     header = read_header(path, header_row, fmt)
     if isinstance(header, str):
         return None, iter(()), [header]
+    header.delimiter, header.width = delimiter, len(header_row)
     errors: list[str] = []
     # Every format: the quote an export put before a formula comes off (cells.from_spreadsheet).
     rows = _records(path, reader, (text, delimiter, len(header_row)), header.columns, errors)
     return header, rows, errors
+
+
+def read_columns(text: str, header: Header) -> tuple[list[int], tuple[tuple[str, ...], ...]] | None:
+    """A plain file's rows by column, as `read_rows` reads them: (the line of each row, a column
+    of cells per field of FIELDS, empty for a field the file lacks). None unless the file is
+    plain: no double quote (so each line is one record), no lone carriage return, no blank or
+    short or long row. Read in C: the csv module, then whole columns at a time."""
+    if '"' in text or text.count("\r") != text.count("\r\n"):
+        return None
+    try:
+        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=header.delimiter))
+    except csv.Error:
+        return None
+    del records[0]  # the header
+    width = header.width
+    if not records or set(map(len, records)) != {width}:
+        return None
+    read = []
+    for column in zip(*records, strict=True):
+        column = tuple(map(str.strip, column))
+        if "\n'" in "\n" + "\n".join(column):  # a cell starting with a quote
+            column = tuple(map(cells.from_spreadsheet, column))
+        read.append(column)
+    empty = ("",) * len(records)
+    fields = tuple(read[header.columns[f]] if f in header.columns else empty for f in FIELDS)
+    return list(range(2, len(records) + 2)), fields
 
 
 def _records(
@@ -158,6 +189,8 @@ def _records(
     records = iter(reader)
     # The file's last line: a record ending there may hold a quote still open at the end.
     last = text.count("\n") + (not text.endswith("\n"))
+    # No quote in the whole file: no cell starts with one, nothing to test row by row.
+    quoted = QUOTE in text
     while True:
         try:
             record = next(records)
@@ -181,10 +214,10 @@ def _records(
             record = (record + [""] * width)[:width]
         elif not any(record):
             continue
-        record.append("")
-        cells_ = tuple(map(strip, pick(record)))
+        # Strip the file's cells (not the padding), then pick them in FIELDS order.
+        cells_ = pick([*map(strip, record), ""])
         # One C-level test finds the rare rows with a cell starting with a quote.
-        if "\n'" in "\n" + "\n".join(cells_):
+        if quoted and "\n'" in "\n" + "\n".join(cells_):
             cells_ = tuple(map(unquote, cells_))
         yield start, cells_
 

@@ -18,9 +18,13 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tracker.replica import config
 from tracker.replica.target import ReplicaError, Target
+
+if TYPE_CHECKING:
+    import paramiko
 
 CONNECT_TIMEOUT_S = 30.0
 WORKERS = 4
@@ -49,17 +53,8 @@ class PlanChanged(ReplicaError):
     (compaction of a replica that is still being written); plan again."""
 
 
-def download(
-    target: Target,
-    files: list[LtxFile],
-    folder: Path,
-    *,
-    identity: str | None,
-    known_hosts: str,
-) -> None:
-    """Each planned file from the server into `folder` (as a file replica), size checked."""
-    import paramiko
-
+def connect(target: Target, *, identity: str | None, known_hosts: str) -> paramiko.SSHClient:
+    """A logged-in client for the replica's server (the pinned key only), or `Unfetched`."""
     from tracker.fleet import known_hosts as kh
     from tracker.fleet import ssh
 
@@ -72,11 +67,30 @@ def download(
     try:
         pkey = ssh.load_identity(settings.identity)
         pinned = kh.pinned(kh.load(known_hosts), target.known_hosts_name)
-        client = ssh.connect(target.host, target.port, settings, pinned, pkey)
+        return ssh.connect(target.host, target.port, settings, pinned, pkey)
     except (ssh.KeyError_, ssh.SSHFailure) as e:
         raise Unfetched(f"{target.url}: {e}") from e
 
+
+def download(
+    target: Target,
+    files: list[LtxFile],
+    folder: Path,
+    *,
+    identity: str | None,
+    known_hosts: str,
+    client: paramiko.SSHClient | None = None,
+) -> None:
+    """Each planned file from the server into `folder` (as a file replica), size checked.
+
+    `client`: one `connect` made already (the caller closes it); else one of its own."""
+    import paramiko
+
+    own = client is None
+    if client is None:
+        client = connect(target, identity=identity, known_hosts=known_hosts)
     mine = threading.local()  # one SFTP session per worker thread, for all its files
+    sessions: list[paramiko.SFTPClient] = []
 
     def get(item: LtxFile) -> None:
         local = folder / item.relative()
@@ -84,6 +98,7 @@ def download(
         remote = posixpath.join(target.path, item.relative())
         if getattr(mine, "sftp", None) is None:
             mine.sftp = client.open_sftp()
+            sessions.append(mine.sftp)
         try:
             mine.sftp.get(remote, str(local))  # paramiko prefetches: many reads in flight
         except FileNotFoundError as e:
@@ -98,4 +113,7 @@ def download(
     except (OSError, paramiko.SSHException, EOFError) as e:
         raise Unfetched(f"{target.url}: download failed: {e or type(e).__name__}") from e
     finally:
-        client.close()  # and with it every SFTP session on its connection
+        for session in sessions:
+            session.close()
+        if own:
+            client.close()
