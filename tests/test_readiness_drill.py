@@ -162,6 +162,12 @@ def test_custody_at_home_workplaces(tk):
     text = tk("status")
     mette = next(line for line in text.splitlines() if "Hjemmearbejdspladser - Mette:" in line)
     assert "EKS-BAR-003" in mette and "EKS-HS-001" in mette and "EKS-BAR-004" not in mette
+    # Phone line, one seat short: a headset alone makes no seat; Jonas's laptop is busy.
+    scan(tk, "EKS-HS-002", "raadhus", "packed")
+    scan(tk, "EKS-HS-002", "hjemme", "installed", "--holder", "Karin")
+    phone_lines = [b for b in site(status(tk), "hjemme")["blocking"] if "1 of 2" in b]
+    assert any("EKS-HS-002 held by Karin makes no seat" in b for b in phone_lines), phone_lines
+    assert any("1 more here serve other functions" in b for b in phone_lines), phone_lines
     # A laptop at home that nobody holds counts for nothing, and says so.
     scan(tk, "EKS-BAR-001", "hjemme", "installed")
     blocking = "\n".join(site(status(tk), "hjemme")["blocking"])
