@@ -17,9 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlite_utils import Database
-
 from tracker import codes, store, validate
+from tracker.database import Database
 from tracker.inventory import bulk, cells, dates, snipeit
 from tracker.inventory.bulk import MAX_QUANTITY
 from tracker.inventory.mapping import SKIP, Mapping, Resolver, line_ranges
