@@ -172,6 +172,14 @@ def test_custody_at_home_workplaces(tk):
     scan(tk, "EKS-BAR-001", "hjemme", "installed")
     blocking = "\n".join(site(status(tk), "hjemme")["blocking"])
     assert "EKS-BAR-001 at Hjemmearbejdspladser has no holder" in blocking
+    # The return leg, per person: what each must bring back.
+    for shown in (tk("scenario", "end"), tk("scenario", "show")):
+        people = shown.split("Held at home workplaces (who must bring what back):")[1]
+        lines = {line.split(": ")[0].strip(): line for line in people.strip().splitlines()}
+        assert "EKS-BAR-003" in lines["Hjemmearbejdspladser - Mette"]
+        assert "EKS-HS-001" in lines["Hjemmearbejdspladser - Mette"]
+        assert "EKS-BAR-004" in lines["Hjemmearbejdspladser - Jonas"]
+        assert "EKS-HS-002" in lines["Hjemmearbejdspladser - Karin"]
 
 
 def test_count_records_stock_and_moving_the_box_moves_it(tk):

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from tracker.plan import Function
 
 
-@dataclass
+@dataclass(slots=True)
 class Bucket:
     """Counted equipment of one kind, department and holder at a site."""
 

@@ -17,9 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlite_utils import Database
-
 from tracker import codes, store, validate
+from tracker.database import Database
 from tracker.inventory import bulk, cells, dates, snipeit
 from tracker.inventory.bulk import MAX_QUANTITY
 from tracker.inventory.mapping import SKIP, Mapping, Resolver, line_ranges
@@ -34,9 +33,11 @@ from tracker.inventory.merge import (
 from tracker.inventory.rows import DETAILS, read_columns, read_rows
 from tracker.plan import Plan
 
-_HOSTNAME = re.compile(
-    r"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
-)
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_HOST = rf"(?:{_LABEL})(?:\.{_LABEL})*"
+_HOSTNAME = re.compile(rf"^{_HOST}$")
+_HOSTNAME_LINES = re.compile(rf"(?:{_HOST}\n)*+{_HOST}")
+"""Fully matches host names joined by newlines when _HOSTNAME matches every one."""
 
 
 class UnreadableFile(ValueError):
@@ -176,8 +177,8 @@ def import_file(
     # through the loop below, row by row, which alone says what is wrong and where.
     plain = None if snipe else read_columns(decoded.text, header)
     if plain is not None:
-        host_problem = _host_problem(good_host)
-        context = bulk.Context(plan, resolver, at, departments, site_department, host_problem)
+        hosts = (_HOSTNAME_LINES.fullmatch, _host_problem(good_host))
+        context = bulk.Context(plan, resolver, at, departments, site_department, *hosts)
         checked = bulk.check(*plain, context)
         if checked is not None:
             out, lines, kits, seen_tags = (

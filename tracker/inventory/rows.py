@@ -156,7 +156,7 @@ def read_columns(text: str, header: Header) -> tuple[list[int], tuple[tuple[str,
     of cells per field of FIELDS, empty for a field the file lacks). None unless the file is
     plain: no double quote (so each line is one record), no lone carriage return, no blank or
     short or long row. Read in C: the csv module, then whole columns at a time."""
-    if '"' in text or text.count("\r") != text.count("\r\n"):
+    if '"' in text or ("\r" in text and text.count("\r") != text.count("\r\n")):
         return None
     try:
         records = list(csv.reader(io.StringIO(text, newline=""), delimiter=header.delimiter))
@@ -167,9 +167,10 @@ def read_columns(text: str, header: Header) -> tuple[list[int], tuple[tuple[str,
     if not records or set(map(len, records)) != {width}:
         return None
     read = []
+    quoted = QUOTE in text  # else no cell can start with one
     for column in zip(*records, strict=True):
         column = tuple(map(str.strip, column))
-        if "\n'" in "\n" + "\n".join(column):  # a cell starting with a quote
+        if quoted and "\n'" in "\n" + "\n".join(column):  # a cell starting with a quote
             column = tuple(map(cells.from_spreadsheet, column))
         read.append(column)
     empty = ("",) * len(records)
