@@ -162,10 +162,24 @@ def test_custody_at_home_workplaces(tk):
     text = tk("status")
     mette = next(line for line in text.splitlines() if "Hjemmearbejdspladser - Mette:" in line)
     assert "EKS-BAR-003" in mette and "EKS-HS-001" in mette and "EKS-BAR-004" not in mette
+    # Phone line, one seat short: a headset alone makes no seat; Jonas's laptop is busy.
+    scan(tk, "EKS-HS-002", "raadhus", "packed")
+    scan(tk, "EKS-HS-002", "hjemme", "installed", "--holder", "Karin")
+    phone_lines = [b for b in site(status(tk), "hjemme")["blocking"] if "1 of 2" in b]
+    assert any("EKS-HS-002 held by Karin makes no seat" in b for b in phone_lines), phone_lines
+    assert any("1 more here serve other functions" in b for b in phone_lines), phone_lines
     # A laptop at home that nobody holds counts for nothing, and says so.
     scan(tk, "EKS-BAR-001", "hjemme", "installed")
     blocking = "\n".join(site(status(tk), "hjemme")["blocking"])
     assert "EKS-BAR-001 at Hjemmearbejdspladser has no holder" in blocking
+    # The return leg, per person: what each must bring back.
+    for shown in (tk("scenario", "end"), tk("scenario", "show")):
+        people = shown.split("Held at home workplaces (who must bring what back):")[1]
+        lines = {line.split(": ")[0].strip(): line for line in people.strip().splitlines()}
+        assert "EKS-BAR-003" in lines["Hjemmearbejdspladser - Mette"]
+        assert "EKS-HS-001" in lines["Hjemmearbejdspladser - Mette"]
+        assert "EKS-BAR-004" in lines["Hjemmearbejdspladser - Jonas"]
+        assert "EKS-HS-002" in lines["Hjemmearbejdspladser - Karin"]
 
 
 def test_count_records_stock_and_moving_the_box_moves_it(tk):

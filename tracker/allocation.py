@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from tracker.plan import Function
 
 
-@dataclass
+@dataclass(slots=True)
 class Bucket:
     """Counted equipment of one kind, department and holder at a site."""
 
@@ -105,7 +105,7 @@ def allocate(
     """function id -> kind -> what it was given. Consumes `pool` (its `left` counts): what is
     left afterwards is spare."""
     if not homes:
-        fast = _everyone_served(_layout(tuple(functions)), pool)
+        fast = _everyone_served(_layout_of(functions), pool)
         if fast is not None:
             return fast
     groups: dict[str, _Group] = {}
@@ -168,39 +168,79 @@ class _Layout:
     demand: dict[str, int]
     """kind -> the sum of the groups' targets."""
     functions: tuple[Function, ...]
+    alone: dict[str, tuple[Function, ...]]
+    """kind -> the one group's functions, for a kind only one group needs."""
+    takes: dict[tuple[str, str], bool] = field(default_factory=dict)
+    """(kind, department) -> `takes_all`, as worked out."""
 
     def takes_all(self, kind: str, department: str) -> bool:
+        """Whether everyone who may draw on `kind` takes `department`'s: for a kind one group
+        alone needs, that group (as `allocate` decides it); else every function needing it."""
+        if kind in self.alone:
+            return all(f.takes(department) for f in self.alone[kind])
         return all(
             f.takes(department) for f in self.functions if any(r.kind == kind for r in f.requires)
         )
 
 
+_LAYOUTS: dict[tuple[int, ...], _Layout] = {}
+
+
+def _layout_of(functions: Sequence[Function]) -> _Layout:
+    """`_layout`, cached by the functions' identities (hashing a Function hashes all of it);
+    the cached layout holds the functions, so their ids stay theirs."""
+    key = tuple(map(id, functions))
+    found = _LAYOUTS.get(key)
+    if found is None:
+        if len(_LAYOUTS) > 512:
+            _LAYOUTS.clear()
+        found = _LAYOUTS[key] = _layout(tuple(functions))
+    return found
+
+
 @functools.lru_cache(maxsize=512)
 def _layout(functions: tuple[Function, ...]) -> _Layout:
     groups: dict[str, tuple[list[str], dict[str, int]]] = {}
+    members: dict[str, list[Function]] = {}
     for func in functions:
-        ids, need = groups.setdefault(func.shares or f"\0{func.id}", ([], {}))
+        name = func.shares or f"\0{func.id}"
+        ids, need = groups.setdefault(name, ([], {}))
+        members.setdefault(name, []).append(func)
         ids.append(func.id)
         for req in func.requires:
             need[req.kind] = max(need.get(req.kind, 0), req.target)
     demand: dict[str, int] = {}
-    for _ids, need in groups.values():
+    needed_by: dict[str, list[str]] = {}
+    for name, (_ids, need) in groups.items():
         for kind, n in need.items():
             demand[kind] = demand.get(kind, 0) + n
+            needed_by.setdefault(kind, []).append(name)
+    # A kind only one group needs has no one to share it with: that group gets what there is
+    # of it, up to its target, whatever else is short (allocate's rounds come to the same).
+    alone = {k: tuple(members[g[0]]) for k, g in needed_by.items() if len(g) == 1}
     return _Layout(
         tuple((tuple(ids), tuple(need.items())) for ids, need in groups.values()),
         demand,
         functions,
+        alone,
     )
 
 
 def _everyone_served(layout: _Layout, pool: dict[str, list[Bucket]]):
-    """When the equipment every function may use covers all targets, each gets its target in
-    plan order (no choice to make); None when it does not."""
+    """When there is no choice to make, each group takes up to its target in plan order: for
+    every kind, either one group alone needs it, or the equipment every function needing it
+    may use covers all their targets. None when there is a choice."""
     usable: dict[str, list[Bucket]] = {}
     for kind, wanted in layout.demand.items():
-        buckets = [b for b in pool.get(kind, ()) if _takes_all(layout, kind, b.department)]
-        if sum(b.left for b in buckets) < wanted:
+        takes = layout.takes
+        buckets = []
+        for b in pool.get(kind, ()):
+            ok = takes.get((kind, b.department))
+            if ok is None:
+                ok = takes[(kind, b.department)] = layout.takes_all(kind, b.department)
+            if ok:
+                buckets.append(b)
+        if kind not in layout.alone and sum(b.left for b in buckets) < wanted:
             return None
         buckets.sort(key=lambda b: (b.department, b.holder))
         usable[kind] = buckets
@@ -219,11 +259,6 @@ def _everyone_served(layout: _Layout, pool: dict[str, list[Bucket]]):
         for fid in ids:
             out[fid] = taken
     return out
-
-
-@functools.lru_cache(maxsize=4096)
-def _takes_all(layout: _Layout, kind: str, department: str) -> bool:
-    return layout.takes_all(kind, department)
 
 
 def _eligible(group: _Group, pool: dict[str, list[Bucket]], kind: str, homes: bool):

@@ -10,6 +10,7 @@ functions below target, each bounded, so a ready site costs nothing.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,22 +26,94 @@ OTHER = " belongs to "
 STEP_WORDS = {"in_service": "in service", "arrived": "arrived", "packed": "packed"}
 
 
+_ASSETS_OF_MANY = (
+    "SELECT j.key, a.tag, a.step, a.last_seen, a.department, '', a.holder, a.quantity"
+    " FROM json_each(?) j JOIN assets a ON a.site = j.value ->> 0 AND a.kind = j.value ->> 1"
+    " ORDER BY j.key, a.step IN ('in_service', 'installed'), a.tag"
+)
+"""The assets of each (site, kind) in a JSON list, from the readiness index alone (the home
+site, read from the table, is fetched only for the rows without a department)."""
+
+
 class Explainer:
     """Called by `readiness.evaluate` for each function below target at a site."""
 
     def __init__(self, db: Database, plan: Plan, at: datetime) -> None:
         self.db, self.plan, self.at = db, plan, at
         self._manifest: dict[tuple[str, str], list[tuple]] | None = None
+        self._rows: dict[tuple[str, str], list[tuple]] = {}
+        self._parts: dict[str, list[tuple]] = {}
+        self._kiosks: dict[str, tuple | None] = {}
+        self._when: dict[str | None, str] = {}
+        self._zone: tuple | None = None
 
-    def __call__(self, site: str, func: Any, used: set[str] = frozenset()) -> list[str]:
-        """`func` is a readiness.FunctionState (not imported: readiness calls this)."""
+    def prepare(self, wanted: list[tuple[str, Any]]) -> None:
+        """Read at once what the calls for these (site id, FunctionState) pairs will ask: the
+        assets of each (site, kind) short of target, then the kits and kiosk checks among
+        them (a few queries instead of one per requirement and asset)."""
+        limits: dict[tuple[str, str], int] = {}
+        for site, func in wanted:
+            for req in func.requirements:
+                if req.have < req.target:
+                    key = (site, req.kind)
+                    limits[key] = max(limits.get(key, 0), req.target + 2 * SHOWN)
+        if not limits:
+            return
+        keys = list(limits)
+        rows: list[list[tuple]] = [[] for _ in keys]
+        no_department = []
+        for row in self.db.execute(_ASSETS_OF_MANY, [json.dumps(keys)]):
+            rows[row[0]].append(row[1:])
+            if not row[4]:
+                no_department.append(row[1])
+        homes = dict(
+            self.db.execute(
+                "SELECT tag, home_site FROM assets WHERE tag IN (SELECT value FROM json_each(?))",
+                [json.dumps(no_department)],
+            ).fetchall()
+            if no_department
+            else ()
+        )
+        for i, key in enumerate(keys):  # those that do not count first, as `reasons` reads
+            found = rows[i][: limits[key]]
+            self._rows[key] = (
+                [(*r[:4], homes.get(r[0], ""), *r[5:]) if not r[3] else r for r in found]
+                if homes
+                else found
+            )
+        kits, kiosks = [], []
+        for (_site, kind), found in self._rows.items():
+            spec = self.plan.kinds[kind]
+            counted = [r[0] for r in found if r[1] in COUNTED_STEPS]
+            kits += counted if spec.parts else ()
+            kiosks += counted if spec.kiosk else ()
+        if kits:
+            self._parts = {tag: [] for tag in kits}
+            for kit, *part in self.db.execute(
+                "SELECT kit, tag, kind, site, step FROM assets WHERE kit != '' AND kit IN"
+                " (SELECT value FROM json_each(?)) ORDER BY kit, tag",
+                [json.dumps(kits)],
+            ):
+                self._parts[kit].append(tuple(part))
+        if kiosks:
+            self._kiosks = dict.fromkeys(kiosks)
+            for tag, *check in self.db.execute(
+                f"SELECT k.tag, k.verdict, k.checked_at, k.detail, {MOVED_AT} FROM kiosk_latest k"
+                " JOIN assets w ON w.tag = k.tag WHERE k.tag IN (SELECT value FROM json_each(?))",
+                [json.dumps(kiosks)],
+            ):
+                self._kiosks[tag] = tuple(check)
+
+    def __call__(self, site: str, func: Any, pool: dict[str, list[Any]]) -> list[str]:
+        """`func` is a readiness.FunctionState and `pool` the site's buckets after allocation
+        (not imported: readiness calls this)."""
         spec = self.plan.functions[func.id]
         lines = []
         for req in func.requirements:
             if req.have >= req.target:
                 continue
             kind = self.plan.kinds[req.kind]
-            reasons = self.reasons(site, spec, req, used)
+            reasons = self.reasons(site, spec, req, pool.get(req.kind, []))
             text = f"{func.name}: {req.have} of {req.target} {kind.name}"
             if reasons:
                 more = len(reasons) - SHOWN
@@ -48,41 +121,48 @@ class Explainer:
             lines.append(text)
         return lines
 
-    def reasons(self, site: str, func: Function, req: Any, used: set[str]) -> list[str]:
-        counted = set(req.tags)
+    def reasons(self, site: str, func: Function, req: Any, buckets: list[Any]) -> list[str]:
+        """What keeps `req` below target: the site's assets of its kind that do not count for
+        it, then the move's manifest; counted ones serving other functions only as a number
+        (from the allocation's buckets, so no asset needs naming)."""
+        homes = self.plan.sites[site].homes
+        stock = self.plan.kinds[req.kind].stock
+        eligible = [b for b in buckets if func.takes(b.department) and (b.holder or not homes)]
+        unseated: dict[str, int] = {}
+        for b in eligible if homes else ():
+            unseated[b.holder] = unseated.get(b.holder, 0) + b.left
         out: list[str] = []
-        rows = self.db.execute(
-            "SELECT tag, step, site, last_seen, department, home_site, holder, quantity"
-            " FROM assets WHERE site = ? AND kind = ? ORDER BY step IN ('in_service',"
-            " 'installed'), tag LIMIT ?",
-            [site, req.kind, req.target + 2 * SHOWN],
-        ).fetchall()
+        rows = self._rows.get((site, req.kind))
+        if rows is None:
+            rows = self.db.execute(
+                "SELECT tag, step, last_seen, department, home_site, holder, quantity"
+                " FROM assets WHERE site = ? AND kind = ? ORDER BY step IN ('in_service',"
+                " 'installed'), tag LIMIT ?",
+                [site, req.kind, req.target + 2 * SHOWN],
+            ).fetchall()
         seen = set()
-        elsewhere = 0
         other_department: list[str] = []
-        for tag, step, _site, last_seen, dept, home, holder, qty in rows:
+        for tag, step, last_seen, dept, home, holder, qty in rows:
             seen.add(tag)
-            if tag in counted:
-                continue
             why = self.why_not(site, func, req.kind, tag, step, last_seen, dept, home, holder)
             if why.startswith(OTHER):
                 other_department.append(f"{tag}{why}")
             elif why:
                 out.append(why)
-            elif tag in used:
-                elsewhere += 1
-            elif self.plan.kinds[req.kind].stock and not qty:
+            elif stock and not qty:
                 out.append(f"{tag} is empty (counted 0)")
-            elif self.plan.sites[site].homes:
+            elif unseated.get(holder, 0) > 0:  # counted, but in no seat
+                unseated[holder] -= 1
                 out.append(
                     f"{tag} held by {holder} makes no seat (one person must hold one of each:"
                     f" {', '.join(self.plan.kinds[r.kind].name for r in func.requires)})"
                 )
-        out += self.on_the_way(site, req.kind, seen | counted)
+        out += self.on_the_way(site, req.kind, seen)
         out += other_department  # last: the library's own equipment is rarely the news
-        if elsewhere:
+        elsewhere = sum(b.amount - b.left for b in eligible) - req.have
+        if elsewhere > 0 and not stock:
             out.append(f"{elsewhere} more here serve other functions")
-        if self.plan.kinds[req.kind].stock and req.tags:
+        if stock and req.have:
             out.insert(0, f"{req.have} in stock here")
         return out
 
@@ -106,20 +186,22 @@ class Explainer:
         return ""  # counted, and serving another function
 
     def kiosk(self, tag: str, last_seen: str | None) -> str:
-        row = self.db.execute(
-            "SELECT verdict, checked_at, detail FROM kiosk_latest WHERE tag = ?", [tag]
-        ).fetchone()
+        if tag in self._kiosks:
+            row = self._kiosks[tag]
+        else:
+            row = self.db.execute(
+                f"SELECT k.verdict, k.checked_at, k.detail, {MOVED_AT} FROM kiosk_latest k"
+                " JOIN assets w ON w.tag = k.tag WHERE k.tag = ?",
+                [tag],
+            ).fetchone()
         if row is None:
             return "kiosk check not run yet"
-        verdict, checked_at, detail = row
+        verdict, checked_at, detail, moved = row
         if verdict != "ok":
             detail = f" ({verdict}: {detail})" if detail else f" ({verdict})"
             return f"kiosk check failed {self.when(checked_at)}{detail}"
         if checked_at < fresh_since(self.plan, self.at):
             return f"kiosk check passed {self.when(checked_at)}, too long ago: check again"
-        moved = self.db.execute(
-            f"SELECT {MOVED_AT} FROM assets w WHERE w.tag = ?", [tag]
-        ).fetchone()[0]
         if moved and checked_at < moved:
             return (
                 f"kiosk check passed {self.when(checked_at)}, before it was moved here"
@@ -129,10 +211,12 @@ class Explainer:
 
     def kit(self, tag: str, kind: str, site: str) -> str:
         """What keeps a workstation from being whole ('' when it is)."""
-        parts = self.db.execute(
-            "SELECT tag, kind, site, step FROM assets WHERE kit != '' AND kit = ? ORDER BY tag",
-            [tag],
-        ).fetchall()
+        parts = self._parts.get(tag)
+        if parts is None:
+            parts = self.db.execute(
+                "SELECT tag, kind, site, step FROM assets WHERE kit != '' AND kit = ? ORDER BY tag",
+                [tag],
+            ).fetchall()
         for slot in self.plan.kinds[kind].parts:
             fitting = [p for p in parts if p[1] in slot]
             if any(p[2] == site and p[3] in COUNTED_STEPS for p in fitting):
@@ -182,8 +266,14 @@ class Explainer:
 
     def when(self, at: str | None) -> str:
         """10:42 today, the date too when it is older than a day."""
-        parsed = timefmt.parse_time(at)
-        if parsed is None:
-            return "(time unknown)"
-        recent = self.at - parsed < timedelta(hours=20)
-        return timefmt.local_time(parsed, "%H:%M" if recent else timefmt.HUMAN_FORMAT)
+        said = self._when.get(at)
+        if said is None:
+            parsed = timefmt.parse_time(at)
+            if parsed is None:
+                return "(time unknown)"
+            if self._zone is None:
+                self._zone = (timefmt.zone(),)
+            recent = self.at - parsed < timedelta(hours=20)
+            local = parsed.astimezone(self._zone[0])
+            said = self._when[at] = local.strftime("%H:%M" if recent else timefmt.HUMAN_FORMAT)
+        return said

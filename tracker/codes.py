@@ -39,7 +39,10 @@ _NOT_ALNUM = re.compile(r"[^A-Z0-9]")
 # Characters a tag may contain: letters, digits and separators that carry no meaning.
 TAG_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._/+-]*$")
 # A tag that passes `tag_problem`: the importer's fast path.
-GOOD_TAG = re.compile(r"^(?![Ll] *[Oo] *[Cc] *\.)[A-Za-z0-9][A-Za-z0-9 ._/+-]*$")
+_GOOD = r"(?![Ll] *[Oo] *[Cc] *\.)[A-Za-z0-9][A-Za-z0-9 ._/+-]*"
+GOOD_TAG = re.compile(rf"^{_GOOD}$")
+GOOD_TAG_LINES = re.compile(rf"(?:{_GOOD}\n)*+{_GOOD}")
+"""Fully matches tags joined by newlines when every one is a GOOD_TAG (one call for a file)."""
 # A US-layout scanner on a Danish PC types these for the keys next to '0' and '.' (and the
 # reverse). They only ever stand for separators, never for letters or digits.
 _LAYOUT_SEPARATORS = str.maketrans({c: " " for c in "-+/_´`'\"=?&:;,<>*!#"})
@@ -64,6 +67,14 @@ def key_for_valid_tag(tag: str) -> str:
     if key.isalnum():  # most tags: letters, digits and dashes (GOOD_TAG: ASCII only)
         return key
     return key.replace(" ", "").replace(".", "").replace("/", "").replace("_", "").replace("+", "")
+
+
+def keys_for_valid_tags(tags: list[str]) -> list[str]:
+    """`key_for_valid_tag` of each of `tags` (all GOOD_TAG), in a few passes over them joined."""
+    joined = "\n".join(tags).upper()
+    for separator in "- ./_+":
+        joined = joined.replace(separator, "")
+    return joined.split("\n")
 
 
 def asset_payload(tag: str) -> str:

@@ -25,6 +25,8 @@ class MoveError(ValueError):
 
 @dataclass(frozen=True)
 class ActiveMove:
+    """A scenario's move being worked on: `active` (going out) or `returning` (going home)."""
+
     id: int
     scenario: str
     status: str
@@ -181,6 +183,8 @@ def close_if_home(db: Database, tag: str = "", step: str = "", site: str = "") -
 
 @dataclass(frozen=True)
 class ManifestItem:
+    """One manifest line of the current leg, with how far its asset got."""
+
     kind: str
     tag: str | None
     name: str | None

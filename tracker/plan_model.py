@@ -15,6 +15,8 @@ class PlanError(ValueError):
 
 @dataclass(frozen=True)
 class Site:
+    """A place equipment can be: a town hall, a library, the home workplaces, the IT store."""
+
     id: str
     name: str
     address: str = ""
@@ -31,6 +33,8 @@ class Site:
 
 @dataclass(frozen=True)
 class Kind:
+    """An equipment kind (a passport workstation, a printer), with its kit if it has one."""
+
     id: str
     name: str
     kiosk: bool = False
@@ -46,6 +50,8 @@ class Kind:
 
 @dataclass(frozen=True)
 class Requirement:
+    """What a function needs of one kind: at least `min` to open, `target` to run well."""
+
     kind: str
     min: int
     target: int
@@ -53,6 +59,8 @@ class Requirement:
 
 @dataclass(frozen=True)
 class Function:
+    """A critical function a site hosts (passports, MitID), with what it needs to open."""
+
     id: str
     name: str
     area: str
@@ -83,6 +91,8 @@ class Move:
 
 @dataclass(frozen=True)
 class Scenario:
+    """An incident: the sites it closes, who hosts which function, and what moves where."""
+
     id: str
     name: str
     description: str = ""
@@ -93,6 +103,8 @@ class Scenario:
 
 @dataclass(frozen=True)
 class Contact:
+    """Whom to call for a role during an incident."""
+
     role: str
     name: str
     phone: str
@@ -100,6 +112,8 @@ class Contact:
 
 @dataclass(frozen=True)
 class Plan:
+    """The whole plan file, checked: its sites, kinds, functions, scenarios and contacts."""
+
     path: str
     municipality: str
     municipality_short: str

@@ -9,7 +9,9 @@ ready as its weakest function. Every function below target gets a line in the si
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import gc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -29,18 +31,52 @@ VERDICT_WORDS = {
 """A site's verdict as a coordinator reads it, for the first line of every view."""
 
 
-@dataclass(frozen=True)
+class _Names:
+    """Names the counted assets of a whole readiness on first demand: the tags of 100,000
+    assets cost a query per kind that the dashboard and the text status never need."""
+
+    def __init__(self, load: Callable[[list[tuple[Bucket, int]]], None] | None) -> None:
+        self.load, self.given = load, []  # type: list[dict[str, dict[str, Taken]]]
+
+    def ensure(self) -> None:
+        if self.load is not None:
+            load, self.load = self.load, None
+            load(
+                [w for g in self.given for f in g.values() for t in f.values() for w in t.wanted()]
+            )
+
+
+_NAMED = _Names(None)
+
+
+@dataclass(slots=True)  # not frozen: made 2,500 times a refresh; nothing changes them
 class RequirementState:
     kind: str
     have: int
     min: int
     target: int
     state: str
-    tags: tuple[str, ...] = ()
-    """The assets counted for it (for stock: the boxes)."""
+    taken: Taken = field(default_factory=Taken, repr=False, compare=False)
+    names: _Names = field(default=_NAMED, repr=False, compare=False)
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        """The assets counted for it (for stock: the boxes), sorted by bucket."""
+        self.names.ensure()
+        return tuple(self.taken.tags())
+
+    def as_json(self) -> dict:
+        return {
+            "kind": self.kind,
+            "have": self.have,
+            "min": self.min,
+            "target": self.target,
+            "state": self.state,
+            "tags": list(self.tags),
+        }
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class FunctionState:
     id: str
     name: str
@@ -88,6 +124,7 @@ class Readiness:
     sample: str | None = None
     """The sample inventory the database was seeded from, until a real import: then the
     readiness shown is fiction, and every view of it says so (`SAMPLE_NOTE`)."""
+    names: _Names = field(default=_NAMED, repr=False, compare=False)
 
     def site(self, site_id: str) -> SiteState | None:
         return next((s for s in self.sites if s.id == site_id), None)
@@ -114,9 +151,7 @@ class Readiness:
                             "have": f.have,
                             "min": f.min,
                             "target": f.target,
-                            "requirements": [
-                                {**r.__dict__, "tags": list(r.tags)} for r in f.requirements
-                            ],
+                            "requirements": [r.as_json() for r in f.requirements],
                             "network": f.network,
                         }
                         for f in s.functions
@@ -137,8 +172,9 @@ def state_of(have: int, lo: int, hi: int) -> str:
 
 _ORDER = {NOT_READY: 0, DEGRADED: 1, READY: 2}
 
-Explain = Callable[[str, FunctionState, set[str]], list[str]]
-"""(site id, a function below target, the tags serving a function there) -> what blocks it."""
+Explain = Callable[[str, FunctionState, dict[str, list[Bucket]]], list[str]]
+"""(site id, a function below target, the site's counted equipment after allocation) -> what
+blocks it."""
 
 Units = dict[str, dict[str, list[Bucket]]]
 
@@ -173,39 +209,44 @@ def evaluate(
     if counted and isinstance(next(iter(counted)), tuple):
         counted = from_counts(counted)  # type: ignore[arg-type]
     hosted = plan.site_functions(scenario)
-    allocated = []
+    names = _Names(load_tags)
+    worked = []
     for site in plan.sites.values():
         fids = hosted.get(site.id, ())
         if not fids and not all_sites:
             continue
         pool = counted.get(site.id, {})  # type: ignore[union-attr]
         given = allocate([plan.functions[f] for f in fids], pool, homes=site.homes)
-        allocated.append((site, fids, pool, given))
-    if load_tags is not None:  # name what was counted, in one go for all sites
-        load_tags(
-            [w for *_, given in allocated for g in given.values() for t in g.values()
-             for w in t.wanted()]
-        )  # fmt: skip
-    sites = []
-    for site, fids, pool, given in allocated:
+        names.given.append(given)
         net = networks.get(site.id) if networks is not None else None
-        funcs, blocking, gated = [], [], []
-        used = {t for g in given.values() for taken in g.values() for t in taken.tags()}
-        for fid in fids:
-            func = plan.functions[fid]
-            state = _function(func, given.get(fid, {}), network.gate(func, net) or "")
-            funcs.append(state)
+        funcs = [
+            _function(f, given.get(f.id, {}), network.gate(f, net) or "", names)
+            for f in (plan.functions[fid] for fid in fids)
+        ]
+        worked.append((site, pool, net, funcs))
+    short = [
+        (site, f)
+        for site, _, _, funcs in worked
+        for f in funcs
+        if any(r.have < r.target for r in f.requirements)
+    ]
+    if explain is not None and hasattr(explain, "prepare"):
+        explain.prepare([(site.id, f) for site, f in short])
+    sites = []
+    for site, pool, net, funcs in worked:
+        blocking, gated = [], []
+        for state in funcs:
             if any(r.have < r.target for r in state.requirements):
                 blocking += (
-                    explain(site.id, state, used) if explain else [_short_words(plan, state)]
+                    explain(site.id, state, pool) if explain else [_short_words(plan, state)]
                 )
             if state.network:
-                gated.append(func.name)
+                gated.append(state.name)
         if gated and net is not None:  # one line for all that wait for the staff network
             blocking.append(f"{', '.join(gated)}: {net.words()}")
         blocking = _merge_same(blocking)
         spare = {k: n for k, b in pool.items() if (n := sum(x.left for x in b))}
-        needed = any(plan.functions[f].municipal_network for f in fids)
+        needed = any(plan.functions[f.id].municipal_network for f in funcs)
         sites.append(
             SiteState(
                 site.id,
@@ -216,7 +257,7 @@ def evaluate(
                 spare,
             )
         )
-    return Readiness(scenario, tuple(sites), generated_at, sample=sample)
+    return Readiness(scenario, tuple(sites), generated_at, sample=sample, names=names)
 
 
 def _merge_same(lines: list[str]) -> list[str]:
@@ -229,22 +270,22 @@ def _merge_same(lines: list[str]) -> list[str]:
     return [f"{', '.join(n)}: {rest}" if all(n) else rest for rest, n in names.items()]
 
 
-def _function(func, given: dict[str, Taken], why: str) -> FunctionState:
+def _function(func, given: dict[str, Taken], why: str, names: _Names = _NAMED) -> FunctionState:
     reqs = []
+    worst = None
     for r in func.requires:
-        taken = given.get(r.kind, Taken())
+        taken = given.get(r.kind) or Taken()
         have = taken.amount
-        reqs.append(
-            RequirementState(
-                r.kind, have, r.min, r.target, state_of(have, r.min, r.target), tuple(taken.tags())
-            )
-        )
-    # The function is as good as its weakest requirement; show that one's numbers.
-    worst = min(reqs, key=lambda r: (_ORDER[r.state], r.have - r.target))
-    state = NOT_READY if why else worst.state
-    return FunctionState(
-        func.id, func.name, state, worst.have, worst.min, worst.target, tuple(reqs), why
-    )
+        state = READY if have >= r.target else DEGRADED if have >= r.min else NOT_READY
+        req = RequirementState(r.kind, have, r.min, r.target, state, taken, names)
+        reqs.append(req)
+        # The function is as good as its weakest requirement; show that one's numbers.
+        rank = (_ORDER[state], have - r.target)
+        if worst is None or rank < worst[0]:
+            worst = (rank, req)
+    w = worst[1]  # type: ignore[index]
+    state = NOT_READY if why else w.state
+    return FunctionState(func.id, func.name, state, w.have, w.min, w.target, tuple(reqs), why)
 
 
 def _short_words(plan: Plan, func: FunctionState) -> str:
@@ -258,13 +299,40 @@ def _short_words(plan: Plan, func: FunctionState) -> str:
 
 
 def compute(
-    db: Database, plan: Plan, *, all_sites: bool = False, at: datetime | None = None
+    db: Database,
+    plan: Plan,
+    *,
+    all_sites: bool = False,
+    at: datetime | None = None,
+    tags: bool = True,
 ) -> Readiness:
-    """Readiness of every site under the scenario in force, read from the store."""
+    """Readiness of every site under the scenario in force, read from the store.
+
+    `tags=False` leaves naming the counted assets until something reads a requirement's
+    `tags` (on this connection and thread): the dashboard and the text status never do."""
+    at = at or datetime.now(UTC)
+    with _gc_paused():  # thousands of rows and small objects, no cycles: ~8% of the time
+        state = _compute(db, plan, all_sites, at)
+        if tags:
+            state.names.ensure()
+    return state
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _compute(db: Database, plan: Plan, all_sites: bool, at: datetime) -> Readiness:
     from tracker import blocking
     from tracker.store import now, sample_source
 
-    at = at or datetime.now(UTC)
     scenario = moves.active_scenario(db, plan)
     return evaluate(
         plan,
@@ -275,7 +343,7 @@ def compute(
         sample=sample_source(db),
         networks=network.site_networks(db, plan, at=at),
         explain=blocking.Explainer(db, plan, at),
-        load_tags=lambda wanted: units.load_tags(db, plan, at, wanted),
+        load_tags=lambda wanted: units.load_tags(db, plan, at, wanted),  # on first demand
     )
 
 

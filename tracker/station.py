@@ -20,6 +20,8 @@ UUID_LEN = 16
 
 @dataclass(frozen=True)
 class Station:
+    """This database's identity: the uuid its rows' gids start with, and where it was made."""
+
     uuid: str
     name: str
     host: str

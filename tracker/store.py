@@ -219,6 +219,8 @@ def data_version(db: Database) -> int:
 
 @dataclass(frozen=True)
 class Asset:
+    """An asset as the `assets` table holds it now: what it is, where, in which step."""
+
     tag: str
     key: str
     kind: str

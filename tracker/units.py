@@ -50,16 +50,17 @@ def fresh_since(plan: Plan, at: datetime) -> str:
 
 def kit_condition(plan: Plan, kind: str, alias: str = "w") -> tuple[str, list[str]]:
     """SQL that holds when every slot of `kind`'s kit is filled at the workstation's site:
-    one index seek per workstation, counting the distinct slots its parts fill."""
+    one index seek per workstation, adding up, slot by slot, whether any part fills it (no
+    DISTINCT: that would build a temporary b-tree per workstation)."""
     slots = plan.kinds[kind].parts
     if not slots:
         return "", []
-    cases, params = [], []
-    for n, slot in enumerate(slots):
-        cases.append(f" WHEN p.kind IN ({', '.join('?' * len(slot))}) THEN {n}")
+    terms, params = [], []
+    for slot in slots:
+        terms.append(f"max(p.kind IN ({', '.join('?' * len(slot))}))")
         params += slot
     sql = (
-        f" AND (SELECT count(DISTINCT CASE{''.join(cases)} END) FROM assets p"
+        f" AND (SELECT {' + '.join(terms)} FROM assets p"
         f" WHERE p.kit != '' AND p.kit = {alias}.tag AND p.site = {alias}.site"
         f" AND p.{COUNTED}) = {len(slots)}"
     )
@@ -78,7 +79,8 @@ def buckets(db: Database, plan: Plan, at: datetime) -> dict[str, dict[str, list[
     plain = [k for k in kinds if not plan.kinds[k].kiosk and not plan.kinds[k].parts]
     rows = db.execute(
         "SELECT site, kind, department, holder, n, quantity FROM readiness_tally"
-        f" WHERE n > 0 AND kind IN ({', '.join('?' * len(plain))})",
+        f" WHERE n > 0 AND kind IN ({', '.join('?' * len(plain))})"
+        " ORDER BY site, kind, department, holder",
         plain,
     ).fetchall()
     for kind in (k for k in kinds if k not in plain):  # one index range each (assets_counted)
@@ -89,7 +91,7 @@ def buckets(db: Database, plan: Plan, at: datetime) -> dict[str, dict[str, list[
         rows += db.execute(
             "SELECT w.site, w.kind, w.department, w.holder, count(*), sum(w.quantity)"
             f" FROM assets w WHERE w.{COUNTED} AND w.kind = ?{cond}"
-            " GROUP BY w.site, w.department, w.holder",
+            " GROUP BY w.site, w.department, w.holder ORDER BY w.site, w.department, w.holder",
             [kind, *params],
         ).fetchall()
     homes = {s.id for s in plan.sites.values() if s.homes}
@@ -103,7 +105,8 @@ def buckets(db: Database, plan: Plan, at: datetime) -> dict[str, dict[str, list[
             "SELECT EXISTS (SELECT 1 FROM assets WHERE department != '')"
         ).fetchone()[0]
     )
-    for site, kind, dept, holder, n, qty in sorted(rows):
+    # In (department, holder) order within each site and kind, as both queries return them.
+    for site, kind, dept, holder, n, qty in rows:
         stock = plan.kinds[kind].stock
         key = (site, kind, dept, holder)
         held = holder if site in homes else ""

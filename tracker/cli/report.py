@@ -25,7 +25,7 @@ def cmd_report(ctx: Any, args: argparse.Namespace) -> int:
 
     write_report(ctx.db, ctx.plan, path)
     counts = {"ready": 0, "degraded": 0, "not_ready": 0}
-    for site in readiness.compute(ctx.db, ctx.plan).sites:
+    for site in readiness.compute(ctx.db, ctx.plan, tags=False).sites:
         for f in site.functions:
             counts[f.state] += 1
     out(

@@ -46,6 +46,7 @@ def cmd_scenario(ctx: Context, args: argparse.Namespace) -> int:
         items = moves.manifest(ctx.db, move)
         out(f"ended {move.scenario}: {len(items)} item(s) to bring home ({move.status})")
         _print_manifest(plan, items)
+        _print_holders(ctx, plan)
         return EXIT_OK
     if args.action == "close":
         try:
@@ -64,6 +65,8 @@ def cmd_scenario(ctx: Context, args: argparse.Namespace) -> int:
     out(f"{move.scenario} ({move.status} since {local_time(move.started_at)})")
     out("  " + ", ".join(f"{k}: {v}" for k, v in moves.progress(items).items()))
     _print_manifest(plan, items)
+    if move.status == "returning":
+        _print_holders(ctx, plan)
     return EXIT_OK
 
 
@@ -75,6 +78,17 @@ def _print_manifest(plan: Any, items: list) -> None:
             f"  {it.state:<10} {one_line(tag):<14} {it.kind:<10} -> {one_line(dest)}"
             f"  {one_line(it.name or '')}"
         )
+
+
+def _print_holders(ctx: Context, plan: Any) -> None:
+    """The return leg per person: who must bring what back from a home workplace."""
+    from tracker import stock
+
+    held = stock.holdings(ctx.db, plan)
+    if held:
+        out("Held at home workplaces (who must bring what back):")
+        for line in stock.holding_lines(plan, held):
+            out(f"  {one_line(line)}")
 
 
 def _operator(args: argparse.Namespace) -> str:

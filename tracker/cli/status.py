@@ -15,7 +15,8 @@ def cmd_status(ctx: Context, args: argparse.Namespace) -> int:
     from tracker import readiness, stock
     from tracker.replica import state as replica_state
 
-    state = readiness.compute(ctx.db, ctx.plan, all_sites=args.all)
+    # The text names no counted asset: leave naming them to --json.
+    state = readiness.compute(ctx.db, ctx.plan, all_sites=args.all, tags=args.json)
     held = stock.holdings(ctx.db, ctx.plan)
     replication = replica_state.summary(ctx.db_path)
     if args.json:

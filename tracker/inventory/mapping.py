@@ -211,6 +211,43 @@ class Resolver:
                 seen.columns.setdefault(self.labels["step"], []).append(line)
         return target
 
+    # The column-wise check of a clean file (tracker.inventory.bulk): each distinct value is
+    # resolved once (`peek_*`: nothing counted), then the rows are counted at once (`count`), to
+    # the same effect as `kind`, `site` and `step` row by row on values that all resolved.
+
+    def peek_kind(self, category: str, model: str) -> str | None:
+        hit = self._kinds.get((category, model))
+        if hit is None:
+            hit = self._kinds[(category, model)] = self._resolve_kind(category, model)
+        return hit[0]
+
+    def peek_site(self, text: str) -> str | None:
+        hit = self._sites.get(text)
+        if hit is None:
+            hit = self._sites[text] = self._resolve_site(text)
+        return hit[0]
+
+    def peek_step(self, text: str) -> str | None:
+        hit = self._steps.get(text)
+        if hit is None:
+            hit = self._steps[text] = self._resolve_step(text)
+        return hit[0]
+
+    def count(self, kinds: Counter, sites: Counter, steps: Counter) -> None:
+        """Count the rows of values `peek_*` resolved to a plan id: (category, model), site
+        and step text -> rows."""
+        for (category, model), n in kinds.items():
+            target, seen, counted_model, _ = self._kinds[(category, model)]
+            if seen is not None:
+                seen.rows += n
+                if counted_model:
+                    seen.models[counted_model] += n
+        for cache, counts in ((self._sites, sites), (self._steps, steps)):
+            for text, n in counts.items():
+                seen = cache[text][1]
+                if seen is not None:
+                    seen.rows += n
+
     def unknown(self) -> list[tuple[str, str, _Seen]]:
         return [
             (table, value, seen)

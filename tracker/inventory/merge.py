@@ -17,9 +17,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlite_utils import Database
-
 from tracker import tallies
+from tracker.database import Database
 from tracker.plan import Plan
 
 # Where each field sits in a row of `out` (the UPSERT's order).

@@ -76,7 +76,7 @@ def overview(db: Database, plan: Plan, exceptions: int = 20) -> Overview:
                 )
             )
     return Overview(
-        readiness=readiness.compute(db, plan),
+        readiness=readiness.compute(db, plan, tags=False),  # the dashboard names none
         move=move,
         scenario_name=name,
         progress=moves.progress(items),
