@@ -65,7 +65,7 @@ def check(lines: list[int], fields: tuple[tuple[str, ...], ...], ctx: Context) -
     if joined.count("\n") != len(tags) - 1 or not codes.GOOD_TAG_LINES.fullmatch(joined):
         return None
     keys = codes.keys_for_valid_tags(tags)
-    if len(set(tags)) != len(tags) or len(set(keys)) != len(keys):
+    if len(set(keys)) != len(keys):  # a label code twice (a tag twice too: same code)
         return None
     if any(hostnames):
         hosts = list(filter(None, hostnames))

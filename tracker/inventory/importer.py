@@ -14,6 +14,7 @@ import gc
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from tracker.inventory import bulk, cells, dates, snipeit
 from tracker.inventory.bulk import MAX_QUANTITY
 from tracker.inventory.mapping import SKIP, Mapping, Resolver, line_ranges
 from tracker.inventory.merge import (
+    AT_HOME,
     BULK,
     check_kits,
     insert,
@@ -352,7 +354,8 @@ def import_file(
             )
         # Many rows: build the indexes once after the insert instead of row by row (a fifth
         # of a 100,000-row import); same transaction, so still all or nothing.
-        upsert = upsert_sql([d for d in DETAILS if d in header.columns], at)
+        homes = any(map(itemgetter(AT_HOME), out))  # a home given, or kept by `merge`
+        upsert = upsert_sql([d for d in DETAILS if d in header.columns], at, homes=homes)
         insert(db.conn, upsert, out, events, rebuild=len(out) >= BULK)
         store.set_sample_source(db, path if sample else None)
     return result
