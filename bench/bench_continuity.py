@@ -29,6 +29,7 @@ import argparse
 import os
 import random
 import re
+import resource
 import shutil
 import signal
 import sqlite3
@@ -168,6 +169,7 @@ def crash_run(tmp: Path, rnd: random.Random, url: str, env: dict | None = None) 
 
 
 TOOK = re.compile(r"(?:took |, )([^,]+?) (\d+\.\d+) s")
+"""A phase in `tracker restore`'s last line: `took PHASE 1.23 s, PHASE 0.45 s, ...`."""
 
 
 def restore_plan(url: str, env: dict | None) -> tuple[int, float]:
@@ -208,6 +210,7 @@ def recovery_time(big: Path, url: str, tmp: Path, runs: int, env: dict | None = 
 
     def ours(i: int) -> None:
         target = tmp / "rt" / f"restored{i}.db"
+        cpu = children_cpu()
         t = time.perf_counter()
         done = subprocess.run(
             [*tracker_cmd(), "--db", str(target), "restore", url],
@@ -219,19 +222,24 @@ def recovery_time(big: Path, url: str, tmp: Path, runs: int, env: dict | None = 
         t1 = time.perf_counter()
         run("--db", str(target), "status")
         note("ours", time.perf_counter() - t)
+        note("ours cpu", children_cpu() - cpu)
         note("restore", t1 - t)
         note("status", time.perf_counter() - t1)
-        took = done.stdout.splitlines()[-1]
-        for phase, seconds in TOOK.findall(took):
+        took = TOOK.findall(done.stdout.splitlines()[-1])
+        for phase, seconds in took:
             note(phase, float(seconds))
+        # The process's own start, imports and exit: what its phases leave of its time.
+        note(REST, t1 - t - sum(float(x) for phase, x in took if phase != ALONGSIDE))
 
     def base(i: int) -> None:
         copy = tmp / "rt" / f"copy{i}.db"
+        cpu = children_cpu()
         t = time.perf_counter()
         subprocess.run(["cp", str(db), str(copy)], check=True)
         t1 = time.perf_counter()
         run("--db", str(copy), "status")
         note("base", time.perf_counter() - t)
+        note("base cpu", children_cpu() - cpu)
         note("cp", t1 - t)
         note("cp status", time.perf_counter() - t1)
 
@@ -251,14 +259,20 @@ def recovery_time(big: Path, url: str, tmp: Path, runs: int, env: dict | None = 
 
 
 ALONGSIDE = "migrations and counts (beside the check)"
+REST = "process start, imports, exit"
+NOT_PHASES = {"ours", "ours cpu", "restore", "status", "base", "base cpu", "cp", "cp status"}
+
+
+def children_cpu() -> float:
+    """User + system seconds of this process's finished children (and theirs: Litestream)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def restore_rows(name: str, what: str, m: dict) -> list[tuple]:
     base = m["base"]
     files, mb = m["plan"]
-    sequential = [k for k in m if k not in {"ours", "restore", "status", "base", "cp"}]
-    sequential = [k for k in sequential if k not in {"cp status", "plan", ALONGSIDE}]
-    rest = m["restore"] - sum(m[k] for k in sequential)
+    phases = [k for k in m if k not in NOT_PHASES | {"plan", ALONGSIDE, REST}]
     rows = [
         (
             f"restore {name} + status, {what}",
@@ -268,6 +282,13 @@ def restore_rows(name: str, what: str, m: dict) -> list[tuple]:
             "< 60 s, <= 5x",
         ),
         (
+            "  CPU time (user + system, Litestream's included)",
+            f"{m['ours cpu']:.2f} s",
+            f"cp + status {m['base cpu']:.2f} s",
+            f"{m['ours cpu'] / m['base cpu']:.1f}x",
+            "",
+        ),
+        (
             f"  `tracker restore` {name} (Litestream's plan: {files} file(s), {mb:.0f} MB)",
             f"{m['restore']:.2f} s",
             "",
@@ -275,13 +296,10 @@ def restore_rows(name: str, what: str, m: dict) -> list[tuple]:
             "",
         ),
     ]
-    for phase in sequential:
+    for phase in [*phases, REST]:
         rows.append((f"    {phase}", f"{m[phase]:.2f} s", "", f"{m[phase] / base:.1f}x", ""))
     if ALONGSIDE in m:
         rows.append((f"    ({ALONGSIDE})", f"{m[ALONGSIDE]:.2f} s", "", "", ""))
-    rows.append(
-        ("    process start, imports, the rest", f"{rest:.2f} s", "", f"{rest / base:.1f}x", "")
-    )
     rows.append(
         (
             "  `tracker status` on the restored file",
@@ -373,6 +391,7 @@ def main() -> None:
     ap.add_argument("--only-restore", action="store_true", help="only the recovery time")
     args = ap.parse_args()
     rnd = random.Random(14)
+    started_load = os.getloadavg()[0]
     rows = []
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
@@ -457,7 +476,9 @@ def main() -> None:
     for r in [header, tuple("-" * w for w in widths), *rows]:
         print("  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)))
     py = sys.version.split()[0]
-    print(f"\n{os.cpu_count()} cores, Python {py}, SQLite {sqlite3.sqlite_version}")
+    load = " / ".join(f"{x:.1f}" for x in (started_load, os.getloadavg()[0]))
+    print(f"\n{os.cpu_count()} cores, Python {py}, SQLite {sqlite3.sqlite_version},", end=" ")
+    print(f"load average {load} (start / end)")
 
 
 if __name__ == "__main__":

@@ -188,9 +188,10 @@ def test_large_import_is_all_or_nothing_too(fresh_db, plan, tmp_path):
 
 
 def _indexes(db) -> list[tuple[str, str]]:
+    """The assets' indexes and triggers (the readiness tally's), as the schema holds them."""
     return db.execute(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'assets'"
-        " ORDER BY name"
+        "SELECT name, sql FROM sqlite_master WHERE type IN ('index', 'trigger')"
+        " AND tbl_name = 'assets' AND name != 'refuse' ORDER BY name"
     ).fetchall()
 
 

@@ -251,6 +251,44 @@ def test_check_warns_then_goes_critical_while_writes_wait(tmp_path, replicators)
     conn.close()
 
 
+def test_the_generated_snapshot_interval_is_the_one_litestream_keeps(tmp_path):
+    """Litestream writes a whole snapshot at the interval the tracker's configuration names
+    (hourly: a restore then reads the snapshot and at most an hour of changes). Here the
+    generated configuration with 2 s in place of the hour, so the test sees several."""
+    from tracker.replica import config, target
+
+    db = tmp_path / "tracker.db"
+    scan(db, "EKS-PAS-001")
+    where = target.parse(f"file://{tmp_path}/rep")
+    text = config.render(db, where)
+    assert f"interval: {config.SNAPSHOT_INTERVAL}" in text and config.SNAPSHOT_INTERVAL == "1h"
+    cfg = config.write(text.replace(f"interval: {config.SNAPSHOT_INTERVAL}", "interval: 2s"))
+    proc = subprocess.Popen(
+        [config.litestream_exe(), "replicate", "-no-expand-env", "-config", str(cfg)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    snapshots = tmp_path / "rep" / "ltx" / "9"
+    try:
+        deadline = time.monotonic() + WAIT_S
+        for tag, step, site in (
+            ("EKS-PAS-002", "packed", "raadhus"),
+            ("EKS-PAS-003", "packed", "raadhus"),
+            ("EKS-PAS-001", "installed", "hovedbibliotek"),
+            ("EKS-PAS-002", "installed", "hovedbibliotek"),
+        ):
+            scan(db, tag, step, site)  # something new for each snapshot to hold
+            time.sleep(2.5)
+        while time.monotonic() < deadline and len(list(snapshots.glob("*.ltx"))) < 3:
+            time.sleep(0.5)
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(60)
+        config.remove(cfg)
+    assert len(list(snapshots.glob("*.ltx"))) >= 3
+
+
 def test_store_leaves_checkpoints_to_litestream_while_it_replicates(tmp_path, replicators):
     db = tmp_path / "tracker.db"
     scan(db, "EKS-PAS-001")

@@ -45,6 +45,8 @@ class Context:
     departments: dict[str, str]
     """A department as the plan spells it, or casefolded -> the plan's spelling."""
     site_department: dict[str, str]
+    good_hosts: Callable[[str], object]
+    """True-ish when each line of the text is a host name without a port (one call a file)."""
     host_problem: Callable[[str], str | None]
     """Why a host name cell is refused, or None (the importer's test)."""
 
@@ -63,10 +65,12 @@ def check(lines: list[int], fields: tuple[tuple[str, ...], ...], ctx: Context) -
     if joined.count("\n") != len(tags) - 1 or not codes.GOOD_TAG_LINES.fullmatch(joined):
         return None
     keys = codes.keys_for_valid_tags(tags)
-    if len(set(tags)) != len(tags) or len(set(keys)) != len(keys):
+    if len(set(keys)) != len(keys):  # a label code twice (a tag twice too: same code)
         return None
-    if any(hostnames) and any(map(ctx.host_problem, filter(None, hostnames))):
-        return None
+    if any(hostnames):
+        hosts = list(filter(None, hostnames))
+        if not ctx.good_hosts("\n".join(hosts)) and any(map(ctx.host_problem, hosts)):
+            return None
     dated = _column(purchase_dates, _date)
     quantities = _column(quantity_texts, _quantity)
     if dated is None or quantities is None:

@@ -14,6 +14,7 @@ import gc
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from tracker.inventory import bulk, cells, dates, snipeit
 from tracker.inventory.bulk import MAX_QUANTITY
 from tracker.inventory.mapping import SKIP, Mapping, Resolver, line_ranges
 from tracker.inventory.merge import (
+    AT_HOME,
     BULK,
     check_kits,
     insert,
@@ -33,9 +35,11 @@ from tracker.inventory.merge import (
 from tracker.inventory.rows import DETAILS, read_columns, read_rows
 from tracker.plan import Plan
 
-_HOSTNAME = re.compile(
-    r"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
-)
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_HOST = rf"(?:{_LABEL})(?:\.{_LABEL})*"
+_HOSTNAME = re.compile(rf"^{_HOST}$")
+_HOSTNAME_LINES = re.compile(rf"(?:{_HOST}\n)*+{_HOST}")
+"""Fully matches host names joined by newlines when _HOSTNAME matches every one."""
 
 
 class UnreadableFile(ValueError):
@@ -175,8 +179,8 @@ def import_file(
     # through the loop below, row by row, which alone says what is wrong and where.
     plain = None if snipe else read_columns(decoded.text, header)
     if plain is not None:
-        host_problem = _host_problem(good_host)
-        context = bulk.Context(plan, resolver, at, departments, site_department, host_problem)
+        hosts = (_HOSTNAME_LINES.fullmatch, _host_problem(good_host))
+        context = bulk.Context(plan, resolver, at, departments, site_department, *hosts)
         checked = bulk.check(*plain, context)
         if checked is not None:
             out, lines, kits, seen_tags = (
@@ -350,7 +354,8 @@ def import_file(
             )
         # Many rows: build the indexes once after the insert instead of row by row (a fifth
         # of a 100,000-row import); same transaction, so still all or nothing.
-        upsert = upsert_sql([d for d in DETAILS if d in header.columns], at)
+        homes = any(map(itemgetter(AT_HOME), out))  # a home given, or kept by `merge`
+        upsert = upsert_sql([d for d in DETAILS if d in header.columns], at, homes=homes)
         insert(db.conn, upsert, out, events, rebuild=len(out) >= BULK)
         store.set_sample_source(db, path if sample else None)
     return result

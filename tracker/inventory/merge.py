@@ -192,31 +192,35 @@ _DEFAULTS |= {"quantity": "1", "holder": "''"}
 _UPDATED = ("kind", "name", "serial", "home_site", "site", "step", "hostname", "notes")
 
 
-def upsert_sql(details: list[str], at: str) -> tuple[str, list[int]]:
+def upsert_sql(details: list[str], at: str, *, homes: bool = True) -> tuple[str, list[int]]:
     """The upsert, and which fields of a row of `out` it binds.
 
     Asset details whose column the file lacks keep their stored value, and a new asset gets
     the default; like the import's time (`at`, one for every row) they are written into the
-    statement instead of bound row by row (a seventh of the insert's time, 100,000 rows)."""
+    statement instead of bound row by row (a seventh of the insert's time, 100,000 rows).
+    An empty home site (not given, nor stored: see `merge`) is the site for a new asset, and
+    an existing one keeps its own; `homes=False` says no row has one (one bind fewer)."""
     if not _TIME.fullmatch(at):
         raise ValueError(f"not a timestamp: {at!r}")
     values, bound = [], []
     for i, column in enumerate(COLUMNS):
         if column == "updated_at":
             values.append(f"'{at}'")
-        elif column in _DEFAULTS and column not in details:
-            values.append(_DEFAULTS[column])
+        elif column in _DEFAULTS and column not in details or column == "home_site" and not homes:
+            values.append(_DEFAULTS.get(column, ""))
         else:
             bound.append(i)
             values.append(f"?{len(bound)}")
     home, site = values[AT_HOME], values[AT_SITE]
-    # A row's empty home site (not given, nor stored: see `merge`): a new asset's is its site,
-    # an existing one keeps its own.
-    values[AT_HOME] = f"CASE WHEN {home} = '' THEN {site} ELSE {home} END"
     updated = [f"{c} = excluded.{c}" for c in (*_UPDATED, "updated_at", *details)]
-    updated[_UPDATED.index("home_site")] = (
-        f"home_site = CASE WHEN {home} = '' THEN home_site ELSE {home} END"
-    )
+    if homes:
+        values[AT_HOME] = f"CASE WHEN {home} = '' THEN {site} ELSE {home} END"
+        updated[_UPDATED.index("home_site")] = (
+            f"home_site = CASE WHEN {home} = '' THEN home_site ELSE {home} END"
+        )
+    else:
+        values[AT_HOME] = site
+        del updated[_UPDATED.index("home_site")]
     sql = (
         f"INSERT INTO assets ({', '.join(COLUMNS)}) VALUES ({', '.join(values)})"
         f" ON CONFLICT(tag) DO UPDATE SET {', '.join(updated)}"

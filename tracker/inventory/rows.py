@@ -136,11 +136,17 @@ def read_rows(
     cells.allow_large_fields()
     first = text[: text.find("\n")]
     delimiter = sniff_delimiter(first)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        header_row = next(reader)
-    except StopIteration:
-        return None, iter(()), [f"{path}:1: the file is empty (expected a header row)"]
+    end = text.find("\n")
+    line = text[:end] if end >= 0 else text
+    reader = None  # made by the rows when they are read (not at all for `read_columns`)
+    if text and '"' not in line and "\r" not in line[:-1]:  # the header is the first line
+        header_row = next(csv.reader([line], delimiter=delimiter))
+    else:
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        try:
+            header_row = next(reader)
+        except StopIteration:
+            return None, iter(()), [f"{path}:1: the file is empty (expected a header row)"]
     header = read_header(path, header_row, fmt)
     if isinstance(header, str):
         return None, iter(()), [header]
@@ -156,10 +162,13 @@ def read_columns(text: str, header: Header) -> tuple[list[int], tuple[tuple[str,
     of cells per field of FIELDS, empty for a field the file lacks). None unless the file is
     plain: no double quote (so each line is one record), no lone carriage return, no blank or
     short or long row. Read in C: the csv module, then whole columns at a time."""
-    if '"' in text or text.count("\r") != text.count("\r\n"):
+    if '"' in text or ("\r" in text and text.count("\r") != text.count("\r\n")):
         return None
+    lines = text.split("\n")  # a record a line (no quote), each line given to csv as it is
+    if not lines[-1]:
+        lines.pop()
     try:
-        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=header.delimiter))
+        records = list(csv.reader(lines, delimiter=header.delimiter))
     except csv.Error:
         return None
     del records[0]  # the header
@@ -167,9 +176,10 @@ def read_columns(text: str, header: Header) -> tuple[list[int], tuple[tuple[str,
     if not records or set(map(len, records)) != {width}:
         return None
     read = []
+    quoted = QUOTE in text  # else no cell can start with one
     for column in zip(*records, strict=True):
         column = tuple(map(str.strip, column))
-        if "\n'" in "\n" + "\n".join(column):  # a cell starting with a quote
+        if quoted and "\n'" in "\n" + "\n".join(column):  # a cell starting with a quote
             column = tuple(map(cells.from_spreadsheet, column))
         read.append(column)
     empty = ("",) * len(records)
@@ -181,6 +191,9 @@ def _records(
     path: str, reader: Any, source: tuple[str, str, int], columns: dict[str, int], errors: list
 ) -> Iterator[tuple[int, tuple[str, ...]]]:
     text, delimiter, width = source
+    if reader is None:  # the header was read from the first line alone
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        next(reader)
     # Missing optional columns read the padding cell at index `width`: always "".
     pick = operator.itemgetter(*[columns.get(name, width) for name in FIELDS])
     strip = str.strip

@@ -22,6 +22,17 @@ MONITOR_INTERVAL = "250ms"
 SYNC_INTERVAL = "500ms"
 """How often it ships them to the replica (default 1 s). The two add up to the recovery
 point: a scan acknowledged longer ago than their sum plus the upload is on the replica."""
+SNAPSHOT_INTERVAL = "1h"
+"""How often Litestream writes a whole snapshot of the database to the replica (default 24 h).
+
+A restore reads the newest snapshot plus every compacted file written since. With a daily
+snapshot that is up to a day of changes, and during the first day of replication a second
+whole copy: the first compacted file starts at the first transaction, which is the whole
+database (measured: 67 files, 199 MB, for an 85 MB snapshot after 150 s of scanning). An
+hourly one keeps a restore to the snapshot and at most an hour of changes, and ends a
+damaged latest state (docs/continuity.md) within the hour. The price: a compressed copy of the
+whole database shipped every hour (a few MB for a move's record; 85 MB for the bench's
+1,000,000 events), kept for the default retention of 24 h."""
 
 
 def litestream_exe() -> str:
@@ -119,6 +130,8 @@ def render(
             "logging:",
             "  level: info",
             "  stderr: true",
+            "snapshot:",
+            f"  interval: {SNAPSHOT_INTERVAL}",
             "dbs:",
             f"  - path: {json.dumps(os.path.abspath(db_path))}",
             f"    monitor-interval: {MONITOR_INTERVAL}",
