@@ -168,19 +168,18 @@ class _Layout:
     demand: dict[str, int]
     """kind -> the sum of the groups' targets."""
     functions: tuple[Function, ...]
-    alone: dict[str, tuple[Function, ...]]
-    """kind -> the one group's functions, for a kind only one group needs."""
+    alone: frozenset[str]
+    """The kinds only one group needs."""
+    users: dict[str, tuple[Function, ...]]
+    """kind -> every member of every group that needs it: a group draws only on what all its
+    members take (`_Group.takes`), even a member that does not need the kind itself."""
     takes: dict[tuple[str, str], bool] = field(default_factory=dict)
     """(kind, department) -> `takes_all`, as worked out."""
 
     def takes_all(self, kind: str, department: str) -> bool:
-        """Whether everyone who may draw on `kind` takes `department`'s: for a kind one group
-        alone needs, that group (as `allocate` decides it); else every function needing it."""
-        if kind in self.alone:
-            return all(f.takes(department) for f in self.alone[kind])
-        return all(
-            f.takes(department) for f in self.functions if any(r.kind == kind for r in f.requires)
-        )
+        """Whether every group that may draw on `kind` takes `department`'s, as `allocate`
+        decides it (all of a group's members)."""
+        return all(f.takes(department) for f in self.users[kind])
 
 
 _LAYOUTS: dict[tuple[int, ...], _Layout] = {}
@@ -217,12 +216,14 @@ def _layout(functions: tuple[Function, ...]) -> _Layout:
             needed_by.setdefault(kind, []).append(name)
     # A kind only one group needs has no one to share it with: that group gets what there is
     # of it, up to its target, whatever else is short (allocate's rounds come to the same).
-    alone = {k: tuple(members[g[0]]) for k, g in needed_by.items() if len(g) == 1}
+    alone = frozenset(k for k, names in needed_by.items() if len(names) == 1)
+    users = {k: tuple(f for g in names for f in members[g]) for k, names in needed_by.items()}
     return _Layout(
         tuple((tuple(ids), tuple(need.items())) for ids, need in groups.values()),
         demand,
         functions,
         alone,
+        users,
     )
 
 

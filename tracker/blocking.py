@@ -18,7 +18,7 @@ from tracker import moves, timefmt
 from tracker.database import Database
 from tracker.plan import Function, Plan
 from tracker.store import COUNTED_STEPS
-from tracker.units import MOVED_AT, fresh_since
+from tracker.units import MOVED_AT, fresh_since, slot_sets
 
 SHOWN = 3
 """Reasons named per requirement; the rest are counted."""
@@ -128,9 +128,15 @@ class Explainer:
         homes = self.plan.sites[site].homes
         stock = self.plan.kinds[req.kind].stock
         eligible = [b for b in buckets if func.takes(b.department) and (b.holder or not homes)]
-        unseated: dict[str, int] = {}
+        # Per (department as stored, holder): a bucket's tags are drawn from the front in tag
+        # order, so its first `amount - left` counted assets serve a function (this one or
+        # another) and only the ones after them make no seat.
+        used: dict[tuple[str, str], int] = {}
+        unseated: dict[tuple[str, str], int] = {}
         for b in eligible if homes else ():
-            unseated[b.holder] = unseated.get(b.holder, 0) + b.left
+            key = (b.key[2] if b.key else "", b.holder)
+            used[key] = used.get(key, 0) + b.amount - b.left
+            unseated[key] = unseated.get(key, 0) + b.left
         out: list[str] = []
         rows = self._rows.get((site, req.kind))
         if rows is None:
@@ -151,8 +157,10 @@ class Explainer:
                 out.append(why)
             elif stock and not qty:
                 out.append(f"{tag} is empty (counted 0)")
-            elif unseated.get(holder, 0) > 0:  # counted, but in no seat
-                unseated[holder] -= 1
+            elif not stock and used.get((dept, holder), 0) > 0:  # counted for a function
+                used[(dept, holder)] -= 1
+            elif unseated.get((dept, holder), 0) > 0:  # counted, but in no seat
+                unseated[(dept, holder)] -= 1
                 out.append(
                     f"{tag} held by {holder} makes no seat (one person must hold one of each:"
                     f" {', '.join(self.plan.kinds[r.kind].name for r in func.requires)})"
@@ -230,6 +238,11 @@ class Explainer:
                 return f"its {part} {ptag} is {pstep}"
             where = self.plan.sites[psite].name if psite in self.plan.sites else psite
             return f"its {part} {ptag} is {STEP_WORDS.get(pstep, pstep)} at {where}"
+        here = [p[1] for p in parts if p[2] == site and p[3] in COUNTED_STEPS]
+        for kinds, n in slot_sets(self.plan.kinds[kind].parts) or ():  # a part fills one slot
+            if (have := sum(k in kinds for k in here)) < n:
+                what = " or ".join(self.plan.kinds[k].name.lower() for k in kinds)
+                return f"it has {have} {what} here, its kit needs {n}"
         return ""
 
     def on_the_way(self, site: str, kind: str, skip: set[str]) -> list[str]:

@@ -51,20 +51,51 @@ def fresh_since(plan: Plan, at: datetime) -> str:
 def kit_condition(plan: Plan, kind: str, alias: str = "w") -> tuple[str, list[str]]:
     """SQL that holds when every slot of `kind`'s kit is filled at the workstation's site:
     one index seek per workstation, adding up, slot by slot, whether any part fills it (no
-    DISTINCT: that would build a temporary b-tree per workstation)."""
+    DISTINCT: that would build a temporary b-tree per workstation). A part fills one slot:
+    where slots share a kind, each set of them needs as many parts (`slot_sets`)."""
     slots = plan.kinds[kind].parts
     if not slots:
         return "", []
     terms, params = [], []
-    for slot in slots:
-        terms.append(f"max(p.kind IN ({', '.join('?' * len(slot))}))")
-        params += slot
+    sets = slot_sets(slots)
+    if sets is None:  # no kind in two slots: one part of each slot's kinds
+        for slot in slots:
+            terms.append(f"max(p.kind IN ({', '.join('?' * len(slot))}))")
+            params += slot
+        whole, equals = " + ".join(terms), f" = {len(slots)}"
+    else:
+        for kinds, n in sets:
+            terms.append(f"sum(p.kind IN ({', '.join('?' * len(kinds))})) >= {n}")
+            params += kinds
+        whole, equals = " AND ".join(terms), ""
     sql = (
-        f" AND (SELECT {' + '.join(terms)} FROM assets p"
+        f" AND (SELECT {whole} FROM assets p"
         f" WHERE p.kit != '' AND p.kit = {alias}.tag AND p.site = {alias}.site"
-        f" AND p.{COUNTED}) = {len(slots)}"
+        f" AND p.{COUNTED}){equals}"
     )
     return sql, params
+
+
+def slot_sets(slots: tuple[tuple[str, ...], ...]) -> list[tuple[tuple[str, ...], int]] | None:
+    """None when no kind fills two slots; else (kinds, n) such that one part per slot can be
+    found exactly when, for each, at least n parts are of those kinds (Hall's condition: every
+    set of slots sharing kinds needs as many parts as it has slots; two card readers for
+    `["card_reader", "card_reader"]`, not one counted twice)."""
+    kinds = [k for slot in slots for k in set(slot)]
+    if len(kinds) == len(set(kinds)):
+        return None
+    groups: list[list[tuple[str, ...]]] = []  # slots linked by kinds they share
+    for slot in slots:
+        linked = [g for g in groups if any(set(slot) & set(other) for other in g)]
+        merged = [slot] + [other for g in linked for other in g]
+        groups = [g for g in groups if g not in linked] + [merged]
+    need: dict[tuple[str, ...], int] = {}
+    for group in groups:
+        for mask in range(1, 1 << len(group)):
+            chosen = [slot for i, slot in enumerate(group) if mask >> i & 1]
+            union = tuple(sorted({k for slot in chosen for k in slot}))
+            need[union] = max(need.get(union, 0), len(chosen))
+    return sorted(need.items())
 
 
 def buckets(db: Database, plan: Plan, at: datetime) -> dict[str, dict[str, list[Bucket]]]:
@@ -145,6 +176,10 @@ def _tags(db: Database, plan: Plan, at: datetime, keys: list[tuple[tuple, int]])
     if plan.kinds[kind].kiosk:
         cond += KIOSK_PASSED
         params.append(fresh_since(plan, at))
+    if plan.kinds[kind].stock:
+        # The boxes drawn from: an empty one holds none of the stock (and a bucket's quantity,
+        # its LIMIT, is at least the number of its boxes that hold some).
+        cond += " AND w.quantity > 0"
     sql = (
         "SELECT j.key, t.tag FROM json_each(?) j JOIN assets t ON t.tag IN"
         " (SELECT w.tag FROM assets w WHERE w.kind = j.value ->> 1 AND w.site = j.value ->> 0"
