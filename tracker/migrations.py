@@ -5,7 +5,8 @@ new table in `TABLES`.
 
 They are applied by `sqlite_utils.Migrations` (`migrations`, built on first use), which records
 them in `_sqlite_migrations`. Finding none pending takes one query and no sqlite-utils
-(`pending`): every command checks that, and importing sqlite-utils costs ~45 ms.
+(`pending`): every command checks that, and importing sqlite-utils costs ~45 ms. A new, empty
+database is migrated here without it, into the same schema and log (`_apply_to_new`).
 """
 
 from __future__ import annotations
@@ -72,9 +73,51 @@ def pending(db: database.Database) -> bool:
 
 def apply(db: database.Database) -> None:
     """Apply the pending migrations (inside the caller's write transaction, if any)."""
+    conn = db.conn
+    if conn.in_transaction and conn.execute("SELECT 1 FROM sqlite_master").fetchone() is None:
+        _apply_to_new(db)
+        return
     from sqlite_utils import Database
 
-    _migration_set().apply(Database(db.conn, execute_plugins=False))
+    _migration_set().apply(Database(conn, execute_plugins=False))
+
+
+# `_sqlite_migrations` as sqlite-utils' Migrations makes it (tests/test_migrations_new.py
+# compares the two databases), so that it finds nothing pending in a database made here.
+_LOG_TABLE = (
+    'CREATE TABLE "_sqlite_migrations" (\n   "id" INTEGER PRIMARY KEY,\n   "migration_set" TEXT,'
+    '\n   "name" TEXT,\n   "applied_at" TEXT\n)'
+)
+_LOG_INDEX = (
+    'CREATE UNIQUE INDEX "idx__sqlite_migrations_migration_set_name"\n'
+    '    ON "_sqlite_migrations" ("migration_set", "name")'
+)
+
+
+def _apply_to_new(db: database.Database) -> None:
+    """Every migration on a new, empty database, recorded as sqlite-utils records them, without
+    importing sqlite-utils: a first `tracker import` of 100,000 rows spent a twentieth of its
+    time on that import. Each migration in a savepoint, as sqlite-utils' `atomic` runs it."""
+    import datetime
+
+    conn = db.conn
+    conn.execute(_LOG_TABLE)
+    conn.execute(_LOG_INDEX)
+    for fn in _FUNCTIONS:
+        conn.execute("SAVEPOINT tracker_migration")
+        try:
+            fn(db)  # type: ignore[arg-type]  # the members a migration uses are the same
+            conn.execute(
+                'INSERT INTO "_sqlite_migrations" ("migration_set", "name", "applied_at")'
+                " VALUES (?, ?, ?)",
+                [SET_NAME, fn.__name__, str(datetime.datetime.now(datetime.UTC))],
+            )
+        except BaseException:
+            if conn.in_transaction:  # a RAISE(ROLLBACK) may have ended it already
+                conn.execute("ROLLBACK TO SAVEPOINT tracker_migration")
+                conn.execute("RELEASE SAVEPOINT tracker_migration")
+            raise
+        conn.execute("RELEASE SAVEPOINT tracker_migration")
 
 
 @_migration
