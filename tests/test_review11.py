@@ -107,6 +107,30 @@ def test_a_shared_group_takes_only_what_all_its_members_take():
     assert given["b"].get("printer") is None or given["b"]["printer"].amount == 0
 
 
+def test_a_layout_cached_for_freed_functions_is_not_given_to_others_at_their_address():
+    """`_layout_of` caches by id(); `_layout` by value returns a layout that holds an equal
+    function of an earlier call, so the functions keyed by id could be freed and their
+    address given to a different function, which then got the old one's layout (a printer
+    function allocated as a laptop one). Two plans in one process (tests; a reload) do it."""
+
+    def funcs(kind: str, target: int) -> list[Function]:
+        return [Function("a", "a", "X", (Requirement(kind, 1, target),), False, "", ())]
+
+    def pool(kind: str, n: int) -> dict[str, list[Bucket]]:
+        return {kind: [Bucket(kind, "X", "", n, tuple(f"{kind}{i}" for i in range(n)))]}
+
+    keep = funcs("laptop", 1)
+    allocate(keep, pool("laptop", 3))
+    for _ in range(500):
+        twin = funcs("laptop", 1)  # equal to `keep`: the value cache gives keep's layout
+        allocate(twin, pool("laptop", 3))
+        del twin
+        other = funcs("printer", 2)  # often at twin's freed address
+        given = allocate(other, pool("printer", 5))
+        assert {k: t.amount for k, t in given["a"].items()} == {"printer": 2}
+        del other
+
+
 # --- Blocking names the asset that is really left over --------------------------------------
 
 

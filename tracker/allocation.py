@@ -182,19 +182,22 @@ class _Layout:
         return all(f.takes(department) for f in self.users[kind])
 
 
-_LAYOUTS: dict[tuple[int, ...], _Layout] = {}
+_LAYOUTS: dict[tuple[int, ...], tuple[tuple[Function, ...], _Layout]] = {}
 
 
 def _layout_of(functions: Sequence[Function]) -> _Layout:
-    """`_layout`, cached by the functions' identities (hashing a Function hashes all of it);
-    the cached layout holds the functions, so their ids stay theirs."""
+    """`_layout`, cached by the functions' identities (hashing a Function hashes all of it).
+    The entry holds these very functions, so their ids stay theirs while it is cached: the
+    layout may hold equal functions of an earlier plan (`_layout` caches by value), and an id
+    of a function since freed could be another function's."""
     key = tuple(map(id, functions))
     found = _LAYOUTS.get(key)
     if found is None:
         if len(_LAYOUTS) > 512:
             _LAYOUTS.clear()
-        found = _LAYOUTS[key] = _layout(tuple(functions))
-    return found
+        held = tuple(functions)
+        found = _LAYOUTS[key] = (held, _layout(held))
+    return found[1]
 
 
 @functools.lru_cache(maxsize=512)
