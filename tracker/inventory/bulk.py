@@ -12,7 +12,7 @@ the result is the same either way (tests/test_import_bulk.py imports files both 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import chain, repeat
 
@@ -30,7 +30,7 @@ class Checked:
     """What the importer's loop would have built from the same rows."""
 
     out: list[tuple]
-    lines: list[int]
+    lines: Sequence[int]
     kits: list[tuple[str, int, str]]
     seen_tags: dict[str, int]
 
@@ -51,7 +51,9 @@ class Context:
     """Why a host name cell is refused, or None (the importer's test)."""
 
 
-def check(lines: list[int], fields: tuple[tuple[str, ...], ...], ctx: Context) -> Checked | None:
+def check(
+    lines: Sequence[int], fields: tuple[tuple[str, ...], ...], ctx: Context
+) -> Checked | None:
     """The rows of a plain tracker-format file (`rows.read_columns`: each row's line, and a
     column of cells per field) as the importer's loop would build them, or None when a row
     needs that loop (a problem, an unknown or left-out value)."""

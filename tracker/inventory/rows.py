@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import operator
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from tracker.inventory import cells, formats, quotes, snipeit
@@ -160,7 +160,9 @@ def read_rows(
     return header, rows, errors
 
 
-def read_columns(text: str, header: Header) -> tuple[list[int], tuple[tuple[str, ...], ...]] | None:
+def read_columns(
+    text: str, header: Header
+) -> tuple[Sequence[int], tuple[tuple[str, ...], ...]] | None:
     """A plain file's rows by column, as `read_rows` reads them: (the line of each row, a column
     of cells per field of FIELDS, empty for a field the file lacks). None unless the file is
     plain: no double quote (so each line is one record), no lone carriage return, no blank or
@@ -187,7 +189,7 @@ def read_columns(text: str, header: Header) -> tuple[list[int], tuple[tuple[str,
         read.append(column)
     empty = ("",) * len(records)
     fields = tuple(read[header.columns[f]] if f in header.columns else empty for f in FIELDS)
-    return list(range(2, len(records) + 2)), fields
+    return range(2, len(records) + 2), fields
 
 
 def _records(
