@@ -9,7 +9,6 @@ once, with its row count and lines, and ``--write-map`` writes a template to fil
 
 from __future__ import annotations
 
-import tomllib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,6 +54,8 @@ def choices(plan: Plan, table: str) -> str:
 
 def load_map(path: str | Path, plan: Plan) -> Mapping:
     """Read and check a mapping file: every target must be a plan id or name, or false."""
+    import tomllib  # only here: the plan comes from its cache without it
+
     path = str(path)
     try:
         data = tomllib.loads(Path(path).read_bytes().decode("utf-8-sig"))
