@@ -169,6 +169,8 @@ def test_each_command_is_in_the_family_that_registers_it():
     ):
         args = build_parser(argv).parse_args(argv)
         assert (args.command, args.db) == (command, db), argv
+    for argv in (["-h", "scan"], ["--db", "x", "--hel", "scan"]):
+        assert "history" in build_parser(argv).format_help(), argv  # every command listed
 
 
 def test_console_script_is_installed():

@@ -351,3 +351,41 @@ def test_sqlite_connection_from_store_has_recursive_triggers(db_path):
     raw = sqlite3.connect(db_path)
     assert raw.execute("PRAGMA recursive_triggers").fetchone() == (0,)  # why it matters
     raw.close()
+
+
+# --- Prefetched blocking reads say what one query per requirement says ----------------------
+
+
+@pytest.mark.parametrize("scenario", ["borgerservice_to_library", "short_incident"])
+def test_blocking_read_ahead_says_what_the_query_per_requirement_says(
+    seeded_db, plan, monkeypatch, scenario
+):
+    """Explainer.prepare reads every short (site, kind) at once; without it each requirement
+    asks on its own. Random scans of the sample, both ways, the same blocking lists."""
+    from tracker import blocking, moves, scan
+
+    moves.start(seeded_db, plan, scenario)
+    rng = random.Random(3)
+    tags = [r[0] for r in seeded_db.execute("SELECT tag FROM assets WHERE kit = '' ORDER BY tag")]
+    sites = ["raadhus", LIB, "hjemme", "bib_nord"]
+    steps = ["packed", "arrived", "installed", "in_service", "faulty"]
+    real = blocking.Explainer.prepare
+    for _ in range(60):
+        where = rng.choice(sites)
+        holder = rng.choice(["Mette", "Jonas"]) if where == "hjemme" else None
+        try:
+            scan.scan(
+                seeded_db,
+                plan,
+                rng.choice(tags),
+                site=where,
+                step=rng.choice(steps),
+                holder=holder,
+            )
+        except scan.ScanError:
+            continue
+        ahead = [s.blocking for s in readiness.compute(seeded_db, plan).sites]
+        monkeypatch.setattr(blocking.Explainer, "prepare", lambda self, wanted: None)
+        alone = [s.blocking for s in readiness.compute(seeded_db, plan).sites]
+        monkeypatch.setattr(blocking.Explainer, "prepare", real)
+        assert ahead == alone

@@ -65,8 +65,8 @@ def _command(argv: list[str]) -> str | None:
     value (also under an abbreviation argparse accepts, such as --pl)."""
     args = iter(argv)
     for arg in args:
-        if arg == "--":
-            return None  # rare enough to take the slow way
+        if arg == "--" or arg == "-h" or (len(arg) > 2 and "--help".startswith(arg)):
+            return None  # the top-level help lists every command; `--` is rare
         if not arg.startswith("-"):
             return arg
         if len(arg) > 2 and ("--db".startswith(arg) or "--plan".startswith(arg)):
