@@ -170,3 +170,17 @@ def test_a_plan_loads_where_no_cache_can_be_written(tmp_path, monkeypatch):
     path = _write(tmp_path, default_plan_path().read_text(encoding="utf-8"))
     assert load_plan(path) == load_plan(path)
     assert blocked.read_text(encoding="utf-8") == "x"
+
+
+def test_the_plan_cache_keeps_the_newest_entries_only(tmp_path):
+    """A plan in a temporary folder leaves an entry each time: the folder must not grow."""
+    from tracker import plan_cache
+
+    text = default_plan_path().read_text(encoding="utf-8")
+    for i in range(plan_cache.KEEP + 5):
+        (tmp_path / f"p{i}").mkdir()
+        load_plan(_write(tmp_path / f"p{i}", text))
+    kept = list(plan_cache.folder().iterdir())
+    assert len(kept) == plan_cache.KEEP
+    newest = tmp_path / f"p{plan_cache.KEEP + 4}" / "plan.toml"
+    assert plan_cache.get(newest, newest.read_bytes()) is not None

@@ -19,6 +19,9 @@ from pathlib import Path
 
 CACHE_ENV = "TRACKER_CACHE_DIR"
 """Overrides the folder (default: $XDG_CACHE_HOME/tracker, else ~/.cache/tracker)."""
+KEEP = 32
+"""Entries kept: a plan in a temporary folder (a test, a bench) leaves one each time, so the
+oldest go when a new one is written (a plan still in use is parsed once more)."""
 
 
 def folder() -> Path:
@@ -61,3 +64,19 @@ def put(path: Path, raw: bytes, data: dict) -> None:
     except OSError:
         with suppress(OSError):
             tmp.unlink()
+        return
+    _prune(entry)
+
+
+def _prune(written: Path) -> None:
+    """`written` and the `KEEP` - 1 newest other entries stay."""
+    where = written.parent
+    with suppress(OSError):
+        entries = []
+        for name in os.listdir(where):
+            if name.startswith("plan-") and name.endswith(".marshal") and name != written.name:
+                with suppress(OSError):
+                    entries.append((os.stat(where / name).st_mtime_ns, name))
+        for _, name in sorted(entries, reverse=True)[KEEP - 1 :]:
+            with suppress(OSError):
+                os.unlink(where / name)
