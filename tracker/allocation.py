@@ -246,7 +246,8 @@ def _everyone_served(layout: _Layout, pool: dict[str, list[Bucket]]):
                 buckets.append(b)
         if kind not in layout.alone and sum(b.left for b in buckets) < wanted:
             return None
-        buckets.sort(key=lambda b: (b.department, b.holder))
+        if len(buckets) > 1:
+            buckets.sort(key=lambda b: (b.department, b.holder))
         usable[kind] = buckets
     out: dict[str, dict[str, Taken]] = {}
     for ids, need in layout.groups:

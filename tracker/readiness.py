@@ -224,19 +224,19 @@ def evaluate(
             for f in (plan.functions[fid] for fid in fids)
         ]
         worked.append((site, pool, net, funcs))
-    short = [
-        (site, f)
+    short = {
+        id(f): (site.id, f)
         for site, _, _, funcs in worked
         for f in funcs
         if any(r.have < r.target for r in f.requirements)
-    ]
+    }
     if explain is not None and hasattr(explain, "prepare"):
-        explain.prepare([(site.id, f) for site, f in short])
+        explain.prepare(list(short.values()))
     sites = []
     for site, pool, net, funcs in worked:
         blocking, gated = [], []
         for state in funcs:
-            if any(r.have < r.target for r in state.requirements):
+            if id(state) in short:
                 blocking += (
                     explain(site.id, state, pool) if explain else [_short_words(plan, state)]
                 )
@@ -245,7 +245,13 @@ def evaluate(
         if gated and net is not None:  # one line for all that wait for the staff network
             blocking.append(f"{', '.join(gated)}: {net.words()}")
         blocking = _merge_same(blocking)
-        spare = {k: n for k, b in pool.items() if (n := sum(x.left for x in b))}
+        spare = {}
+        for kind, buckets in pool.items():
+            n = 0
+            for b in buckets:
+                n += b.left
+            if n:
+                spare[kind] = n
         needed = any(plan.functions[f.id].municipal_network for f in funcs)
         sites.append(
             SiteState(
