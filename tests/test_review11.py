@@ -211,11 +211,6 @@ def test_slot_sets_are_halls_condition():
 # --- The names in status --json are those of what was counted -------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="readiness.compute reads the counts (tally) and the names in separate statements"
-    " outside a read transaction: a scan committed in between makes them disagree",
-)
 def test_a_scan_landing_between_the_count_and_the_naming_changes_neither(
     seeded_db, db_path, plan, monkeypatch
 ):

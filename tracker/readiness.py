@@ -310,8 +310,11 @@ def compute(
 
     `tags=False` leaves naming the counted assets until something reads a requirement's
     `tags` (on this connection and thread): the dashboard and the text status never do."""
+    from tracker.store import snapshot
+
     at = at or datetime.now(UTC)
-    with _gc_paused():  # thousands of rows and small objects, no cycles: ~8% of the time
+    # One read transaction: the counts, the blocking words and the names all see one state.
+    with snapshot(db), _gc_paused():  # many rows and small objects, no cycles: ~8% of the time
         state = _compute(db, plan, all_sites, at)
         if tags:
             state.names.ensure()

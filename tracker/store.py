@@ -195,6 +195,22 @@ def write(db: Database) -> Iterator[Database]:
     conn.execute("COMMIT")
 
 
+@contextmanager
+def snapshot(db: Database) -> Iterator[None]:
+    """A read transaction: every query inside sees the same committed state (WAL readers do
+    not block writers). Inside a transaction already, that one serves."""
+    conn = db.conn
+    if conn.in_transaction:
+        yield
+        return
+    conn.execute("BEGIN")
+    try:
+        yield
+    finally:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+
+
 def sample_source(db: Database) -> str | None:
     """The sample inventory this database was seeded from, until a real import replaces it."""
     row = db.execute("SELECT value FROM settings WHERE key = 'sample_inventory'").fetchone()

@@ -7,6 +7,10 @@ triggers keep it, so every path that writes an asset (scan, undo, import, count,
 stocktake, sync) is covered without having to remember it. A bulk import drops the triggers,
 writes, then rebuilds the tally in the same transaction (`suspend`, `rebuild`).
 
+A later migration that rebuilds `assets` (a new table copied over) drops its triggers: it
+must call `rebuild`; so must one that changes `TRIGGERS` (tests/test_review11.py checks that
+a migrated database has exactly the triggers this module makes).
+
 Only plain counts live here: whether a kiosk's check is fresh or a workstation's kit is whole
 depends on the clock and on other rows, so `units` reads those kinds from the assets.
 """
@@ -85,7 +89,7 @@ def rebuild(conn: sqlite3.Connection) -> None:
 
 def differences(conn: sqlite3.Connection) -> list[tuple]:
     """Rows where the tally and a fresh count disagree (none, unless something bypassed the
-    triggers): for tests and `restore`'s checks."""
+    triggers): for the tests."""
     return conn.execute(
         "SELECT * FROM (SELECT site, kind, department, holder, n, quantity FROM readiness_tally"
         " EXCEPT SELECT site, kind, department, holder, count(*), sum(quantity) FROM assets"

@@ -20,12 +20,11 @@ def cmd_report(ctx: Any, args: argparse.Namespace) -> int:
         return EXIT_USAGE
     check_output(path, "html")
 
-    from tracker import readiness
     from tracker.report.build import write_report
 
-    write_report(ctx.db, ctx.plan, path)
+    state = write_report(ctx.db, ctx.plan, path)
     counts = {"ready": 0, "degraded": 0, "not_ready": 0}
-    for site in readiness.compute(ctx.db, ctx.plan, tags=False).sites:
+    for site in state.sites:
         for f in site.functions:
             counts[f.state] += 1
     out(

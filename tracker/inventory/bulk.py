@@ -33,6 +33,9 @@ class Checked:
     lines: Sequence[int]
     kits: list[tuple[str, int, str]]
     seen_tags: dict[str, int]
+    columns: tuple[Iterable, ...]
+    """`out` by column: the writer binds its rows from these (`merge.insert`) when `merge`
+    left `out` as it is (no stored asset), instead of a second tuple a row."""
 
 
 @dataclass
@@ -127,15 +130,15 @@ def check(
     else:
         departments = list(map(site_department.__getitem__, places))
     resolver.count(kind_rows, site_rows, step_rows)
-    out = list(
-        zip(tags, keys, kinds, names, serials, homes, sites, map(step_of.__getitem__, step_texts),
-            hostnames, notes, repeat(ctx.at), manufacturers, models, dated, departments,
-            kit_texts, quantities, holders)
-    )  # fmt: skip
+    steps = list(map(step_of.__getitem__, step_texts))
+    columns = (tags, keys, kinds, names, serials, homes, sites, steps, hostnames, notes,
+               repeat(ctx.at), manufacturers, models, dated, departments, kit_texts, quantities,
+               holders)  # fmt: skip
+    out = list(zip(*columns, strict=False))  # (repeat: as long as the others)
     kits = [(kit, lines[n], kinds[n]) for kit, n in kit_rows]
     # Each tag's line: asked only about kits (`merge.check_kits`).
     seen_tags = dict(zip(tags, lines, strict=True)) if kits else {}
-    return Checked(out, lines, kits, seen_tags)
+    return Checked(out, lines, kits, seen_tags, columns)
 
 
 _ONES = repeat(1)

@@ -181,6 +181,7 @@ def import_file(
     # A clean file in the tracker's format is checked column by column (bulk); any other goes
     # through the loop below, row by row, which alone says what is wrong and where.
     plain = None if snipe else read_columns(decoded.text, header)
+    checked = None
     if plain is not None:
         hosts = (_HOSTNAME_LINES.fullmatch, _host_problem(good_host))
         context = bulk.Context(plan, resolver, at, departments, site_department, *hosts)
@@ -359,7 +360,9 @@ def import_file(
         # of a 100,000-row import); same transaction, so still all or nothing.
         homes = any(map(itemgetter(AT_HOME), out))  # a home given, or kept by `merge`
         upsert = upsert_sql([d for d in DETAILS if d in header.columns], at, homes=homes)
-        insert(db.conn, upsert, out, events, rebuild=len(out) >= BULK)
+        # Rows `merge` left as bulk built them (no stored asset) are bound from bulk's columns.
+        columns = checked.columns if checked is not None and not result.updated else None
+        insert(db.conn, upsert, out, events, rebuild=len(out) >= BULK, columns=columns)
         store.set_sample_source(db, path if sample else None)
     return result
 

@@ -243,11 +243,12 @@ def insert(
     events: list[tuple],
     *,
     rebuild: bool,
+    columns: tuple | None = None,
 ) -> None:
     """Write `rows` and `events`; with `rebuild`, build every secondary index of the assets
     and the readiness tally once after the insert instead of row by row. Call inside the
     import's write transaction: a failure rolls the dropped indexes and triggers back with the
-    rows, so nothing is changed."""
+    rows, so nothing is changed. `columns`, if given, holds the same rows by column."""
     indexes = []
     if rebuild:
         tallies.suspend(conn)  # its triggers and index: `rebuild` makes them again
@@ -255,7 +256,10 @@ def insert(
         for name, _ in indexes:
             conn.execute(f'DROP INDEX "{name}"')
     sql, bound = upsert
-    conn.executemany(sql, map(operator.itemgetter(*bound), rows))
+    if columns is not None:
+        conn.executemany(sql, zip(*(columns[i] for i in bound), strict=False))
+    else:
+        conn.executemany(sql, map(operator.itemgetter(*bound), rows))
     conn.executemany(
         "INSERT INTO events (at, tag, action, step, site, prev_step, prev_site, code)"
         " VALUES (?, ?, 'import', ?, ?, ?, ?, ?)",

@@ -9,8 +9,6 @@ Every piece of data goes through `html.t()`: inventory names are text, never mar
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -54,8 +52,12 @@ TIMELINE_COLS: list[Column] = [
 
 def render_report(db: Database, plan: Plan, now: datetime | None = None) -> str:
     """The report as an HTML document; `now` (default: the clock) dates it and ages the data."""
+    return _render(db, plan, now)[0]
+
+
+def _render(db: Database, plan: Plan, now: datetime | None) -> tuple[str, readiness.Readiness]:
     now = (now or datetime.now(UTC)).astimezone(UTC)
-    with _snapshot(db):
+    with store.snapshot(db):
         r = _Report(db, plan, now)
         body = [
             r.header(),
@@ -76,27 +78,19 @@ def render_report(db: Database, plan: Plan, now: datetime | None = None) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{t(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
         + "\n".join(body)
-        + f'\n<p class="muted small">Made by tracker {t(__version__)}.</p>\n</body>\n</html>\n'
+        + f'\n<p class="muted small">Made by tracker {t(__version__)}.</p>\n</body>\n</html>\n',
+        r.state,
     )
 
 
-def write_report(db: Database, plan: Plan, path: str | Path, now: datetime | None = None) -> None:
-    """Render and write the report; a reader never sees a half-written file."""
-    write_text_atomically(path, render_report(db, plan, now), kind="html")
-
-
-@contextmanager
-def _snapshot(db: Database) -> Iterator[None]:
-    """A read transaction: every query below sees the same committed state."""
-    conn = db.conn
-    if conn.in_transaction:
-        yield
-        return
-    conn.execute("BEGIN")
-    try:
-        yield
-    finally:
-        conn.execute("ROLLBACK")
+def write_report(
+    db: Database, plan: Plan, path: str | Path, now: datetime | None = None
+) -> readiness.Readiness:
+    """Render and write the report; a reader never sees a half-written file. Returns the
+    readiness it shows (for a summary that agrees with the page)."""
+    html, state = _render(db, plan, now)
+    write_text_atomically(path, html, kind="html")
+    return state
 
 
 class _Report:
