@@ -243,3 +243,19 @@ def test_a_scan_reads_the_assets_few_rows_not_the_stations_or_the_sites(seeded_d
     )
     # Before: 1,000 and 1,600 hundred steps (every row of the station's and of the site's).
     assert recent <= 5 and 0 < scanned <= 50, (recent, scanned)
+
+
+def test_an_undo_reads_the_assets_own_rows_not_every_asset(seeded_db, plan):
+    """Rebuilding the undone asset's state joined every asset to the undone tags."""
+    with store.write(seeded_db):
+        seeded_db.conn.executemany(
+            "INSERT INTO assets (tag, key, kind, name, home_site, site, step, updated_at)"
+            " VALUES (?, ?, 'laptop', 'x', 'raadhus', 'raadhus', 'in_service', '')",
+            ((f"FILL-{i}", f"FILL{i}") for i in range(20_000)),
+        )
+    scan(seeded_db, plan, "EKS-PAS-001", site="raadhus", step="packed", station="busy")
+    undone = []
+    steps = _vm_steps(seeded_db, lambda: undone.append(undo_last(seeded_db, plan, station="busy")))
+    assert undone[0].outcome == "recorded"
+    assert store.asset_by_tag(seeded_db, "EKS-PAS-001").step == "in_service"
+    assert steps <= 50, steps  # before: ~1,050 (every asset)

@@ -300,6 +300,9 @@ def rebuild_assets(db: Database, tags: list[str]) -> int:
         + ") AS n FROM main.events WHERE tag IN (SELECT tag FROM temp.sync_tags)) first"
         "  ON first.tag = e.tag AND first.n = 1"
         ") s WHERE s.tag = main.assets.tag AND s.step IS NOT NULL"
+        # Said again for the assets side, so SQLite looks the tags up instead of reading every
+        # asset to join (30 ms of each `tracker undo` at 100,000 assets).
+        " AND main.assets.tag IN (SELECT tag FROM temp.sync_tags)"
     )
     # Who holds it and how many a box holds: from the latest event that set them (scan --holder,
     # count), so a count or a hand-over recorded on another station arrives too.
