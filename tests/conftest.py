@@ -86,3 +86,17 @@ def run_tracker(db_path: Path, tmp_path: Path) -> Callable[..., subprocess.Compl
         )
 
     return run
+
+
+@pytest.fixture
+def tk(run_tracker) -> Callable[..., str]:
+    """The real `tracker` on a database holding the sample inventory: runs a command, fails
+    the test on an unexpected exit code, returns its stdout."""
+
+    def run(*args: str, code: int = 0) -> str:
+        r = run_tracker(*args)
+        assert r.returncode == code, (args, r.stdout, r.stderr)
+        return r.stdout
+
+    run("import", str(SAMPLE_CSV))
+    return run

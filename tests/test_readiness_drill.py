@@ -7,26 +7,12 @@ import json
 import shutil
 from pathlib import Path
 
-import pytest
 from staff_reports import staff_doc
 
 from tracker import store
 
 REPO = Path(__file__).resolve().parent.parent
 LIB = "hovedbibliotek"
-
-
-@pytest.fixture
-def tk(run_tracker):
-    """Run tracker, fail on an unexpected exit code, return stdout."""
-
-    def run(*args, code=0):
-        r = run_tracker(*args)
-        assert r.returncode == code, (args, r.stdout, r.stderr)
-        return r.stdout
-
-    run("import", str(REPO / "assets.csv"))
-    return run
 
 
 def status(tk) -> dict:

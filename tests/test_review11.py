@@ -19,17 +19,6 @@ REPO = Path(__file__).resolve().parent.parent
 LIB = "hovedbibliotek"
 
 
-@pytest.fixture
-def tk(run_tracker):
-    def run(*args, code=0):
-        r = run_tracker(*args)
-        assert r.returncode == code, (args, r.stdout, r.stderr)
-        return r.stdout
-
-    run("import", str(REPO / "assets.csv"))
-    return run
-
-
 def site(doc: dict, site_id: str) -> dict:
     return next(s for s in doc["sites"] if s["id"] == site_id)
 

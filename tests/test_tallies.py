@@ -20,17 +20,6 @@ REPO = Path(__file__).resolve().parent.parent
 LIB = "hovedbibliotek"
 
 
-@pytest.fixture
-def tk(run_tracker):
-    def run(*args, code=0):
-        r = run_tracker(*args)
-        assert r.returncode == code, (args, r.stdout, r.stderr)
-        return r.stdout
-
-    run("import", str(REPO / "assets.csv"))
-    return run
-
-
 def differences(db_path: Path) -> list[tuple]:
     with sqlite3.connect(db_path) as conn:
         return tallies.differences(conn)
