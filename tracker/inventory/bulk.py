@@ -29,13 +29,16 @@ MAX_QUANTITY = 1_000_000
 class Checked:
     """What the importer's loop would have built from the same rows."""
 
-    out: list[tuple]
     lines: Sequence[int]
     kits: list[tuple[str, int, str]]
     seen_tags: dict[str, int]
     columns: tuple[Iterable, ...]
-    """`out` by column: the writer binds its rows from these (`merge.insert`) when `merge`
-    left `out` as it is (no stored asset), instead of a second tuple a row."""
+    """The rows by column, in the order of a row of the importer's `out`: the writer binds
+    them from these (`merge.insert`) unless `merge` changed rows (a stored asset)."""
+
+    def rows(self) -> list[tuple]:
+        """The importer's `out`: a tuple a row (for `merge` and kits; not made otherwise)."""
+        return list(zip(*self.columns, strict=False))  # (repeat: as long as the others)
 
 
 @dataclass
@@ -134,11 +137,10 @@ def check(
     columns = (tags, keys, kinds, names, serials, homes, sites, steps, hostnames, notes,
                repeat(ctx.at), manufacturers, models, dated, departments, kit_texts, quantities,
                holders)  # fmt: skip
-    out = list(zip(*columns, strict=False))  # (repeat: as long as the others)
     kits = [(kit, lines[n], kinds[n]) for kit, n in kit_rows]
     # Each tag's line: asked only about kits (`merge.check_kits`).
     seen_tags = dict(zip(tags, lines, strict=True)) if kits else {}
-    return Checked(out, lines, kits, seen_tags, columns)
+    return Checked(lines, kits, seen_tags, columns)
 
 
 _ONES = repeat(1)

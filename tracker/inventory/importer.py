@@ -187,13 +187,8 @@ def import_file(
         context = bulk.Context(plan, resolver, at, departments, site_department, *hosts)
         checked = bulk.check(*plain, context)
         if checked is not None:
-            out, lines, kits, seen_tags = (
-                checked.out,
-                checked.lines,
-                checked.kits,
-                checked.seen_tags,
-            )
-            n_rows, rows = len(out), iter(())
+            lines, kits, seen_tags = checked.lines, checked.kits, checked.seen_tags
+            n_rows, rows = len(lines), iter(())
     for line, (
         tag,
         kind_text,
@@ -325,6 +320,14 @@ def import_file(
         )  # fmt: skip
         lines.append(line)
     result.rows = n_rows
+    made: list[list[tuple]] = [] if checked is not None else [out]
+
+    def rows_made() -> list[tuple]:
+        """`out`; from a clean file's columns, made only when something needs the tuples."""
+        if not made:
+            made.append(checked.rows())  # type: ignore[union-attr]
+        return made[0]
+
     row_errors = len(result.errors)
     unknown, result.hints = resolver.report(path)
     result.errors[:0] = unknown  # first: a few lines that explain many rows
@@ -339,15 +342,17 @@ def import_file(
         result.map_other = row_errors
         return result
     if result.errors:  # report bad kits with the rest: all of a file's problems at once
-        result.errors += check_kits(db, plan, path, seen_tags, out, kits)
+        result.errors += check_kits(db, plan, path, seen_tags, rows_made, kits)
         return result
     # What the rows change depends on the assets as they are now: read them inside the write
     # transaction, so a scan committed while the file was parsed is never written over with a
     # stale state (a dry run reads them in a read transaction).
     with store.write(db) if not dry_run else reading(db):
         code = f"import {Path(path).name}"
-        events = merge(db, result, (out, lines, givens), set(header.columns), code, header.labels)
-        result.errors += check_kits(db, plan, path, seen_tags, out, kits)
+        events = merge(
+            db, result, (rows_made, lines, givens), set(header.columns), code, header.labels
+        )
+        result.errors += check_kits(db, plan, path, seen_tags, rows_made, kits)
         if result.errors or dry_run:
             return result
         if result.placed:
@@ -358,11 +363,15 @@ def import_file(
             )
         # Many rows: build the indexes once after the insert instead of row by row (a fifth
         # of a 100,000-row import); same transaction, so still all or nothing.
-        homes = any(map(itemgetter(AT_HOME), out))  # a home given, or kept by `merge`
-        upsert = upsert_sql([d for d in DETAILS if d in header.columns], at, homes=homes)
         # Rows `merge` left as bulk built them (no stored asset) are bound from bulk's columns.
         columns = checked.columns if checked is not None and not result.updated else None
-        insert(db.conn, upsert, out, events, rebuild=len(out) >= BULK, columns=columns)
+        if columns is not None:
+            homes, out = any(columns[AT_HOME]), []
+        else:
+            out = rows_made()
+            homes = any(map(itemgetter(AT_HOME), out))  # a home given, or kept by `merge`
+        upsert = upsert_sql([d for d in DETAILS if d in header.columns], at, homes=homes)
+        insert(db.conn, upsert, out, events, rebuild=len(lines) >= BULK, columns=columns)
         store.set_sample_source(db, path if sample else None)
     return result
 

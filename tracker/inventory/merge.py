@@ -13,7 +13,7 @@ import json
 import operator
 import re
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
 from tracker import tallies
@@ -51,23 +51,28 @@ in the order of the importer's `given` cells."""
 _GIVEN_SITE = KEPT_WHEN_EMPTY.index(AT_SITE)
 
 
+Rows = Callable[[], list[tuple]]
+"""The import's rows (the importer's `out`), made when first asked for: a first import of a
+clean file never needs them as tuples (`tracker.inventory.bulk` binds its columns)."""
+
+
 def merge(
     db: Database,
     result: Any,
-    rows: tuple[list[tuple], list[int], list[tuple[str, ...]]],
+    rows: tuple[Rows, Sequence[int], list[tuple[str, ...]]],
     present: set[str],
     code: str,
     labels: dict[str, str],
 ) -> list[tuple]:
     """Complete `out` against the current assets, in place; return the events to write.
 
-    `rows` is (out, the line of each row, and in Snipe-IT's format each row's cells for
-    KEPT_WHEN_EMPTY: an empty one keeps the stored value). A column the file does not have
+    `rows` is (out, made when needed; the line of each row; in Snipe-IT's format each row's
+    cells for KEPT_WHEN_EMPTY: an empty one keeps the stored value). A column the file does not have
     leaves that field of an existing asset as it is (a file without hostnames must not blank
     them); a change of step or site is an event, like a scan. A tag whose label code already
     belongs to another asset is an error; so is a new asset without a site. New assets placed
     at their home site for want of a site are listed in `result.placed`."""
-    out, lines, givens = rows
+    make_out, lines, givens = rows
     absent = [i for name, i in _KEPT_WHEN_ABSENT.items() if name not in present]
     existing: dict[str, tuple] = {}
     owner_of_key: dict[str, str] = {}
@@ -79,8 +84,9 @@ def merge(
         owner_of_key[row[1]] = row[0]
     events: list[tuple] = []
     if not existing and not givens:  # a first import: every row is new, nothing to merge
-        result.created, result.updated = len(out), 0
+        result.created, result.updated = len(lines), 0
         return events
+    out = make_out()
     created = 0
     for n, row in enumerate(out):
         tag, key = row[0], row[1]
@@ -122,14 +128,14 @@ def merge(
 
 
 def check_kits(
-    db: Database, plan: Plan, path: str, in_file: dict[str, int], out: list[tuple], kits: list
+    db: Database, plan: Plan, path: str, in_file: dict[str, int], out: Rows, kits: list
 ) -> list[str]:
     """A part's `kit` must name a workstation (in the file or the database, not itself a
     part) whose kind's kit has a place for the part's kind: one line per wrong row. Asked
     after `merge`, so a kit a Snipe-IT row left empty counts as the stored one."""
     if not kits:
         return []
-    rows = {row[0]: (row[2], row[AT_KIT]) for row in out}
+    rows = {row[0]: (row[2], row[AT_KIT]) for row in out()}
     wanted = json.dumps(sorted({k for k, _, _ in kits}))
     stored = {
         tag: (kind, kit)
