@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -100,3 +101,16 @@ def tk(run_tracker) -> Callable[..., str]:
 
     run("import", str(SAMPLE_CSV))
     return run
+
+
+def loads_module(args: list[str], module: str) -> tuple[int, bool]:
+    """Run `tracker ARGS` in a fresh interpreter: its exit code, and whether `module` was
+    imported on the way (for the tests that keep slow imports off a command's path)."""
+    probe = (
+        "import sys\nfrom tracker.cli import main\n"
+        f"code = main({args!r})\nprint('CODE', code, {module!r} in sys.modules)\n"
+    )
+    r = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    found = re.search(r"CODE (\d+) (True|False)", r.stdout)
+    assert found, r.stdout + r.stderr
+    return int(found[1]), found[2] == "True"

@@ -6,6 +6,8 @@ import csv
 import io
 from pathlib import Path
 
+from conftest import loads_module
+
 from tracker import store
 from tracker.inventory.exporter import export
 from tracker.inventory.importer import import_file
@@ -270,18 +272,8 @@ def test_key_for_valid_tag_is_key_for_of_every_good_tag():
 def test_a_reimport_does_not_import_sqlite_utils(seeded_db, db_path, tmp_path):
     """sqlite-utils costs ~50 ms to import and only applies migrations: an import into an
     existing database writes through `tracker.database`."""
-    import subprocess
-    import sys
-    import textwrap
-
     csv_path = _csv(tmp_path, HEADER + "X-1,laptop,Laptop,S1,raadhus,,,\n")
-    probe = textwrap.dedent(
-        f"""
-        import sys
-        from tracker.cli import main
-        code = main(["--db", {str(db_path)!r}, "import", {str(csv_path)!r}])
-        print("CODE", code, "sqlite_utils" in sys.modules)
-        """
+    assert loads_module(["--db", str(db_path), "import", str(csv_path)], "sqlite_utils") == (
+        0,
+        False,
     )
-    r = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
-    assert "CODE 0 False" in r.stdout, r.stdout + r.stderr

@@ -9,11 +9,9 @@ by sqlite-utils would find a log it does not know.
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
-import textwrap
 
 import pytest
+from conftest import loads_module
 from sqlite_utils import Database as SqliteUtilsDatabase
 
 from tracker import migrations, store
@@ -76,14 +74,8 @@ def test_a_first_import_into_a_new_database_does_not_import_sqlite_utils(tmp_pat
     csv_path = tmp_path / "in.csv"
     csv_path.write_text("tag,kind,name,site\nX-1,laptop,Laptop,raadhus\n", encoding="utf-8")
     db_path = tmp_path / "new.db"
-    probe = textwrap.dedent(
-        f"""
-        import sys
-        from tracker.cli import main
-        code = main(["--db", {str(db_path)!r}, "import", {str(csv_path)!r}])
-        print("CODE", code, "sqlite_utils" in sys.modules)
-        """
+    assert loads_module(["--db", str(db_path), "import", str(csv_path)], "sqlite_utils") == (
+        0,
+        False,
     )
-    r = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
-    assert "CODE 0 False" in r.stdout, r.stdout + r.stderr
     assert not migrations.pending(store.open_db(db_path))
