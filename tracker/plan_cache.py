@@ -6,12 +6,19 @@ the file's exact bytes, and used only while the file holds those same bytes: an 
 parsed afresh whatever its time stamps say, and the plan is checked (`plan._Reader`) on every
 run all the same. Where the cache cannot be read or written (no home folder, a read-only one,
 a plan with TOML dates, which marshal does not hold), the file is parsed as before.
+
+marshal is not made for damaged data: one flipped byte in a length field had it allocate 2**31
+slots (16 GB, 10 s) in every command. An entry is therefore a header (`MAGIC`, the length and
+CRC-32 of the rest) checked before it is unmarshalled, read only from a regular file of its own
+(not through a symlink, not from a FIFO or a device), and written to a new temporary file that
+no symlink planted in a shared folder can redirect.
 """
 
 from __future__ import annotations
 
 import marshal
 import os
+import stat
 import sys
 import zlib
 from contextlib import suppress
@@ -22,6 +29,9 @@ CACHE_ENV = "TRACKER_CACHE_DIR"
 KEEP = 32
 """Entries kept: a plan in a temporary folder (a test, a bench) leaves one each time, so the
 oldest go when a new one is written (a plan still in use is parsed once more)."""
+MAGIC = b"trkplan1"
+LARGEST = 64 << 20
+"""An entry larger than this is not read (bench_core's 500-site plan makes ~0.2 MB)."""
 
 
 def folder() -> Path:
@@ -41,8 +51,28 @@ def _entry(path: Path) -> Path:
 def get(path: Path, raw: bytes) -> dict | None:
     """The tables parsed from `raw`, if kept for `path` from these very bytes."""
     try:
-        kept = marshal.loads(_entry(path).read_bytes())
-    except (OSError, ValueError, EOFError, TypeError):
+        fd = os.open(_entry(path), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        with open(fd, "rb") as f:
+            size = os.fstat(fd)
+            if not stat.S_ISREG(size.st_mode) or size.st_size > LARGEST:
+                return None
+            blob = f.read(LARGEST + 1)
+    except OSError:
+        return None
+    head = len(MAGIC) + 12
+    if (
+        len(blob) < head
+        or not blob.startswith(MAGIC)
+        or int.from_bytes(blob[len(MAGIC) : len(MAGIC) + 8], "little") != len(blob) - head
+        or int.from_bytes(blob[len(MAGIC) + 8 : head], "little") != zlib.crc32(blob[head:])
+    ):
+        return None
+    try:
+        kept = marshal.loads(memoryview(blob)[head:])
+    except (ValueError, EOFError, TypeError, MemoryError):
         return None
     if type(kept) is tuple and len(kept) == 2 and kept[0] == raw and type(kept[1]) is dict:
         return kept[1]
@@ -52,14 +82,23 @@ def get(path: Path, raw: bytes) -> dict | None:
 def put(path: Path, raw: bytes, data: dict) -> None:
     """Keep what `raw` (the bytes of `path`) parsed to; silently nothing where it cannot."""
     try:
-        blob = marshal.dumps((raw, data))
+        body = marshal.dumps((raw, data))
     except ValueError:  # a TOML date or time
         return
+    blob = b"".join(
+        (MAGIC, len(body).to_bytes(8, "little"), zlib.crc32(body).to_bytes(4, "little"), body)
+    )
     entry = _entry(path)
-    tmp = entry.with_name(f"{entry.name}.{os.getpid()}.tmp")
+    # A name no other writer uses, made new (O_EXCL: never through a symlink left there).
+    tmp = entry.with_name(f"{entry.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
     try:
         entry.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_bytes(blob)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    except OSError:
+        return
+    try:
+        with open(fd, "wb") as f:
+            f.write(blob)
         os.replace(tmp, entry)  # whole or not at all, for a process reading it meanwhile
     except OSError:
         with suppress(OSError):

@@ -419,6 +419,12 @@ def kiosk_history(db: Database, tag: str, limit: int = 50) -> list[dict[str, Any
     return _dicts(cur)
 
 
+NEAR_BY_INDEX_UP_TO = 40
+"""Keys up to this long have their one-slip variants looked up in the key index; a longer one
+(a long QR code, garbage from a scanner) is compared with the keys of about its length
+instead, as the variants grow with the square of the length (5,000 characters: 23 GB)."""
+
+
 def near_tags(db: Database, key: str, limit: int = 3) -> list[str]:
     """Tags whose label code is one typing slip away from `key` (`codes.one_edit_apart`): the
     "did you mean" of an unknown code. The slips are looked up in the key index; reading
@@ -427,6 +433,12 @@ def near_tags(db: Database, key: str, limit: int = 3) -> list[str]:
 
     if len(key) < 3:
         return []
+    if len(key) > NEAR_BY_INDEX_UP_TO:
+        rows = db.execute(
+            "SELECT key, tag FROM assets WHERE length(key) BETWEEN ? AND ? ORDER BY tag",
+            [len(key) - 1, len(key) + 1],
+        )
+        return [tag for other, tag in rows if codes.one_edit_apart(key, other)][:limit]
     near = sorted(codes.one_edit_keys(key))
     rows = db.execute(
         "SELECT tag FROM assets WHERE key IN (SELECT value FROM json_each(?)) ORDER BY tag LIMIT ?",
