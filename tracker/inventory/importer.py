@@ -295,8 +295,8 @@ def import_file(
             model = ""  # the placeholder our export writes for an asset without a model
         if not department:  # its home site's (a new asset's home: its site)
             department = site_department[home or site] if home or site else ""
-        elif department not in departments:
-            known = departments.get(department.casefold())
+        else:  # the plan's spelling, however the file spells it (readiness compares exactly)
+            known = departments.get(department) or departments.get(department.casefold())
             if known is None:
                 names = ", ".join(sorted(set(departments.values()))) or "none"
                 result.errors.append(
