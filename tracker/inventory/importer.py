@@ -24,11 +24,11 @@ from tracker.inventory.bulk import MAX_QUANTITY
 from tracker.inventory.mapping import SKIP, Mapping, Resolver, line_ranges
 from tracker.inventory.merge import (
     AT_HOME,
-    BULK,
     check_kits,
     insert,
     merge,
     reading,
+    rebuilds,
     upsert_sql,
 )
 from tracker.inventory.rows import DETAILS, read_columns, read_rows
@@ -77,6 +77,8 @@ class ImportResult:
     """Lines of new assets placed at their home site for want of a site (Snipe-IT format)."""
     remarks: list[str] = field(default_factory=list)
     """More of the summary: what the import decided for rows that did not say (placed ...)."""
+    stored: int = 0
+    """Assets in the database before the import (`merge` reads them all)."""
 
     @property
     def ok(self) -> bool:
@@ -371,7 +373,8 @@ def import_file(
             out = rows_made()
             homes = any(map(itemgetter(AT_HOME), out))  # a home given, or kept by `merge`
         upsert = upsert_sql([d for d in DETAILS if d in header.columns], at, homes=homes)
-        insert(db.conn, upsert, out, events, rebuild=len(lines) >= BULK, columns=columns)
+        insert(db.conn, upsert, out, events, rebuild=rebuilds(len(lines), result.stored),
+               columns=columns)  # fmt: skip
         store.set_sample_source(db, path if sample else None)
     return result
 
