@@ -352,7 +352,7 @@ def import_file(
     with store.write(db) if not dry_run else reading(db):
         code = f"import {Path(path).name}"
         events = merge(
-            db, result, (rows_made, lines, givens), set(header.columns), code, header.labels
+            db, result, (rows_made, lines, givens), set(header.columns), code, header.labels, plan
         )
         result.errors += check_kits(db, plan, path, seen_tags, rows_made, kits)
         if result.errors or dry_run:

@@ -63,6 +63,7 @@ def merge(
     present: set[str],
     code: str,
     labels: dict[str, str],
+    plan: Plan | None = None,
 ) -> list[tuple]:
     """Complete `out` against the current assets, in place; return the events to write.
 
@@ -71,7 +72,9 @@ def merge(
     leaves that field of an existing asset as it is (a file without hostnames must not blank
     them); a change of step or site is an event, like a scan. A tag whose label code already
     belongs to another asset is an error; so is a new asset without a site. New assets placed
-    at their home site for want of a site are listed in `result.placed`."""
+    at their home site for want of a site are listed in `result.placed`. A stored quantity
+    other than 1 kept on an asset whose kind the file makes one that is not stock (`plan`) is
+    an error, as the same quantity in the file is."""
     make_out, lines, givens = rows
     absent = [i for name, i in _KEPT_WHEN_ABSENT.items() if name not in present]
     existing: dict[str, tuple] = {}
@@ -89,6 +92,7 @@ def merge(
         return events
     out = make_out()
     created = 0
+    quantities_given = "quantity" in present  # else the stored one stays (`upsert_sql`)
     for n, row in enumerate(out):
         tag, key = row[0], row[1]
         owner = owner_of_key.get(key, tag)
@@ -119,6 +123,14 @@ def merge(
                 new[i] = old[i]
         if not new[AT_HOME]:
             new[AT_HOME] = old[AT_HOME]
+        quantity = new[AT_QUANTITY] if quantities_given else old[AT_QUANTITY]
+        if quantity != 1 and plan is not None and not plan.kinds[row[2]].stock:
+            result.errors.append(
+                f"{result.path}:{lines[n]}: {tag!r} holds a quantity of {quantity}, which a"
+                f" {plan.kinds[row[2]].name} cannot: only stock kinds are counted (give the row"
+                f" a {labels.get('quantity', 'quantity')} of 1)"
+            )
+            continue
         if (old[AT_SITE], old[AT_STEP]) != (new[AT_SITE], new[AT_STEP]):
             step, site = new[AT_STEP], new[AT_SITE]
             events.append((row[AT_TIME], tag, step, site, old[AT_STEP], old[AT_SITE], code))
