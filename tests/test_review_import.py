@@ -197,21 +197,31 @@ KIT = FULL + (
 )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="REVIEW: a re-import may change the kind of a workstation whose stored parts name it"
-    " as their kit: accepted (both ways), leaving a camera in the kit of a laptop, which an"
-    " import of the same rows refuses; an export of that database does not import again",
+@pytest.mark.parametrize(
+    ("head", "second", "why"),
+    [
+        (HEAD, "W-1,laptop,P,,raadhus,in_service,,", "which would be a Bærbar"),
+        (HEAD, "P-1,laptop,C,,raadhus,in_service,,", "has no place for it"),
+        (FULL, "W-2,pass_ws,P,,raadhus,,,,,,,,,,,\nW-1,camera,P,,raadhus,,,,,,,,,W-2,,", "'W-2'"),
+        (HEAD, "W-1,pass_ws,Renamed,,bib_nord,installed,,", ""),  # same kind: fine
+        (HEAD, "P-1,signature_pad,C,,raadhus,in_service,,", ""),  # another slot, same kit
+    ],
 )
 def test_a_reimport_cannot_leave_stored_parts_in_the_kit_of_a_non_workstation(
-    tmp_path, plan, monkeypatch
+    tmp_path, plan, monkeypatch, head, second, why
 ):
-    files = [
-        _write(tmp_path, "a.csv", KIT),
-        _write(tmp_path, "b.csv", HEAD + "W-1,laptop,P,,raadhus,in_service,,\n"),
-    ]
+    """Both ways, a re-import changed the kind of a workstation whose stored parts name it as
+    their kit (or of a part), leaving a camera in the kit of a laptop: a row an import refuses,
+    so the database's export did not import again."""
+    files = [_write(tmp_path, "a.csv", KIT), _write(tmp_path, "b.csv", f"{head}{second}\n")]
     ((results, state),) = [_both(tmp_path, plan, monkeypatch, files, bulk_expected=True)]
-    assert results[1]["errors"], state["assets"]
+    errors = results[1]["errors"]
+    if not why:
+        assert errors == [] and results[1]["updated"] == 1
+        return
+    assert len(errors) == 1 and why in errors[0] and "'P-1'" in errors[0], errors
+    assert errors[0].startswith(f"{files[1]}:")
+    assert [a[2] for a in state["assets"]] == ["camera", "pass_ws"]  # nothing written
 
 
 def test_a_reimport_cannot_leave_a_quantity_on_a_kind_that_is_not_stock(

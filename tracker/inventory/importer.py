@@ -25,6 +25,7 @@ from tracker.inventory.mapping import SKIP, Mapping, Resolver, line_ranges
 from tracker.inventory.merge import (
     AT_HOME,
     check_kits,
+    check_stored_parts,
     insert,
     merge,
     reading,
@@ -355,6 +356,9 @@ def import_file(
             db, result, (rows_made, lines, givens), set(header.columns), code, header.labels, plan
         )
         result.errors += check_kits(db, plan, path, seen_tags, rows_made, kits)
+        if result.updated:  # stored parts, or their workstations, the file changes
+            kit_column = "kit" in header.columns
+            result.errors += check_stored_parts(db, plan, path, rows_made(), lines, kit_column)
         if result.errors or dry_run:
             return result
         if result.placed:

@@ -177,6 +177,51 @@ def check_kits(
     return errors
 
 
+def check_stored_parts(
+    db: Database, plan: Plan, path: str, out: list[tuple], lines: Sequence[int], kits: bool
+) -> list[str]:
+    """Stored kit parts a re-import would leave wrong, as `check_kits` finds them for a part in
+    the file: their workstation made a kind whose kit has no place for them, or a part itself,
+    or the part made a kind its workstation has no place for. `kits`: the file has a kit
+    column (else each row keeps its stored kit). One line per part, at the file's row."""
+    parts = db.execute("SELECT tag, kind, kit FROM assets WHERE kit != ''").fetchall()
+    if not parts:
+        return []
+    stored_kit = {tag: kit for tag, _, kit in parts}
+    wanted = stored_kit.keys() | stored_kit.values()
+    in_file = {row[0]: (row[2], row[AT_KIT] if kits else stored_kit.get(row[0], ""), line)
+               for row, line in zip(out, lines, strict=True) if row[0] in wanted}  # fmt: skip
+    owners = json.dumps(sorted({kit for tag, _, kit in parts if tag in in_file} - in_file.keys()))
+    stored = {
+        tag: (kind, kit)
+        for tag, kind, kit in db.execute(
+            "SELECT tag, kind, kit FROM assets WHERE tag IN (SELECT value FROM json_each(?))",
+            [owners],
+        )
+    }
+    errors = []
+    for part, part_kind, kit in parts:
+        mine = in_file.get(part)
+        if mine is not None:
+            if kits:
+                continue  # its kit is the file's: `check_kits` asks about it
+            part_kind = mine[0]
+        owner = in_file.get(kit)
+        if owner is None and (mine is None or kit not in stored):
+            continue
+        kind, owners_kit, line = owner or (*stored[kit], mine[2])  # type: ignore[index]
+        spec = plan.kinds[kind]
+        what = f"{path}:{line}: {part!r} (a {plan.kinds[part_kind].name}) is a part of {kit!r}"
+        if owners_kit:
+            errors.append(f"{what}, which would be a part of {owners_kit!r}")
+        elif not spec.parts:
+            errors.append(f"{what}, which would be a {spec.name}: it has no kit")
+        elif not any(part_kind in slot for slot in spec.parts):
+            slots = ", ".join(" or ".join(slot) for slot in spec.parts)
+            errors.append(f"{what}, whose kit as a {spec.name} has no place for it ({slots})")
+    return sorted(errors, key=lambda e: int(e[len(path) + 1 :].split(":", 1)[0]))
+
+
 @contextmanager
 def reading(db: Database) -> Iterator[None]:
     """A read transaction: one consistent view of the assets, nothing written."""
