@@ -192,6 +192,7 @@ def test_a_large_file_into_a_much_larger_table_keeps_its_indexes(fresh_db, plan,
     assert not rebuilds(BULK, 2 * BULK + 1)
 
 
+SNIPE = "Asset Tag,Asset Name,Category,Location,Status,Kit\n"
 KIT = FULL + (
     "W-1,pass_ws,P,,raadhus,in_service,,,,,,,,,,\nP-1,camera,C,,raadhus,in_service,,,,,,,,W-1,,\n"
 )
@@ -205,6 +206,8 @@ KIT = FULL + (
         (FULL, "W-2,pass_ws,P,,raadhus,,,,,,,,,,,\nW-1,camera,P,,raadhus,,,,,,,,,W-2,,", "'W-2'"),
         (HEAD, "W-1,pass_ws,Renamed,,bib_nord,installed,,", ""),  # same kind: fine
         (HEAD, "P-1,signature_pad,C,,raadhus,in_service,,", ""),  # another slot, same kit
+        (SNIPE, "P-1,C,laptop,raadhus,Ready to Deploy,", "no place"),  # empty Kit: kept
+        (SNIPE, "P-1,C,camera,raadhus,Ready to Deploy,", ""),
     ],
 )
 def test_a_reimport_cannot_leave_stored_parts_in_the_kit_of_a_non_workstation(

@@ -357,8 +357,8 @@ def import_file(
         )
         result.errors += check_kits(db, plan, path, seen_tags, rows_made, kits)
         if result.updated:  # stored parts, or their workstations, the file changes
-            kit_column = "kit" in header.columns
-            result.errors += check_stored_parts(db, plan, path, rows_made(), lines, kit_column)
+            given = ("kit" in header.columns, {line for _, line, _ in kits})
+            result.errors += check_stored_parts(db, plan, path, rows_made(), lines, given)
         if result.errors or dry_run:
             return result
         if result.placed:

@@ -178,18 +178,20 @@ def check_kits(
 
 
 def check_stored_parts(
-    db: Database, plan: Plan, path: str, out: list[tuple], lines: Sequence[int], kits: bool
+    db: Database, plan: Plan, path: str, out: list[tuple], lines: Sequence[int], kits: tuple
 ) -> list[str]:
     """Stored kit parts a re-import would leave wrong, as `check_kits` finds them for a part in
     the file: their workstation made a kind whose kit has no place for them, or a part itself,
-    or the part made a kind its workstation has no place for. `kits`: the file has a kit
-    column (else each row keeps its stored kit). One line per part, at the file's row."""
+    or the part made a kind its workstation has no place for. `kits`: whether the file has a
+    kit column (else each row keeps its stored kit), and the lines of the rows whose kit cell
+    `check_kits` asks about. One line per part, at the file's row."""
+    kit_column, kit_lines = kits
     parts = db.execute("SELECT tag, kind, kit FROM assets WHERE kit != ''").fetchall()
     if not parts:
         return []
     stored_kit = {tag: kit for tag, _, kit in parts}
     wanted = stored_kit.keys() | stored_kit.values()
-    in_file = {row[0]: (row[2], row[AT_KIT] if kits else stored_kit.get(row[0], ""), line)
+    in_file = {row[0]: (row[2], row[AT_KIT] if kit_column else stored_kit.get(row[0], ""), line)
                for row, line in zip(out, lines, strict=True) if row[0] in wanted}  # fmt: skip
     owners = json.dumps(sorted({kit for tag, _, kit in parts if tag in in_file} - in_file.keys()))
     stored = {
@@ -203,9 +205,9 @@ def check_stored_parts(
     for part, part_kind, kit in parts:
         mine = in_file.get(part)
         if mine is not None:
-            if kits:
-                continue  # its kit is the file's: `check_kits` asks about it
-            part_kind = mine[0]
+            if not mine[1] or mine[2] in kit_lines:
+                continue  # no part now, or its kit cell is `check_kits`'s
+            part_kind = mine[0]  # its kit: kept (no kit column, or Snipe-IT's empty cell)
         owner = in_file.get(kit)
         if owner is None and (mine is None or kit not in stored):
             continue
