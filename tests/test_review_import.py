@@ -131,14 +131,6 @@ def _m015_with_sqlite_utils(db) -> None:
     db["assets"].add_column("warranty", str, not_null_default="")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="REVIEW: a new database is migrated with tracker.database.Database, which has none"
-    " of sqlite-utils' table API; a later migration using it (db['assets'].add_column, or the"
-    " .transform tallies.py and test_review11 expect) works on every existing database and"
-    " fails on a new one (TypeError; test_migrations_new would show it, but the module says"
-    " nothing of the limit)",
-)
 def test_a_later_migration_using_sqlite_utils_works_on_a_new_database(tmp_path, monkeypatch):
     monkeypatch.setattr(migrations, "_FUNCTIONS", [*migrations._FUNCTIONS, _m015_with_sqlite_utils])
     monkeypatch.setattr(migrations, "_SET", [])
