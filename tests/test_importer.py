@@ -169,7 +169,7 @@ def test_export_round_trips_in_both_formats(seeded_db, plan, tmp_path, db_path):
 
 def test_large_import_is_all_or_nothing_too(fresh_db, plan, tmp_path):
     """From BULK rows on, the indexes are rebuilt in the same transaction."""
-    from tracker.inventory.importer import BULK
+    from tracker.inventory.merge import BULK
 
     good = [f"B-{i:06d},laptop,Laptop {i},S{i},bib_nord,,," for i in range(BULK + 100)]
     bad = _csv(tmp_path, HEADER + "\n".join([*good, "B-X,laptop,Late error,S,atlantis,,,"]))
@@ -200,7 +200,7 @@ def _indexes(db) -> list[tuple[str, str]]:
 def test_large_import_builds_every_assets_index_again(fresh_db, plan, tmp_path):
     """The bulk path drops the indexes made by migrations and builds each again, the same:
     kit parts are found through the partial kit index, counts through the readiness one."""
-    from tracker.inventory.importer import BULK
+    from tracker.inventory.merge import BULK
 
     before = _indexes(fresh_db)
     assert {"assets_readiness", "assets_kit"} <= {name for name, _ in before}
@@ -229,7 +229,7 @@ def test_large_import_failing_after_the_indexes_were_dropped_writes_nothing(
 
     import pytest
 
-    from tracker.inventory.importer import BULK
+    from tracker.inventory.merge import BULK
 
     first = _csv(tmp_path, HEADER + "A-1,laptop,Old,S,raadhus,,,\n", "first.csv")
     assert import_file(fresh_db, plan, first).ok

@@ -6,7 +6,8 @@ new table in `TABLES`.
 They are applied by `sqlite_utils.Migrations` (`migrations`, built on first use), which records
 them in `_sqlite_migrations`. Finding none pending takes one query and no sqlite-utils
 (`pending`): every command checks that, and importing sqlite-utils costs ~45 ms. A new, empty
-database is migrated here without it, into the same schema and log (`_apply_to_new`).
+database is migrated here without it, into the same schema and log (`_apply_to_new`); a
+migration there may still use sqlite-utils' table API, which then loads (`_Handle`).
 """
 
 from __future__ import annotations
@@ -94,6 +95,35 @@ _LOG_INDEX = (
 )
 
 
+class _Handle:
+    """What a migration is given on a new database: the tracker's handle, and sqlite-utils'
+    table API (`db["assets"].transform(...)`, `db.table(...)`) over the same connection, loaded
+    only when a migration asks for it, so that a migration works alike on a new database and
+    on one sqlite-utils migrates."""
+
+    def __init__(self, db: database.Database) -> None:
+        self._db, self.conn, self._full = db, db.conn, None
+
+    def execute(self, sql: str, parameters: Any = None) -> Any:
+        return self._db.execute(sql, parameters)
+
+    def executescript(self, sql: str) -> Any:
+        return self._db.executescript(sql)
+
+    def _sqlite_utils(self) -> Any:
+        if self._full is None:
+            from sqlite_utils import Database
+
+            self._full = Database(self.conn, execute_plugins=False)
+        return self._full
+
+    def __getitem__(self, name: str) -> Any:
+        return self._sqlite_utils()[name]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sqlite_utils(), name)
+
+
 def _apply_to_new(db: database.Database) -> None:
     """Every migration on a new, empty database, recorded as sqlite-utils records them, without
     importing sqlite-utils: a first `tracker import` of 100,000 rows spent a twentieth of its
@@ -103,10 +133,11 @@ def _apply_to_new(db: database.Database) -> None:
     conn = db.conn
     conn.execute(_LOG_TABLE)
     conn.execute(_LOG_INDEX)
+    handle = _Handle(db)
     for fn in _FUNCTIONS:
         conn.execute("SAVEPOINT tracker_migration")
         try:
-            fn(db)  # type: ignore[arg-type]  # the members a migration uses are the same
+            fn(handle)  # type: ignore[arg-type]
             conn.execute(
                 'INSERT INTO "_sqlite_migrations" ("migration_set", "name", "applied_at")'
                 " VALUES (?, ?, ?)",

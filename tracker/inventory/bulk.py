@@ -86,7 +86,8 @@ def check(
     kit_rows = [(kit, n) for n, kit in enumerate(kit_texts) if kit] if any(kit_texts) else []
     if any(kit == tags[n] for kit, n in kit_rows):
         return None
-    department_of = {d: d if d in ctx.departments else ctx.departments.get(d.casefold())
+    known = ctx.departments  # the plan's spelling, whatever the file's (as the loop stores)
+    department_of = {d: known.get(d) or known.get(d.casefold())
                      for d in dict.fromkeys(department_texts) if d}  # fmt: skip
     if None in department_of.values():
         return None

@@ -57,6 +57,12 @@ class Decoded:
 _CP1252_UNDEFINED = frozenset(b"\x81\x8d\x8f\x90\x9d")
 
 
+_NUL = (
+    "not a text file (a NUL byte); a CSV file is UTF-8, Windows-1252 or UTF-16 with a byte"
+    " order mark"
+)
+
+
 def decode(raw: bytes, path: str = "") -> Decoded:
     """Decode a CSV file's bytes, deciding the encoding so that nothing passes garbled.
 
@@ -67,19 +73,21 @@ def decode(raw: bytes, path: str = "") -> Decoded:
     is not text (or UTF-16 without a BOM)."""
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
-            return Decoded(raw.decode("utf-16"), "utf-16")
+            text = raw.decode("utf-16")
         except UnicodeDecodeError as e:
             line = raw[: e.start].decode("utf-16", errors="replace").count("\n") + 1
             raise UndecodableError(f"{path}:{line}: not valid UTF-16 ({e.reason})") from e
+        nul = text.find("\x00")  # refused as in a UTF-8 file: no cell holds one
+        if nul >= 0:
+            line = text.count("\n", 0, nul) + 1
+            raise UndecodableError(f"{path}:{line}: {_NUL}")
+        return Decoded(text, "utf-16")
     if raw.startswith(codecs.BOM_UTF8):
         raw = raw[3:]
     nul = raw.find(b"\x00")
     if nul >= 0:
         line = raw.count(b"\n", 0, nul) + 1
-        raise UndecodableError(
-            f"{path}:{line}: not a text file (a NUL byte); a CSV file is UTF-8, Windows-1252 or"
-            " UTF-16 with a byte order mark"
-        )
+        raise UndecodableError(f"{path}:{line}: {_NUL}")
     try:
         return Decoded(raw.decode("utf-8"), "utf-8")
     except UnicodeDecodeError:

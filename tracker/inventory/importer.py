@@ -24,11 +24,12 @@ from tracker.inventory.bulk import MAX_QUANTITY
 from tracker.inventory.mapping import SKIP, Mapping, Resolver, line_ranges
 from tracker.inventory.merge import (
     AT_HOME,
-    BULK,
     check_kits,
+    check_stored_parts,
     insert,
     merge,
     reading,
+    rebuilds,
     upsert_sql,
 )
 from tracker.inventory.rows import DETAILS, read_columns, read_rows
@@ -77,6 +78,8 @@ class ImportResult:
     """Lines of new assets placed at their home site for want of a site (Snipe-IT format)."""
     remarks: list[str] = field(default_factory=list)
     """More of the summary: what the import decided for rows that did not say (placed ...)."""
+    stored: int = 0
+    """Assets in the database before the import (`merge` reads them all)."""
 
     @property
     def ok(self) -> bool:
@@ -295,8 +298,8 @@ def import_file(
             model = ""  # the placeholder our export writes for an asset without a model
         if not department:  # its home site's (a new asset's home: its site)
             department = site_department[home or site] if home or site else ""
-        elif department not in departments:
-            known = departments.get(department.casefold())
+        else:  # the plan's spelling, however the file spells it (readiness compares exactly)
+            known = departments.get(department) or departments.get(department.casefold())
             if known is None:
                 names = ", ".join(sorted(set(departments.values()))) or "none"
                 result.errors.append(
@@ -350,9 +353,12 @@ def import_file(
     with store.write(db) if not dry_run else reading(db):
         code = f"import {Path(path).name}"
         events = merge(
-            db, result, (rows_made, lines, givens), set(header.columns), code, header.labels
+            db, result, (rows_made, lines, givens), set(header.columns), code, header.labels, plan
         )
         result.errors += check_kits(db, plan, path, seen_tags, rows_made, kits)
+        if result.updated:  # stored parts, or their workstations, the file changes
+            given = ("kit" in header.columns, {line for _, line, _ in kits})
+            result.errors += check_stored_parts(db, plan, path, rows_made(), lines, given)
         if result.errors or dry_run:
             return result
         if result.placed:
@@ -371,7 +377,8 @@ def import_file(
             out = rows_made()
             homes = any(map(itemgetter(AT_HOME), out))  # a home given, or kept by `merge`
         upsert = upsert_sql([d for d in DETAILS if d in header.columns], at, homes=homes)
-        insert(db.conn, upsert, out, events, rebuild=len(lines) >= BULK, columns=columns)
+        insert(db.conn, upsert, out, events, rebuild=rebuilds(len(lines), result.stored),
+               columns=columns)  # fmt: skip
         store.set_sample_source(db, path if sample else None)
     return result
 
