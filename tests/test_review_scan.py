@@ -38,6 +38,7 @@ from tracker import (
 )
 from tracker.inventory.importer import import_file
 from tracker.plan import PlanError, load_plan
+from tracker.ui import jobs
 
 
 def _closed(db) -> None:
@@ -70,7 +71,8 @@ def _tries(db, plan, tmp_path):
         ("undo", lambda: scan.undo_last(db, plan, station="station-1")),
         ("undo again", lambda: scan.undo_last(db, plan, station="station-1")),
         ("undo nothing", lambda: scan.undo_last(db, plan, station="nobody")),
-        ("count", lambda: stock.count(db, plan, "EKS-PAS-001", 3, site="raadhus")),
+        ("count", lambda: stock.count(db, plan, "EKS-MID-001", 3, site="raadhus")),
+        ("count no stock", lambda: stock.count(db, plan, "EKS-PAS-001", 3, site="raadhus")),
         ("count bad", lambda: stock.count(db, plan, "EKS-PAS-001", "x", site="raadhus")),
         ("mark", lambda: marks.mark(db, plan, "EKS-FPR-001", "faulty", "broken")),
         ("mark bad", lambda: marks.mark(db, plan, "EKS-FPR-001", "packed", "no")),
@@ -95,6 +97,13 @@ def _tries(db, plan, tmp_path):
         ("scenario end", lambda: moves.end(db)),
         ("scenario close", lambda: moves.close(db, "done")),
         ("scenario end none", lambda: moves.end(db)),
+        # What the app's worker runs between those (tracker/ui/jobs.py).
+        ("app overview", lambda: jobs.overview(db, plan)),
+        ("app asset page", lambda: jobs.asset_page(db, "EKS", "tag", False, 20, 0)),
+        ("app audit scan", lambda: jobs.audit_scan(
+            db, plan, "raadhus", "EKS-PAS-001", operator="o", station="s")),
+        ("app audit scan unknown", lambda: jobs.audit_scan(
+            db, plan, "raadhus", "NOPE-2", operator="o", station="s")),
     ]  # fmt: skip
 
 
@@ -105,8 +114,8 @@ def test_no_domain_write_leaves_a_transaction_open_on_one_handle(seeded_db, plan
         try:
             call()
         except Exception as e:  # a refusal is fine; an open transaction after it is not
-            if isinstance(e, AssertionError):
-                raise
+            if isinstance(e, AssertionError | TypeError | AttributeError | NameError):
+                raise  # a wrong call here would make this test pass without trying anything
         if db.conn.in_transaction:
             left_open.append(name)
             db.conn.execute("ROLLBACK")
@@ -120,24 +129,40 @@ def test_no_domain_write_leaves_a_transaction_open_on_one_handle(seeded_db, plan
     assert step == "packed"
 
 
-def test_a_scan_printed_survives_kill_9(run_tracker, db_path, tmp_path):
-    """kill -9 the moment `tracker scan` has printed: the scan is in the database."""
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        (["scan", "EKS-PAS-001", "--site", "hovedbibliotek", "--step", "packed"], "packed"),
+        (["count", "EKS-MID-001", "3", "--site", "raadhus"], None),
+        (["undo"], "in_service"),
+    ],
+    ids=["scan", "count", "undo"],
+)
+def test_what_a_command_printed_survives_kill_9(run_tracker, db_path, tmp_path, command, expected):
+    """kill -9 the moment the command has printed: what it said is in the database."""
     r = run_tracker("import", str(SAMPLE_CSV))
     assert r.returncode == 0, r.stderr
-    for attempt in range(5):
-        proc = subprocess.Popen(
-            [*tracker_exe(), "--db", str(db_path), "scan", "EKS-PAS-001",
-             "--site", "hovedbibliotek", "--step", "packed" if attempt % 2 == 0 else "arrived"],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path,
-        )  # fmt: skip
-        line = proc.stdout.readline()
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-        assert line, proc.stderr.read()
-        conn = sqlite3.connect(db_path)
-        (step,) = conn.execute("SELECT step FROM assets WHERE tag = 'EKS-PAS-001'").fetchone()
-        conn.close()
-        assert step == ("packed" if attempt % 2 == 0 else "arrived"), line
+    if command[0] == "undo":
+        r = run_tracker("scan", "EKS-PAS-001", "--site", "hovedbibliotek", "--step", "packed")
+        assert r.returncode == 0, r.stderr
+    conn = sqlite3.connect(db_path)
+    (events,) = conn.execute("SELECT count(*) FROM events").fetchone()
+    conn.close()
+    proc = subprocess.Popen(
+        [*tracker_exe(), "--db", str(db_path), *command],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path,
+    )  # fmt: skip
+    line = proc.stdout.readline()
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert line, proc.stderr.read()
+    conn = sqlite3.connect(db_path)
+    (step,) = conn.execute("SELECT step FROM assets WHERE tag = 'EKS-PAS-001'").fetchone()
+    (now,) = conn.execute("SELECT count(*) FROM events").fetchone()
+    conn.close()
+    assert now > events, line
+    if expected:
+        assert step == expected, line
 
 
 def _plan_copy(tmp_path: Path, name: str = "plan.toml") -> Path:
