@@ -97,6 +97,7 @@ def installed_env(tmp: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env["PYTHONPYCACHEPREFIX"] = str(tmp / "pycache")
     env["TRACKER_CACHE_DIR"] = str(tmp / "cache")
+    (tmp / "cache").mkdir(exist_ok=True)  # a folder named there is used, never made
     return env
 
 

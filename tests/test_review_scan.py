@@ -288,25 +288,31 @@ def test_the_cache_never_writes_through_a_symlink_left_at_its_temporary_name(tmp
 
 @pytest.mark.parametrize("kind", ["read-only", "a-file", "symlink-to-nowhere"])
 def test_a_plan_loads_where_the_cache_folder_is_unusable(tmp_path, monkeypatch, kind):
-    if kind == "read-only" and os.geteuid() == 0:
-        pytest.skip("root writes into a read-only folder")
+    """read-only: an immutable folder (chattr +i), which even root cannot write into."""
     cache = tmp_path / "cache"
     if kind == "read-only":
         cache.mkdir()
-        cache.chmod(0o500)
+        subprocess.run(["chattr", "+i", str(cache)], check=True)
     elif kind == "a-file":
         cache.write_bytes(b"x")
     else:
         cache.symlink_to(tmp_path / "gone" / "deeper")
     monkeypatch.setenv(plan_cache.CACHE_ENV, str(cache))
     path = _plan_copy(tmp_path)
-    assert load_plan(path) == load_plan(path)
+    try:
+        assert load_plan(path) == load_plan(path)
+        if kind == "read-only":
+            assert list(cache.iterdir()) == []
+    finally:
+        if kind == "read-only":
+            subprocess.run(["chattr", "-i", str(cache)], check=True)
 
 
 def test_a_full_disk_leaves_no_partial_cache_entry(tmp_path, monkeypatch):
     """Writes past a small size fail (RLIMIT_FSIZE: EFBIG, as ENOSPC would): the plan loads,
     and neither a partial entry nor a temporary file is left."""
     cache = tmp_path / "cache"
+    cache.mkdir()
     path = _plan_copy(tmp_path)
     probe = (
         "import resource, signal, sys\n"
@@ -325,6 +331,7 @@ def test_a_full_disk_leaves_no_partial_cache_entry(tmp_path, monkeypatch):
 
 def test_two_processes_writing_the_cache_at_once_leave_a_whole_entry(tmp_path, monkeypatch):
     cache = tmp_path / "cache"
+    cache.mkdir()
     monkeypatch.setenv(plan_cache.CACHE_ENV, str(cache))
     path = _plan_copy(tmp_path)
     probe = (
@@ -336,6 +343,23 @@ def test_two_processes_writing_the_cache_at_once_leave_a_whole_entry(tmp_path, m
     raw = path.read_bytes()
     assert plan_cache.get(path, raw) is not None
     assert not list(cache.glob("*.tmp"))
+
+
+def test_the_cache_named_where_sqlite_keeps_the_log_leaves_the_database_usable(
+    run_tracker, tmp_path, db_path
+):
+    """TRACKER_CACHE_DIR=tracker.db-wal: a folder made there (the WAL is gone while no one has
+    the database open) left every later command with "cannot open the database file"."""
+    r = run_tracker("import", str(SAMPLE_CSV))
+    assert r.returncode == 0, r.stderr
+    wal = Path(f"{db_path}-wal")
+    assert not wal.exists()
+    env = {plan_cache.CACHE_ENV: str(wal)}
+    r = run_tracker("scan", "EKS-PAS-001", "--site", "raadhus", "--step", "packed", env=env)
+    assert r.returncode == 0, r.stderr
+    assert not wal.is_dir()
+    r = run_tracker("status")
+    assert r.returncode == 0, r.stderr
 
 
 def test_the_cache_in_the_database_folder_leaves_the_database_alone(run_tracker, tmp_path, db_path):

@@ -25,7 +25,9 @@ from contextlib import suppress
 from pathlib import Path
 
 CACHE_ENV = "TRACKER_CACHE_DIR"
-"""Overrides the folder (default: $XDG_CACHE_HOME/tracker, else ~/.cache/tracker)."""
+"""Overrides the folder (default: $XDG_CACHE_HOME/tracker, else ~/.cache/tracker). A folder
+named so is used only if it exists, never made: set to the name SQLite gives a database's
+write-ahead log (`tracker.db-wal`), a folder made there left the database unopenable."""
 KEEP = 32
 """Entries kept: a plan in a temporary folder (a test, a bench) leaves one each time, so the
 oldest go when a new one is written (a plan still in use is parsed once more)."""
@@ -92,7 +94,8 @@ def put(path: Path, raw: bytes, data: dict) -> None:
     # A name no other writer uses, made new (O_EXCL: never through a symlink left there).
     tmp = entry.with_name(f"{entry.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
     try:
-        entry.parent.mkdir(parents=True, exist_ok=True)
+        if not os.environ.get(CACHE_ENV):
+            entry.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     except OSError:
         return
