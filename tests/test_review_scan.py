@@ -456,3 +456,23 @@ def test_did_you_mean_still_finds_a_long_tag_one_slip_away(fresh_db, plan, tmp_p
     ):
         assert store.near_tags(fresh_db, slip) == [long_tag], slip
     assert store.near_tags(fresh_db, key[:-2]) == []
+
+
+def test_a_script_is_split_into_the_statements_sqlite_utils_finds():
+    """`database._statements` tries only at each `;`: the same statements as sqlite-utils'
+    loop over every character, for scripts with triggers, strings, comments and no end."""
+    import random
+
+    from sqlite_utils.db import _iter_complete_sql_statements
+
+    from tracker.database import _statements
+
+    pieces = [
+        "CREATE TABLE t(x);", " ", "\n", "-- c;\n", "/* ; */", "'a;b'", "INSERT INTO t VALUES(1)",
+        ";", "CREATE TRIGGER tr AFTER INSERT ON t BEGIN SELECT 1; END;", '"q;"', "BEGIN", "END",
+        "--", "/*",
+    ]  # fmt: skip
+    rnd = random.Random(5)
+    for _ in range(5000):
+        sql = "".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 8)))
+        assert list(_statements(sql)) == list(_iter_complete_sql_statements(sql)), sql
