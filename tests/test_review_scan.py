@@ -92,6 +92,7 @@ def _tries(db, plan, tmp_path):
         ("sync missing", lambda: sync.merge(db, tmp_path / "missing.db")),
         ("import", lambda: import_file(db, plan, SAMPLE_CSV)),
         ("import bad", lambda: import_file(db, plan, bad_csv)),
+        ("import dry run", lambda: import_file(db, plan, SAMPLE_CSV, dry_run=True)),
         ("scenario start", lambda: moves.start(db, plan, "short_incident")),
         ("scenario start twice", lambda: moves.start(db, plan, "short_incident")),
         ("scenario end", lambda: moves.end(db)),
@@ -476,3 +477,17 @@ def test_a_script_is_split_into_the_statements_sqlite_utils_finds():
     for _ in range(5000):
         sql = "".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 8)))
         assert list(_statements(sql)) == list(_iter_complete_sql_statements(sql)), sql
+
+
+def test_a_temporary_file_left_by_a_killed_writer_is_removed_later(tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    monkeypatch.setenv(plan_cache.CACHE_ENV, str(cache))
+    left = cache / "plan-00000000-py311.marshal.4242.deadbeef.tmp"
+    fresh = cache / "plan-00000000-py311.marshal.4343.deadbeef.tmp"
+    left.write_bytes(b"half")
+    fresh.write_bytes(b"being written")
+    hour_ago = time.time() - 3600
+    os.utime(left, (hour_ago, hour_ago))
+    load_plan(_plan_copy(tmp_path))
+    assert not left.exists() and fresh.exists()

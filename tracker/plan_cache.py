@@ -110,15 +110,25 @@ def put(path: Path, raw: bytes, data: dict) -> None:
     _prune(entry)
 
 
+STALE_TMP_NS = 600 * 10**9
+"""A temporary file this old was left by a process killed while writing it."""
+
+
 def _prune(written: Path) -> None:
-    """`written` and the `KEEP` - 1 newest other entries stay."""
+    """`written` and the `KEEP` - 1 newest other entries stay; temporary files left by killed
+    writers go."""
     where = written.parent
     with suppress(OSError):
         entries = []
+        stale = written.stat().st_mtime_ns - STALE_TMP_NS
         for name in os.listdir(where):
-            if name.startswith("plan-") and name.endswith(".marshal") and name != written.name:
-                with suppress(OSError):
+            if not name.startswith("plan-") or name == written.name:
+                continue
+            with suppress(OSError):
+                if name.endswith(".marshal"):
                     entries.append((os.stat(where / name).st_mtime_ns, name))
+                elif name.endswith(".tmp") and os.lstat(where / name).st_mtime_ns < stale:
+                    os.unlink(where / name)
         for _, name in sorted(entries, reverse=True)[KEEP - 1 :]:
             with suppress(OSError):
                 os.unlink(where / name)
