@@ -491,3 +491,22 @@ def test_a_temporary_file_left_by_a_killed_writer_is_removed_later(tmp_path, mon
     os.utime(left, (hour_ago, hour_ago))
     load_plan(_plan_copy(tmp_path))
     assert not left.exists() and fresh.exists()
+
+
+@pytest.mark.parametrize(
+    "env", [{"XDG_CACHE_HOME": "relative"}, {"HOME": ""}], ids=["relative-xdg", "empty-home"]
+)
+def test_no_cache_in_the_current_folder_or_the_root(run_tracker, tmp_path, db_path, env):
+    """A relative $XDG_CACHE_HOME made the cache in the current folder (the database's, here);
+    an empty $HOME made /.cache/tracker."""
+    (tmp_path / "run").mkdir()
+    root_cache = Path("/.cache/tracker")
+    before = root_cache.exists()
+    full = {k: v for k, v in os.environ.items() if k != plan_cache.CACHE_ENV} | env
+    r = subprocess.run(
+        [*tracker_exe(), "--db", str(db_path), "import", str(SAMPLE_CSV)],
+        capture_output=True, text=True, cwd=tmp_path / "run", env=full, timeout=60,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert list((tmp_path / "run").iterdir()) == []
+    assert root_cache.exists() == before

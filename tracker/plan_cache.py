@@ -36,24 +36,39 @@ LARGEST = 64 << 20
 """An entry larger than this is not read (bench_core's 500-site plan makes ~0.2 MB)."""
 
 
-def folder() -> Path:
+def folder() -> Path | None:
+    """Where entries are kept; None where no folder is the user's own (then nothing is kept).
+
+    A relative $XDG_CACHE_HOME is ignored, as the XDG spec says (it would be the current
+    folder's, e.g. the database's); an empty $HOME is none (Python makes it `/`)."""
     if custom := os.environ.get(CACHE_ENV):
         return Path(custom)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    if not os.path.isabs(base):
+        home = os.path.expanduser("~")
+        if os.environ.get("HOME") == "" or not os.path.isabs(home):
+            return None
+        base = os.path.join(home, ".cache")
     return Path(base) / "tracker"
 
 
-def _entry(path: Path) -> Path:
+def _entry(path: Path) -> Path | None:
     # Named by the plan's path and the Python version (marshal's format is Python's own); two
     # paths sharing a name only miss, as the bytes decide.
-    where = zlib.crc32(os.path.abspath(path).encode("utf-8", "surrogateescape"))
-    return folder() / f"plan-{where:08x}-py{sys.version_info[0]}{sys.version_info[1]}.marshal"
+    where = folder()
+    if where is None:
+        return None
+    name = zlib.crc32(os.path.abspath(path).encode("utf-8", "surrogateescape"))
+    return where / f"plan-{name:08x}-py{sys.version_info[0]}{sys.version_info[1]}.marshal"
 
 
 def get(path: Path, raw: bytes) -> dict | None:
     """The tables parsed from `raw`, if kept for `path` from these very bytes."""
+    entry = _entry(path)
+    if entry is None:
+        return None
     try:
-        fd = os.open(_entry(path), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        fd = os.open(entry, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError:
         return None
     try:
@@ -91,6 +106,8 @@ def put(path: Path, raw: bytes, data: dict) -> None:
         (MAGIC, len(body).to_bytes(8, "little"), zlib.crc32(body).to_bytes(4, "little"), body)
     )
     entry = _entry(path)
+    if entry is None:
+        return
     # A name no other writer uses, made new (O_EXCL: never through a symlink left there).
     tmp = entry.with_name(f"{entry.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
     try:
