@@ -148,3 +148,21 @@ def test_a_merge_of_another_stations_scans_is_tallied(tk, run_tracker, db_path, 
     doc = json.loads(tk("status", "--json"))
     lib = next(s for s in doc["sites"] if s["id"] == LIB)
     assert "EKS-PAS-002" in json.dumps(lib["functions"])
+
+
+def test_a_database_whose_triggers_were_dropped_outside_the_tracker_is_counted_anew(
+    tk, db_path, tmp_path
+):
+    """Someone's sqlite3 shell dropped a trigger: the tally goes stale, readiness must not."""
+    tk("scenario", "start", "borgerservice_to_library")
+    for tag in ("EKS-BAR-001", "EKS-BAR-002"):
+        tk("scan", tag, "--site", LIB, "--step", "installed")
+    counted = json.loads(tk("status", "--json"))
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("DROP TRIGGER readiness_tally_update")
+    for tag in ("EKS-BAR-001", "EKS-BAR-002"):
+        tk("mark", tag, "faulty", "--note", "skærm knust")
+    assert differences(db_path) != []  # the tally is stale ...
+    doc = json.loads(tk("status", "--json"))
+    assert strip(recounted_status(tk, db_path, tmp_path)) == strip(doc)  # ... readiness is not
+    assert strip(doc) != strip(counted)  # the two faulty laptops no longer count

@@ -87,6 +87,17 @@ def rebuild(conn: sqlite3.Connection) -> None:
         conn.execute(f"CREATE TRIGGER {name} {body}")
 
 
+def intact(conn: sqlite3.Connection) -> bool:
+    """Whether the triggers that keep the tally are all there (a database changed outside the
+    tracker may have lost them: then the tally cannot be trusted, and `units` counts anew)."""
+    found = conn.execute(
+        f"SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN"
+        f" ({', '.join('?' * len(TRIGGERS))})",
+        list(TRIGGERS),
+    ).fetchone()[0]
+    return found == len(TRIGGERS)
+
+
 def differences(conn: sqlite3.Connection) -> list[tuple]:
     """Rows where the tally and a fresh count disagree (none, unless something bypassed the
     triggers): for the tests."""

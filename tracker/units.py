@@ -13,6 +13,7 @@ import json
 from collections import defaultdict
 from datetime import datetime, timedelta
 
+from tracker import tallies
 from tracker.allocation import Bucket
 from tracker.database import Database
 from tracker.plan import Plan
@@ -108,9 +109,13 @@ def buckets(db: Database, plan: Plan, at: datetime) -> dict[str, dict[str, list[
     if not kinds:
         return {}
     plain = [k for k in kinds if not plan.kinds[k].kiosk and not plan.kinds[k].parts]
+    among = f"kind IN ({', '.join('?' * len(plain))})"
     rows = db.execute(
         "SELECT site, kind, department, holder, n, quantity FROM readiness_tally"
-        f" WHERE n > 0 AND kind IN ({', '.join('?' * len(plain))})"
+        f" WHERE n > 0 AND {among} ORDER BY site, kind, department, holder"
+        if tallies.intact(db.conn)
+        else "SELECT site, kind, department, holder, count(*), sum(quantity) FROM assets"
+        f" WHERE {COUNTED} AND {among} GROUP BY site, kind, department, holder"
         " ORDER BY site, kind, department, holder",
         plain,
     ).fetchall()
