@@ -9,13 +9,11 @@ ready as its weakest function. Every function below target gets a line in the si
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from tracker import moves, network, units
+from tracker import gcpause, moves, network, units
 from tracker.allocation import Bucket, Taken, allocate
 from tracker.database import Database
 from tracker.plan import Plan, Scenario
@@ -282,7 +280,7 @@ def _function(func, given: dict[str, Taken], why: str, names: _Names = _NAMED) -
     for r in func.requires:
         taken = given.get(r.kind) or Taken()
         have = taken.amount
-        state = READY if have >= r.target else DEGRADED if have >= r.min else NOT_READY
+        state = state_of(have, r.min, r.target)
         req = RequirementState(r.kind, have, r.min, r.target, state, taken, names)
         reqs.append(req)
         # The function is as good as its weakest requirement; show that one's numbers.
@@ -320,22 +318,11 @@ def compute(
 
     at = at or datetime.now(UTC)
     # One read transaction: the counts, the blocking words and the names all see one state.
-    with snapshot(db), _gc_paused():  # many rows and small objects, no cycles: ~8% of the time
+    with snapshot(db), gcpause.paused():  # many rows and small objects, no cycles: ~8% of the time
         state = _compute(db, plan, all_sites, at)
         if tags:
             state.names.ensure()
     return state
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def _compute(db: Database, plan: Plan, all_sites: bool, at: datetime) -> Readiness:

@@ -9,15 +9,13 @@ event log like a scan, so every asset's state stays explained by its events.
 
 from __future__ import annotations
 
-import functools
-import gc
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
 
-from tracker import codes, store, validate
+from tracker import codes, gcpause, store, validate
 from tracker.database import Database
 from tracker.inventory import bulk, cells, dates, snipeit
 from tracker.inventory.bulk import MAX_QUANTITY
@@ -28,7 +26,6 @@ from tracker.inventory.merge import (
     check_stored_parts,
     insert,
     merge,
-    reading,
     rebuilds,
     upsert_sql,
 )
@@ -105,26 +102,7 @@ def check_hostname(value: str) -> str | None:
     return None
 
 
-def _gc_paused(fn: Callable[..., ImportResult]) -> Callable[..., ImportResult]:
-    """`fn` with Python's cycle collector paused. A 100,000-row file is 100,000 row tuples and
-    more: every collection their making sets off walks all of them, which cost as much again
-    as building them. An import makes no reference cycles; the pause ends with the call (the
-    collector is process-wide: a UI thread waits at most as long as the import)."""
-
-    @functools.wraps(fn)
-    def paused(*args: Any, **kwargs: Any) -> ImportResult:
-        enabled = gc.isenabled()
-        gc.disable()
-        try:
-            return fn(*args, **kwargs)
-        finally:
-            if enabled:
-                gc.enable()
-
-    return paused
-
-
-@_gc_paused
+@gcpause.paused()  # 100,000 row tuples: collections would walk them all
 def import_file(
     db: Database,
     plan: Plan,
@@ -350,7 +328,7 @@ def import_file(
     # What the rows change depends on the assets as they are now: read them inside the write
     # transaction, so a scan committed while the file was parsed is never written over with a
     # stale state (a dry run reads them in a read transaction).
-    with store.write(db) if not dry_run else reading(db):
+    with store.write(db) if not dry_run else store.snapshot(db):
         code = f"import {Path(path).name}"
         events = merge(
             db, result, (rows_made, lines, givens), set(header.columns), code, header.labels, plan

@@ -13,8 +13,7 @@ import json
 import operator
 import re
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 
 from tracker import tallies
 from tracker.database import Database
@@ -222,16 +221,6 @@ def check_stored_parts(
             slots = ", ".join(" or ".join(slot) for slot in spec.parts)
             errors.append(f"{what}, whose kit as a {spec.name} has no place for it ({slots})")
     return sorted(errors, key=lambda e: int(e[len(path) + 1 :].split(":", 1)[0]))
-
-
-@contextmanager
-def reading(db: Database) -> Iterator[None]:
-    """A read transaction: one consistent view of the assets, nothing written."""
-    db.conn.execute("BEGIN")
-    try:
-        yield
-    finally:
-        db.conn.execute("ROLLBACK")
 
 
 COLUMNS = (
